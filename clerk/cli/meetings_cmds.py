@@ -1,0 +1,188 @@
+"""``clerk meetings``, ``clerk attendance`` and ``clerk decisions``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from clerk.cli.common import ConfigOption, JsonOption, console, open_app, print_json
+from clerk.errors import BadInput
+from clerk.services.attendance import RecordAttendance, record_attendance
+from clerk.services.decisions import AddDecision, add_decision, list_decisions
+from clerk.services.meetings import AddMeeting, add_meeting, list_meetings
+from clerk.services.replies import RecordReply, record_reply
+from clerk.services.views import meeting_view
+from clerk.times import in_words, parse_local, to_iso
+
+meetings = typer.Typer(help="Meetings: schedule, list and show.", no_args_is_help=True)
+attendance = typer.Typer(help="Replies before a meeting and the register on the day.",
+                         no_args_is_help=True)
+decisions = typer.Typer(help="Decisions taken at a meeting.", no_args_is_help=True)
+
+MeetingArg = Annotated[str, typer.Argument(help="The meeting, e.g. carers-2027-01-14.")]
+
+
+@meetings.command("add")
+def add_cmd(
+    body: Annotated[str, typer.Argument(help="The body, as named in the configuration.")],
+    at: Annotated[str, typer.Option("--at", help='Local date and time, "2027-01-14 10:00".')],
+    venue: Annotated[str, typer.Option(help="Where it is held.")] = "",
+    online: Annotated[str, typer.Option(help="The joining link for an online meeting.")] = "",
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Schedule a meeting."""
+    clerk = open_app(config)
+    try:
+        starts = parse_local(at, clerk.tz)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    m = add_meeting(clerk, AddMeeting(body=body, starts_at=starts, venue=venue, online_url=online))
+    if as_json:
+        print_json({"ref": m.ref, "body": m.body, "starts_at": to_iso(m.starts_at),
+                    "where": m.where})
+        return
+    console.print(f"{m.ref}: {clerk.body(body).name}, {in_words(m.starts_at, clerk.tz)}, "
+                  f"{m.where}", markup=False)
+
+
+@meetings.command("list")
+def list_cmd(
+    body: Annotated[str | None, typer.Option(help="Only this body.")] = None,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List meetings, earliest first."""
+    clerk = open_app(config)
+    rows = list_meetings(clerk, body)
+    if as_json:
+        print_json([{"ref": m.ref, "body": m.body, "starts_at": to_iso(m.starts_at),
+                     "where": m.where, "status": m.status} for m in rows])
+        return
+    table = Table("meeting", "body", "when", "where", "status")
+    for m in rows:
+        table.add_row(m.ref, clerk.body(m.body).label, in_words(m.starts_at, clerk.tz), m.where,
+                      m.status)
+    console.print(table)
+
+
+@meetings.command("show")
+def show_cmd(meeting: MeetingArg, config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """A meeting: members and their replies, the quorum forecast with its reason, deadlines."""
+    view = meeting_view(open_app(config), meeting)
+    if as_json:
+        print_json(view)
+        return
+    console.print(f"[bold]{view['body_name']}[/] — {view['when']}")
+    console.print(f"{view['ref']} · {view['where']} · {view['status']}", markup=False)
+    table = Table("member", "email", "reply")
+    for r in view["replies"]:
+        reply = r["reply"].replace("_", " ")
+        if r["reply"] == "substitute":
+            reply = f"apologies; substitute {r['substitute_name']} <{r['substitute_email']}>"
+        table.add_row(r["name"], r["email"], reply)
+    console.print(table)
+    c = view["counts"]
+    console.print(f"Attending {c['attend']}, apologies {c['apologies']}, substitutes "
+                  f"{c['substitute']}, no reply {c['no_reply']}.")
+    console.print(f"Quorum forecast: {view['forecast']['summary']}", markup=False)
+    if view["attendance"]:
+        word = "quorate" if view["attendance"]["quorate"] else "NOT quorate"
+        console.print(f"On the day: {word}: {view['attendance']['reason']}", markup=False)
+    for d in view["decisions"]:
+        console.print(f"Decision {d['number']}: {d['text']} ({d['status_words']})", markup=False)
+    console.print("\nDeadlines:")
+    for d in view["deadlines"]:
+        mark = "done/past" if d["past"] else "due"
+        console.print(f"  {d['when']}: {d['what']} ({d['why']}) [{mark}]", markup=False)
+
+
+def _split(values: list[str]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+@attendance.command("record")
+def record_cmd(
+    meeting: MeetingArg,
+    present: Annotated[list[str], typer.Option("--present", help="A member (or announced "
+                       "substitute) present; repeat, or separate with commas.")] = [],  # noqa: B006
+    substitute: Annotated[list[str], typer.Option("--substitute", help="SUB=MEMBER: a substitute "
+                          "present for a member; repeat as needed.")] = [],  # noqa: B006
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record who was present; prints whether the meeting was quorate, and why."""
+    pairs = []
+    for item in _split(substitute):
+        sub, sep, member = item.partition("=")
+        if not sep:
+            raise BadInput(f'--substitute takes SUB=MEMBER (two addresses), got "{item}"')
+        pairs.append((sub, member))
+    result = record_attendance(open_app(config), RecordAttendance(
+        meeting=meeting, present=tuple(_split(present)), substitutes=tuple(pairs)))
+    if as_json:
+        print_json({"meeting": result.meeting.ref, "quorate": result.quorum.ok,
+                    "reason": result.quorum.reason, "chair": result.chair.reason,
+                    "present": result.present, "apologies": result.apologies,
+                    "absent_without_notice": result.absent_without_notice,
+                    "flagged": result.flagged})
+        return
+    word = "Quorate" if result.quorum.ok else "NOT quorate"
+    console.print(f"{word}: {result.quorum.reason}.", markup=False)
+    console.print(f"Chair: {result.chair.reason}.", markup=False)
+    console.print(f"Present {len(result.present)}, apologies {len(result.apologies)}, "
+                  f"absent without notice {len(result.absent_without_notice)}.")
+    for email in result.flagged:
+        console.print(f"Flag: {email} has been absent without notice at two meetings in a row.",
+                      markup=False)
+
+
+@attendance.command("reply")
+def reply_cmd(
+    meeting: MeetingArg,
+    email: Annotated[str, typer.Argument(help="Who is replying.")],
+    attend: Annotated[bool, typer.Option("--attend", help="They will attend.")] = False,
+    apologies: Annotated[bool, typer.Option("--apologies", help="They send apologies.")] = False,
+    substitute: Annotated[str, typer.Option(help="Apologies, with this substitute's email.")] = "",
+    name: Annotated[str, typer.Option(help="The substitute's name.")] = "",
+    config: ConfigOption = None,
+) -> None:
+    """Record a reply given to the facilitator in person or by phone."""
+    chosen = [k for k, v in (("attend", attend), ("apologies", apologies),
+                             ("substitute", bool(substitute))) if v]
+    if len(chosen) != 1:
+        raise BadInput("give exactly one of --attend, --apologies or --substitute EMAIL")
+    out = record_reply(open_app(config), RecordReply(
+        meeting=meeting, email=email, intent=chosen[0],  # type: ignore[arg-type]
+        substitute_email=substitute, substitute_name=name, channel="cli"))
+    console.print(f"{out.name}: {out.message}.", markup=False)
+
+
+@decisions.command("add")
+def add_decision_cmd(
+    meeting: MeetingArg,
+    text: Annotated[str, typer.Argument(help="The decision, as minuted.")],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a decision taken at a meeting."""
+    d = add_decision(open_app(config), AddDecision(meeting=meeting, text=text))
+    if as_json:
+        print_json({"meeting": d.meeting, "number": d.number, "text": d.text,
+                    "status": d.status, "reason": d.reason})
+        return
+    console.print(f"Decision {d.number} recorded: {d.status_words}. ({d.reason})", markup=False)
+
+
+@decisions.command("list")
+def list_decisions_cmd(meeting: MeetingArg, config: ConfigOption = None,
+                       as_json: JsonOption = False) -> None:
+    """The decisions of a meeting and their status."""
+    rows = list_decisions(open_app(config), meeting)
+    if as_json:
+        print_json([{"number": d.number, "text": d.text, "status": d.status} for d in rows])
+        return
+    for d in rows:
+        console.print(f"{d.number}. {d.text} — {d.status_words}", markup=False)

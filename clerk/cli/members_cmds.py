@@ -1,0 +1,64 @@
+"""``clerk members``: import the membership from CSV, and list it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from clerk.cli.common import ConfigOption, JsonOption, console, err_console, open_app, print_json
+from clerk.errors import BadInput
+from clerk.services.members import import_members, list_members
+
+members = typer.Typer(help="The members of each body.", no_args_is_help=True)
+
+
+@members.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="CSV file; columns are listed in the README.")],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import members from a CSV file; bad rows are reported by line, good rows are kept."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BadInput(f"no file at {file}") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{file} is not UTF-8 text; save it from your spreadsheet as "
+                       "'CSV UTF-8'") from None
+    clerk = open_app(config)
+    report = import_members(clerk, text, source=str(file))
+    if as_json:
+        print_json({"created": report.created, "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "errors": [{"line": n, "error": e} for n, e in report.errors]})
+    else:
+        console.print(f"{file}: {report.created} added, {report.updated} updated, "
+                      f"{report.unchanged} unchanged, {len(report.errors)} rejected.")
+        for line, error in report.errors:
+            err_console.print(f"  line {line}: {error}", markup=False)
+    if report.errors:
+        raise typer.Exit(2)
+
+
+@members.command("list")
+def list_cmd(
+    body: Annotated[str | None, typer.Option(help="Only this body.")] = None,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the members of every body (or one)."""
+    rows = list_members(open_app(config), body)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("body", "name", "email", "role", "office", "organisation", "carer", "voting",
+                  "substitute")
+    for r in rows:
+        table.add_row(r["body"], r["name"], r["email"], r["role"], r["office"], r["organisation"],
+                      "yes" if r["carer"] else "", "yes" if r["voting"] else "no", r["substitute"])
+    console.print(table)
+    console.print(f"{len(rows)} members.")

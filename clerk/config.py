@@ -1,0 +1,344 @@
+"""Configuration: the TOML file read and validated into typed objects, with one message per problem."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from clerk.rules.frequency import FrequencyPolicy
+from clerk.rules.people import Who
+from clerk.rules.quorum import Condition, NoQuorum
+from clerk.rules.substitutes import ChairPolicy, SubstitutePolicy
+from clerk.rules.workdays import DayUnit
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class PapersPolicy(_Section):
+    """When papers go out, and who agrees the agenda first."""
+
+    notice: int = Field(default=7, ge=0)
+    unit: DayUnit = "working_days"
+    chair_approves_agenda: bool = True
+    vice_chair_may_approve: bool = False
+    attachment_limit_mb: float = Field(default=10, gt=0)
+    large_papers: Literal["link", "separate"] = "separate"
+    distribution_extra: list[str] = []
+
+
+class DecisionPolicy(_Section):
+    """How decisions are taken, and what happens to those taken while inquorate."""
+
+    method: Literal["vote", "consensus"] = "vote"
+    when_inquorate: Literal["email_ratification", "next_meeting", "no_business"] = "next_meeting"
+    electorate: Who = Who(voting=True)
+    ratify_automatically: bool = False
+    ballot_days: int = Field(default=7, ge=1)
+    ballot_unit: DayUnit = "working_days"
+    pass_rule: Literal["more_for_than_against", "majority_of_electorate", "unanimous"] = (
+        "more_for_than_against"
+    )
+    participation: Condition | None = None
+    unresolved: str = ""
+
+
+class ObserverPolicy(_Section):
+    """Whether the public may come, how many, and how booking works."""
+
+    public: bool = False
+    capacity: int = Field(default=0, ge=0)
+    booking_closes_hours: int = Field(default=24, ge=0)
+    offer_hold_hours: int = Field(default=24, ge=1)
+    questions_via_member: bool = True
+    keep_personal_data_days: int = Field(default=30, ge=0)
+    note: str = ""
+
+
+class AttendancePolicy(_Section):
+    """Confirming attendance, and when repeated absence is flagged."""
+
+    flag_after_absences_without_notice: int | None = Field(default=None, ge=1)
+    annual_report_month: int | None = Field(default=None, ge=1, le=12)
+
+
+class MinutesPolicy(_Section):
+    """When minutes are due and what happens to them."""
+
+    due: int | None = Field(default=None, ge=1)
+    unit: DayUnit = "days"
+    approved_at_next_meeting: bool = True
+    publish: bool = False
+
+
+class DeadlinePolicy(_Section):
+    """The reminders and warnings clerk keeps for each meeting (days before, in working days)."""
+
+    invite_working_days_before: int | None = Field(default=None, ge=0)
+    reminder_working_days_before: list[int] = [3]
+    forecast_warning_working_days_before: int = Field(default=5, ge=0)
+    agenda_chaser_working_days_before_papers: int = Field(default=2, ge=0)
+
+
+class ExtraordinaryPolicy(_Section):
+    """Extraordinary meetings: who may call one, and how soon it is held."""
+
+    allowed: bool = False
+    within_days: int | None = Field(default=None, ge=1)
+    called_by: str = ""
+
+
+class Body(_Section):
+    """One partnership body and the rules from its terms of reference."""
+
+    name: str = Field(min_length=1)
+    short_name: str = ""
+    source: str = ""
+    facilitator: str = ""
+    chair_email: str = ""
+    online_allowed: bool = True
+    meetings: FrequencyPolicy = FrequencyPolicy()
+    papers: PapersPolicy = PapersPolicy()
+    quorum: Condition = NoQuorum()
+    decisions: DecisionPolicy = DecisionPolicy()
+    substitutes: SubstitutePolicy = SubstitutePolicy()
+    chairing: ChairPolicy = ChairPolicy()
+    observers: ObserverPolicy = ObserverPolicy()
+    attendance: AttendancePolicy = AttendancePolicy()
+    minutes: MinutesPolicy = MinutesPolicy()
+    deadlines: DeadlinePolicy = DeadlinePolicy()
+    extraordinary: ExtraordinaryPolicy = ExtraordinaryPolicy()
+    declarations_of_interest: bool = True
+    reports_to: list[str] = []
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+
+class SmtpSettings(_Section):
+    """An outbound mail server; without one, mail goes to the local Maildir."""
+
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    tls: bool = False
+    username: str = ""
+    password_env: str = ""
+    timeout_seconds: float = Field(default=30, gt=0)
+
+
+class ImapSettings(_Section):
+    """The inbox replies arrive in; without one, clerk reads the local Maildir."""
+
+    host: str
+    port: int = Field(default=993, ge=1, le=65535)
+    ssl: bool = True
+    starttls: bool = False
+    username: str = ""
+    password_env: str = ""
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    quarantine_folder: str = "Quarantine"
+    idle_renew_seconds: int = Field(default=540, ge=30, le=600)
+    poll_seconds: int = Field(default=60, ge=5)
+    timeout_seconds: float = Field(default=60, gt=0)
+
+
+class MailSettings(_Section):
+    """Who clerk writes as, where replies go, and which servers (if any) carry the mail."""
+
+    from_address: str = "clerk@clerk.example.org"
+    from_name: str = "Partnership clerk"
+    reply_local_part: str = "clerk"
+    reply_domain: str = "clerk.example.org"
+    reply_key_days: int = Field(default=60, ge=1)
+    maildir: Annotated[Path, Field(strict=False)] = Path("var/mail")
+    smtp: SmtpSettings | None = None
+    imap: ImapSettings | None = None
+
+    @field_validator("from_address")
+    @classmethod
+    def _has_at(cls, value: str) -> str:
+        if "@" not in value:
+            raise ValueError("must be an email address")
+        return value.lower()
+
+
+class TelegramSettings(_Section):
+    """The Telegram bot; off unless a token is found."""
+
+    token_env: str = "CLERK_TELEGRAM_TOKEN"
+    api_url: str = ""
+
+
+class ClerkSettings(_Section):
+    """Where clerk keeps its state and which clock it plans by."""
+
+    database: Annotated[Path, Field(strict=False)] = Path("var/clerk.db")
+    timezone: str = "Europe/London"
+    organisation: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except Exception as exc:
+            raise ValueError(f"is not a time zone clerk knows, got {value!r}") from exc
+        return value
+
+
+class Config(_Section):
+    """The whole configuration file."""
+
+    clerk: ClerkSettings = ClerkSettings()
+    mail: MailSettings = MailSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    bodies: dict[str, Body] = Field(min_length=1)
+    path: Annotated[Path | None, Field(strict=False)] = None
+
+    @field_validator("bodies")
+    @classmethod
+    def _slugs(cls, value: dict[str, Body]) -> dict[str, Body]:
+        for slug in value:
+            if not slug.replace("-", "").replace("_", "").isalnum() or slug != slug.lower():
+                raise ValueError(f"body name {slug!r} must be lower-case letters, digits and -")
+        return value
+
+    def body(self, slug: str) -> Body:
+        return self.bodies[slug]
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.clerk.timezone)
+
+    def resolve(self, path: Path) -> Path:
+        """A path from the file, relative to the file's own folder."""
+        if path.is_absolute() or self.path is None:
+            return path
+        return self.path.parent / path
+
+    @property
+    def database_path(self) -> Path:
+        return self.resolve(self.clerk.database)
+
+    @property
+    def maildir_path(self) -> Path:
+        return self.resolve(self.mail.maildir)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``problems`` holds one sentence per problem."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = Path(path)
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+
+def secret(env_name: str) -> str | None:
+    """A secret (password, token) read from the environment variable the file names."""
+    return os.environ.get(env_name) if env_name else None
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate a configuration file, or raise ConfigError listing every problem."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(path, [f"no configuration file at {path}"]) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, [f"cannot read the file: {exc}"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"is not valid TOML: {exc}"]) from exc
+    return parse_config(data, path)
+
+
+def parse_config(data: dict[str, Any], path: Path | str = "<config>") -> Config:
+    """Validate already-parsed TOML data."""
+    try:
+        return Config.model_validate({**data, "path": Path(path)})
+    except ValidationError as exc:
+        raise ConfigError(path, [describe_error(err) for err in exc.errors()]) from exc
+
+
+_TAGS = {"all_of", "any_of", "at_least", "office", "distinct", "none"}
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> list[Any]:
+    """Drop the union tags pydantic puts into the path of a quorum condition."""
+    out: list[Any] = []
+    for i, part in enumerate(loc):
+        prev = loc[i - 1] if i else None
+        if part in _TAGS and (isinstance(prev, int) or prev in {"quorum", "participation"}):
+            continue
+        out.append(part)
+    return out
+
+
+def _dotted(parts: list[Any]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (("." if text else "") + str(part))
+    return text
+
+
+_MESSAGES = {
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text in quotes",
+    "list_type": "must be a list in square brackets",
+    "dict_type": "must be a table",
+    "model_type": "must be a table",
+    "missing": "is required",
+    "extra_forbidden": "is not a setting clerk knows (check the spelling)",
+}
+
+
+def describe_error(err: Any) -> str:
+    """One sentence for one validation error, naming the body and the key."""
+    parts = _clean_loc(tuple(err["loc"]))
+    prefix = ""
+    if len(parts) >= 2 and parts[0] == "bodies":
+        prefix = f'body "{parts[1]}": '
+        parts = parts[2:]
+    key = _dotted(parts) or "the file"
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind in _MESSAGES:
+        message = _MESSAGES[kind]
+    elif kind == "literal_error":
+        message = f"must be one of {ctx.get('expected', '')}"
+    elif kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+        message = err["msg"].lower().replace("input should be", "must be")
+    elif kind == "value_error":
+        message = str(ctx.get("error", err["msg"]))
+    else:
+        message = err["msg"][0].lower() + err["msg"][1:]
+        message = message.replace("input should be", "must be")
+    shown = err.get("input")
+    got = ""
+    if kind not in {"missing", "extra_forbidden"} and isinstance(shown, str | int | float | bool):
+        got = f", got {_toml_value(shown)}"
+    return f"{prefix}{key} {message}{got}"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)

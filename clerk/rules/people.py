@@ -1,0 +1,92 @@
+"""Who is in the room: the member seats a rule reasons over, filled in person or by a substitute."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One member's place on a body, with the attributes rules select on."""
+
+    email: str
+    name: str
+    role: str = "member"
+    office: str = ""
+    organisation: str = ""
+    sector: str = ""
+    carer: bool = False
+    voting: bool = True
+    advisory: bool = False
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """A seat that is filled: by the member, or by a substitute standing for them."""
+
+    seat: Seat
+    substitute: str = ""
+
+    @property
+    def in_person(self) -> bool:
+        return not self.substitute
+
+    def describe(self) -> str:
+        if self.substitute:
+            return f"{self.substitute} (for {self.seat.name})"
+        return self.seat.name
+
+
+class Who(BaseModel):
+    """Selects seats by their attributes; every field given must match, an empty one matches all.
+
+    ``role``, ``office``, ``organisation`` and ``sector`` take one value or a list of values.
+    ``in_person`` set to true counts only members who are there themselves, not substitutes.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    role: str | list[str] | None = None
+    office: str | list[str] | None = None
+    organisation: str | list[str] | None = None
+    sector: str | list[str] | None = None
+    carer: bool | None = None
+    voting: bool | None = None
+    advisory: bool | None = None
+    in_person: bool | None = None
+
+    def matches_seat(self, seat: Seat) -> bool:
+        for name in ("role", "office", "organisation", "sector"):
+            wanted = getattr(self, name)
+            if wanted is None:
+                continue
+            options = [wanted] if isinstance(wanted, str) else wanted
+            if getattr(seat, name).casefold() not in {o.casefold() for o in options}:
+                return False
+        return all(
+            getattr(self, name) is None or getattr(seat, name) == getattr(self, name)
+            for name in ("carer", "voting", "advisory")
+        )
+
+    def matches(self, attendee: Attendee) -> bool:
+        if self.in_person and not attendee.in_person:
+            return False
+        return self.matches_seat(attendee.seat)
+
+    def describe(self, noun: str = "member") -> str:
+        """A plain phrase for the people selected, used in reasons when no label is given."""
+        bits = []
+        if self.carer:
+            bits.append("carer")
+        for name in ("role", "office", "organisation", "sector"):
+            value = getattr(self, name)
+            if value:
+                bits.append("/".join([value] if isinstance(value, str) else value))
+        text = " ".join(bits) or noun
+        if self.voting:
+            text = f"voting {text}"
+        if self.in_person:
+            text += " present in person"
+        return text

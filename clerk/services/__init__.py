@@ -1,0 +1,1 @@
+"""Services: one function per operation, each one transaction, idempotent, and audited."""

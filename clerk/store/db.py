@@ -1,0 +1,68 @@
+"""Opening the database, and the one way to write to it: ``with store.write(): ...``."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from clerk.store.schema import migrations
+
+
+class Store:
+    """The database and its write discipline.
+
+    Every change happens inside :meth:`write`, which opens a ``BEGIN IMMEDIATE`` transaction so the
+    write lock is taken before anything is read; nested calls join the outer transaction. Never
+    ``await`` inside one: the adapters do their network I/O before or after, never during.
+    """
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
+        """The first row of a query, or None."""
+        return next(iter(self.db.query(sql, params)), None)
+
+    def all(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, params))
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_store(path: Path | str | None = None, *, memory: bool = False) -> Store:
+    """Open (creating if need be) the database at ``path`` and bring its schema up to date."""
+    if memory or path is None:
+        db = sqlite_utils.Database(memory=True)
+    else:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        db.enable_wal()
+        db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA busy_timeout = 30000")
+    migrations.apply(db)
+    return Store(db)

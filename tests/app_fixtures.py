@@ -1,0 +1,47 @@
+"""Fixtures for driving clerk itself: the example configuration, an in-memory store, a fake clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from clerk.app import Clerk
+from clerk.clock import FakeClock
+from clerk.config import load_config
+from clerk.services.bodies import sync_bodies
+from clerk.services.members import import_members
+from clerk.store import open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CONFIG = ROOT / "config.example.toml"
+EXAMPLE_MEMBERS = ROOT / "members.example.csv"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Monday 23 November 2026, 09:00 UTC, until a test moves it."""
+    return FakeClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def clerk_app(clock: FakeClock) -> Iterator[Clerk]:
+    """clerk on the example configuration with the example membership, in memory."""
+    app = Clerk(config=load_config(EXAMPLE_CONFIG), store=open_store(memory=True), clock=clock)
+    sync_bodies(app)
+    report = import_members(app, EXAMPLE_MEMBERS.read_text(encoding="utf-8"))
+    assert report.ok, report.errors
+    yield app
+    app.store.close()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch folder holding a copy of the example configuration; the CLI runs from there."""
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CLERK_CONFIG", raising=False)
+    return tmp_path
