@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from clerk.cli import meetings_cmds, members_cmds
+from clerk.cli import inbound_cmds, mail_cmds, meetings_cmds, members_cmds, outbound_cmds
 from clerk.cli.common import (
     ConfigOption,
     JsonOption,
@@ -33,6 +33,9 @@ app.add_typer(members_cmds.members, name="members")
 app.add_typer(meetings_cmds.meetings, name="meetings")
 app.add_typer(meetings_cmds.attendance, name="attendance")
 app.add_typer(meetings_cmds.decisions, name="decisions")
+app.add_typer(mail_cmds.mail, name="mail")
+outbound_cmds.register(app)
+inbound_cmds.register(app)
 audit_app = typer.Typer(help="The audit log of every change.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 

@@ -133,3 +133,63 @@ def m001_foundation(db: Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
         """
     )
+
+
+@migrations()
+def m002_mail(db: Database) -> None:
+    """Reply keys, the outbox queue, and every inbound message kept raw with what became of it."""
+    run_script(
+        db,
+        """
+        CREATE TABLE reply_keys (
+            key TEXT PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            purpose TEXT NOT NULL,
+            subject_ref TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            last_used_at TEXT,
+            uses INTEGER NOT NULL DEFAULT 0,
+            revoked INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX reply_keys_by_subject ON reply_keys(purpose, subject_ref, person_id);
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            subject_ref TEXT NOT NULL DEFAULT '',
+            person_id INTEGER REFERENCES people(id),
+            to_addr TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            message_id TEXT NOT NULL UNIQUE,
+            dedupe_key TEXT UNIQUE,
+            raw BLOB NOT NULL,
+            status TEXT NOT NULL DEFAULT 'queued',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT NOT NULL DEFAULT '',
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+        CREATE INDEX outbox_by_recipient ON outbox(to_addr, kind, created_at);
+        CREATE TABLE inbound (
+            id INTEGER PRIMARY KEY,
+            message_key TEXT NOT NULL UNIQUE,
+            message_id TEXT NOT NULL DEFAULT '',
+            raw_sha256 TEXT NOT NULL,
+            source TEXT NOT NULL,
+            uidvalidity INTEGER,
+            uid INTEGER,
+            received_at TEXT NOT NULL,
+            from_addr TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL,
+            understood TEXT NOT NULL DEFAULT '',
+            action TEXT NOT NULL DEFAULT '',
+            reason TEXT NOT NULL DEFAULT '',
+            raw BLOB NOT NULL,
+            processed_at TEXT NOT NULL
+        );
+        CREATE INDEX inbound_by_uid ON inbound(source, uidvalidity, uid);
+        """,
+    )

@@ -1,0 +1,7 @@
+"""``clerk mail``: the command group for mail; outbound and inbound commands attach to it."""
+
+from __future__ import annotations
+
+import typer
+
+mail = typer.Typer(help="Mail: send the outbox, read replies, replay messages.", no_args_is_help=True)
