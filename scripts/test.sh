@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The one command that sets up a fresh Debian machine for clerk's tests and runs them:
+#   - installs Dovecot (IMAP + LMTP) and openssl with apt when missing and running as root
+#     (the test suite starts its own private Dovecot on loopback; the system one is not started),
+#   - creates .venv and installs the project with its dev extra,
+#   - runs `ruff check .` and then `pytest -q "$@"`.
+# Usage: scripts/test.sh [pytest args...]        (CI runs it through .ci/run with CI=true)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+apt_install() {
+    # Install Debian packages quietly, without starting their services (no policy-rc.d
+    # of our own is left behind); print apt's output only when it fails.
+    local policy=/usr/sbin/policy-rc.d made_policy=0 apt_log
+    apt_log="$(mktemp)"
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy"
+        chmod 755 "$policy"
+        made_policy=1
+    fi
+    local rc=0
+    {
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+    } >"$apt_log" 2>&1 || rc=$?
+    if [ "$made_policy" -eq 1 ]; then rm -f "$policy"; fi
+    if [ "$rc" -ne 0 ]; then
+        cat "$apt_log" >&2
+        rm -f "$apt_log"
+        log "apt-get install $* failed"
+        return "$rc"
+    fi
+    rm -f "$apt_log"
+}
+
+# --- system packages: Dovecot for the IMAP tests, openssl for the SMTP STARTTLS cert ---------
+missing=()
+if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
+    missing+=(dovecot-imapd dovecot-lmtpd)
+fi
+if ! command -v openssl >/dev/null 2>&1; then
+    missing+=(openssl)
+fi
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1 && [ ! -x .venv/bin/python ]; then
+    missing+=(python3-venv)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+    if is_root && command -v apt-get >/dev/null 2>&1; then
+        log "installing ${missing[*]} with apt"
+        apt_install "${missing[@]}"
+    else
+        log "missing ${missing[*]} and cannot apt-get install (not root / no apt):" \
+            "the Dovecot tests will be skipped (and fail when CI=true)"
+    fi
+fi
+
+# --- Python environment -----------------------------------------------------------------------
+if [ ! -x .venv/bin/python ]; then
+    log "creating .venv"
+    python3 -m venv .venv
+fi
+log "installing clerk with its dev extra into .venv"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+
+# --- checks -----------------------------------------------------------------------------------
+log "ruff check ."
+.venv/bin/python -m ruff check .
+
+log "pytest -q $*"
+status=0
+.venv/bin/python -m pytest -q "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+    log "pytest collected no tests: failing"
+fi
+if pgrep -f 'dovecot -F -c /tmp/dc' >/dev/null 2>&1; then
+    log "warning: a test Dovecot (dovecot -F -c /tmp/dc...) is still running after pytest"
+fi
+exit "$status"
