@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from clerk.cli import inbound_cmds, mail_cmds, meetings_cmds, members_cmds, outbound_cmds
+from clerk.cli import (
+    inbound_cmds,
+    mail_cmds,
+    meetings_cmds,
+    members_cmds,
+    outbound_cmds,
+    run_cmds,
+)
 from clerk.cli.common import (
     ConfigOption,
     JsonOption,
@@ -36,6 +43,7 @@ app.add_typer(meetings_cmds.decisions, name="decisions")
 app.add_typer(mail_cmds.mail, name="mail")
 outbound_cmds.register(app)
 inbound_cmds.register(app)
+run_cmds.register(app)
 audit_app = typer.Typer(help="The audit log of every change.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 

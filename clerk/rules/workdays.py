@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Literal
@@ -31,12 +32,37 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and not is_bank_holiday(day)
 
 
+@lru_cache(maxsize=32)
+def _working_days(first_year: int) -> tuple[int, ...]:
+    """Ordinals of every working day from ``first_year`` through ``first_year + 5``, sorted."""
+    day = date(first_year, 1, 1)
+    end = date(first_year + 6, 1, 1)
+    out = []
+    while day < end:
+        if is_working_day(day):
+            out.append(day.toordinal())
+        day += timedelta(days=1)
+    return tuple(out)
+
+
 def add_working_days(start: date, n: int) -> date:
     """The day ``n`` working days after ``start`` (before it when ``n`` is negative).
 
     ``start`` itself is never counted, so ``add_working_days(friday, 1)`` is the next Monday
     (or Tuesday after a bank holiday Monday).
     """
+    if n == 0:
+        return start
+    first_year = start.year - start.year % 4 - 1  # a window around start, shared by neighbours
+    days = _working_days(first_year)
+    ordinal = start.toordinal()
+    index = bisect_right(days, ordinal) + n - 1 if n > 0 else bisect_left(days, ordinal) + n
+    if 0 <= index < len(days):
+        return date.fromordinal(days[index])
+    return _add_working_days_slowly(start, n)
+
+
+def _add_working_days_slowly(start: date, n: int) -> date:
     step = 1 if n >= 0 else -1
     day, left = start, abs(n)
     while left:

@@ -155,3 +155,11 @@ def attendance_verdict(app: Clerk, meeting: Meeting) -> Verdict | None:
                         "" if r["present_by"] == r["member_id"] else r["sub_name"])
                for r in rows if r["member_id"] in seats]
     return quorum.evaluate(app.body(meeting.body).quorum, present)
+
+
+def flagged_members(app: Clerk, meeting: Meeting) -> list[str]:
+    """Members absent without notice at this meeting and the ones before it (per the body's rule)."""
+    absent = [r["email"] for r in app.store.db.query(
+        "SELECT p.email FROM attendance a JOIN people p ON p.id = a.member_id "
+        "WHERE a.meeting_id = ? AND a.status = 'absent_without_notice'", [meeting.id])]
+    return _twice_absent(app, app.store.db, meeting, absent)

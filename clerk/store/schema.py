@@ -193,3 +193,25 @@ def m002_mail(db: Database) -> None:
         CREATE INDEX inbound_by_uid ON inbound(source, uidvalidity, uid);
         """,
     )
+
+
+@migrations()
+def m003_deadlines(db: Database) -> None:
+    """What each deadline job did, and the meeting milestones the deadlines check."""
+    run_script(
+        db,
+        """
+        CREATE TABLE job_runs (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            subject_ref TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            ran_at TEXT NOT NULL,
+            outcome TEXT NOT NULL
+        );
+        ALTER TABLE meetings ADD COLUMN agenda_approved_at TEXT;
+        ALTER TABLE meetings ADD COLUMN papers_sent_at TEXT;
+        ALTER TABLE meetings ADD COLUMN minutes_circulated_at TEXT;
+        """,
+    )

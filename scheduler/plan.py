@@ -1,0 +1,88 @@
+"""Planning: every pending deadline, derived from the meetings (and later ballots and bookings) in
+the store. Nothing here is kept: the plan is recomputed whenever the state changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from clerk.app import Clerk
+from clerk.rules.deadlines import meeting_deadlines
+from clerk.rules.frequency import check_frequency
+from clerk.times import from_iso, to_iso
+
+#: How long after a meeting its deadlines are still planned (minutes, absences).
+AFTER_MEETING = timedelta(days=60)
+
+
+class PlannedJob(NamedTuple):
+    """One deadline: ``key`` is unique for this deadline at this time (a moved meeting gets new
+    keys, so its reminders move with it). A tuple, since planning makes tens of thousands."""
+
+    at: datetime
+    key: str
+    kind: str
+    subject_ref: str
+    what: str
+    why: str
+
+
+def _meeting_jobs(app: Clerk, rows: Iterable[dict]) -> list[PlannedJob]:
+    jobs = []
+    for row in rows:
+        body = app.config.bodies.get(row["body"])
+        if body is None:
+            continue
+        for d in meeting_deadlines(body, from_iso(row["starts_at"]), app.tz):
+            # the local wall-clock time names the deadline (09:00 and 17:00 are never ambiguous)
+            jobs.append(PlannedJob(d.at, f"{d.kind}:{row['ref']}:{d.stamp}", d.kind,
+                                   row["ref"], d.what, d.why))
+    return jobs
+
+
+def _frequency_jobs(app: Clerk, now: datetime) -> list[PlannedJob]:
+    """At the start of each year (and from October, for the year ahead), and again whenever a
+    body's meetings change, check the year's schedule against the body's minimum. A body with no
+    meetings at all in clerk yet is left alone: nobody is scheduling it here."""
+    jobs = []
+    local = now.astimezone(app.tz)
+    years = [local.year] + ([local.year + 1] if local.month >= 10 else [])
+    for slug, body in app.config.bodies.items():
+        if not body.meetings.min_per_year and not body.meetings.every:
+            continue
+        rows = app.store.all("SELECT starts_at FROM meetings WHERE body = ? AND status != "
+                             "'cancelled'", [slug])
+        if not rows:
+            continue
+        days = [from_iso(r["starts_at"]).astimezone(app.tz).date() for r in rows]
+        for year in years:
+            verdict = check_frequency(body.meetings, days, year)
+            if verdict.ok:
+                continue
+            at = (datetime(year, 1, 1, 9, 0, tzinfo=app.tz) if year == local.year
+                  else datetime(local.year, 10, 1, 9, 0, tzinfo=app.tz))
+            fingerprint = ",".join(sorted(d.isoformat() for d in days if d.year == year)) or "none"
+            jobs.append(PlannedJob(at, f"frequency:{slug}:{year}:{fingerprint}", "frequency", slug,
+                                   f"warn that {body.label}'s {year} schedule is short",
+                                   verdict.reason))
+    return jobs
+
+
+def plan(app: Clerk, now: datetime | None = None) -> list[PlannedJob]:
+    """Every deadline not yet run, earliest first (past ones included: they are due now)."""
+    now = now or app.clock.now()
+    horizon = to_iso(now - AFTER_MEETING)
+    rows = app.store.all("SELECT ref, body, starts_at FROM meetings WHERE status = 'scheduled' "
+                         "AND starts_at >= ?", [horizon])
+    jobs = _meeting_jobs(app, rows) + _frequency_jobs(app, now)
+    done = {r["key"] for r in app.store.db.query("SELECT key FROM job_runs")}
+    pending = [j for j in jobs if j.key not in done]
+    pending.sort(key=lambda j: j.at)
+    return pending
+
+
+def state_version(app: Clerk) -> int:
+    """A number that changes whenever anything is written (the audit log grows with every change)."""
+    row = app.store.one("SELECT COALESCE(MAX(id), 0) AS v FROM audit")
+    return int(row["v"]) if row else 0
