@@ -2,8 +2,143 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import typer
+from rich.table import Table
+
+from clerk.cli.common import ConfigOption, JsonOption, console, open_app, print_json
+from clerk.cli.mail_cmds import mail
+from clerk.cli.meetings_cmds import MeetingArg, meetings
+from clerk.errors import BadInput
+from clerk.services.delivery import STATUSES, list_outbox, outbox_counts
+from clerk.services.invitations import InviteResult, cancel_meeting, invite, move_meeting
+from clerk.times import from_iso, in_words, parse_local, to_iso
+
+
+def _result_json(result: InviteResult) -> dict[str, Any]:
+    m = result.meeting
+    return {"meeting": m.ref, "starts_at": to_iso(m.starts_at), "where": m.where,
+            "status": m.status, "sequence": m.sequence, "changed": result.changed,
+            "queued": result.queued, "already": result.already,
+            "undeliverable": [{"email": e, "reason": r} for e, r in result.undeliverable]}
+
+
+def _print_result(result: InviteResult, what: str) -> None:
+    console.print(f"{result.meeting.ref}: {what}; {result.message}.", markup=False)
+    for email, reason in result.undeliverable:
+        console.print(f"  not sent to {email}: mail to them bounces ({reason})", markup=False)
+    console.print("Run `clerk mail send` to send the outbox now.")
+
+
+def invite_cmd(meeting: MeetingArg, config: ConfigOption = None,
+               as_json: JsonOption = False) -> None:
+    """Queue an invitation, with a calendar invitation, to every member of the meeting's body."""
+    clerk = open_app(config)
+    result = invite(clerk, meeting)
+    if as_json:
+        print_json(_result_json(result))
+        return
+    _print_result(result, f"invitations for {in_words(result.meeting.starts_at, clerk.tz)}")
+
+
+@meetings.command("move")
+def move_cmd(
+    meeting: MeetingArg,
+    at: Annotated[str, typer.Option("--at", help='New local date and time, "2027-01-21 10:00".')],
+    venue: Annotated[str | None, typer.Option(help="A new place (leave out to keep it).")] = None,
+    online: Annotated[str | None, typer.Option(help="A new joining link (leave out to keep it).")]
+    = None,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Move a meeting; everyone invited is sent the new time and an updated calendar entry."""
+    clerk = open_app(config)
+    try:
+        starts = parse_local(at, clerk.tz)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    result = move_meeting(clerk, meeting, starts, venue=venue, online_url=online)
+    if as_json:
+        print_json(_result_json(result))
+        return
+    if not result.changed:
+        console.print(f"{result.meeting.ref} is already at that time and place; nothing sent.",
+                      markup=False)
+        return
+    _print_result(result, f"moved to {in_words(result.meeting.starts_at, clerk.tz)}, "
+                          f"{result.meeting.where}")
+
+
+@meetings.command("cancel")
+def cancel_cmd(
+    meeting: MeetingArg,
+    reason: Annotated[str, typer.Option(help="Why, in a sentence for the members.")] = "",
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Cancel a meeting; everyone invited is told, and it is taken out of their calendars."""
+    result = cancel_meeting(open_app(config), meeting, reason)
+    if as_json:
+        print_json(_result_json(result))
+        return
+    if not result.changed:
+        console.print(f"{result.meeting.ref} was already cancelled; nothing sent.", markup=False)
+        return
+    _print_result(result, "cancelled")
+
+
+@mail.command("send")
+def send_cmd(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Send every message in the outbox that is due now (once), and say what happened."""
+    from mail.sender import send_outbox  # the adapter is loaded only when mail is sent
+
+    clerk = open_app(config)
+    report = send_outbox(clerk)
+    counts = outbox_counts(clerk)
+    if as_json:
+        print_json({"sent": report.sent, "retrying": report.retrying, "failed": report.failed,
+                    "skipped": report.skipped, "recovered": report.recovered,
+                    "stopped": report.stopped, "transport": report.transport,
+                    "outbox": counts})
+        return
+    where = (f"into {clerk.config.maildir_path / 'outbox'}" if report.transport == "maildir"
+             else "by SMTP")
+    console.print(f"Outbox {where}: {report.message}", markup=False)
+    console.print(f"Waiting in the outbox: {counts['queued']}.")
+    if report.failed:
+        console.print("See `clerk mail outbox --status failed` for the reasons.")
+
+
+@mail.command("outbox")
+def outbox_cmd(
+    status: Annotated[str | None, typer.Option(help=f"Only one status: {', '.join(STATUSES)}.")]
+    = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 200,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The messages queued, sent and failed, newest first."""
+    if status is not None and status not in STATUSES:
+        raise BadInput(f'--status must be one of {", ".join(STATUSES)}, got "{status}"')
+    clerk = open_app(config)
+    rows = list_outbox(clerk, status, limit)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "to", "kind", "about", "status", "tries", "when", "note")
+    for r in rows:
+        when = r["sent_at"] if r["status"] == "sent" else (
+            r["next_attempt_at"] if r["status"] == "queued" else r["created_at"])
+        table.add_row(str(r["id"]), r["to_addr"], r["kind"], r["subject_ref"], r["status"],
+                      str(r["attempts"]),
+                      f"{from_iso(when).astimezone(clerk.tz):%d %b %Y %H:%M}" if when else "",
+                      r["last_error"])
+    console.print(table)
+    counts = outbox_counts(clerk)
+    console.print(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "The outbox is empty.")
 
 
 def register(app: typer.Typer) -> None:
     """Attach the top-level commands of this module to the root app (the mail group is shared)."""
+    app.command("invite")(invite_cmd)

@@ -160,6 +160,8 @@ def _member_reply(app: Clerk, db: Database, meeting: Meeting, person: dict[str, 
                                 stands_for=person["id"])
     if sub_inv["reply"] == "withdrawn" or sub_inv["stands_for"] != person["id"]:
         db["invitations"].update(sub_inv["id"], {"reply": "no_reply", "stands_for": person["id"]})
+    from clerk.services.invitations import invite_substitute  # here: invitations imports replies
+    invite_substitute(db, app, meeting, sub, person, app.clock.now())
     db["invitations"].update(invitation["id"], {"substitute_id": sub["id"]})
     return ReplyOutcome("recorded", meeting, person["email"], name, "substitute",
                         f"apologies recorded; {sub['name']} will attend in your place",

@@ -1,0 +1,182 @@
+"""What becomes of a queued message: claimed for sending, sent, tried again later, or failed.
+
+The mail adapter (``mail/sender.py``) does the network part; every state change is one short
+write transaction here, and nothing is awaited inside one.
+
+A row's ``status`` moves ``queued → sending → sent`` (or back to ``queued`` with a later
+``next_attempt_at`` after a temporary failure, or to ``failed``). ``superseded`` rows were never
+sent because a newer version of the same calendar message replaced them.
+
+**Claiming and the lease.** A sender claims one row at a time (``status = 'sending'``), and while
+a row is ``sending`` its ``next_attempt_at`` holds the end of the claim's *lease*. Two senders
+(the service and ``clerk mail send``) can never claim the same row. A row still ``sending`` when
+its lease has run out belongs to a sender that stopped mid-send (crash, kill, power cut):
+:func:`recover_stale` puts it back in the queue.
+
+**Never twice.** A retry after a refusal (4xx, connection refused, timeout before the message
+was handed over) cannot duplicate: the server did not take the message. The one window in which
+a message can go out twice is between the server accepting it (the ``250`` after the data) and
+our commit of ``sent``: a crash there, or a connection lost after the data was sent but before
+the ``250`` arrived, leaves us not knowing. We then send again (delivering late beats not
+delivering a meeting invitation at all); the window is kept to one SQLite commit, and the copy
+carries the same Message-ID (and the same calendar UID and SEQUENCE), so mail clients and
+calendars treat it as the same message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from clerk.app import Clerk
+from clerk.rules.retry import plan_retry
+from clerk.services import audit
+from clerk.times import from_iso, to_iso
+
+LEASE = timedelta(minutes=10)
+STATUSES = ("queued", "sending", "sent", "failed", "superseded")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One message claimed for sending: the raw bytes and the envelope."""
+
+    id: int
+    to_addr: str
+    raw: bytes
+    message_id: str
+    kind: str
+    attempts: int
+
+
+def recover_stale(app: Clerk) -> int:
+    """Return rows whose sender stopped mid-send (lease run out) to the queue; how many."""
+    now = app.clock.now()
+    with app.store.write() as db:
+        rows = list(db.query("SELECT id, to_addr, kind FROM outbox WHERE status = 'sending' "
+                             "AND next_attempt_at <= ?", [to_iso(now)]))
+        if not rows:
+            return 0
+        db.execute("UPDATE outbox SET status = 'queued', attempts = attempts + 1, "
+                   "next_attempt_at = ?, last_error = ? WHERE status = 'sending' "
+                   "AND next_attempt_at <= ?",
+                   [to_iso(now), "clerk stopped while sending this message; sending it again "
+                    "(it may have arrived already; the copy has the same Message-ID)",
+                    to_iso(now)])
+        audit.record(db, at=now, actor="clerk", action="mail.recovered", subject="outbox",
+                     channel="email", detail={"ids": [r["id"] for r in rows]})
+    return len(rows)
+
+
+def skip_undeliverable(app: Clerk) -> int:
+    """Fail queued messages to addresses already known to bounce; how many."""
+    with app.store.write() as db:
+        return _skip_undeliverable(db)
+
+
+def claim_next(app: Clerk, *, lease: timedelta = LEASE) -> Claim | None:
+    """Claim the next due message for sending, or None when nothing is due."""
+    now = app.clock.now()
+    with app.store.write() as db:
+        row = next(iter(db.query(
+            "SELECT id, to_addr, raw, message_id, kind, attempts FROM outbox "
+            "WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id "
+            "LIMIT 1", [to_iso(now)])), None)
+        if row is None:
+            return None
+        db.execute("UPDATE outbox SET status = 'sending', next_attempt_at = ? WHERE id = ?",
+                   [to_iso(now + lease), row["id"]])
+    return Claim(row["id"], row["to_addr"], bytes(row["raw"]), row["message_id"], row["kind"],
+                 row["attempts"])
+
+
+def mark_sent(app: Clerk, outbox_id: int) -> None:
+    """The server accepted the message: record it at once (this commit closes the window)."""
+    now = app.clock.now()
+    with app.store.write() as db:
+        db.execute("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
+                   "last_error = '' WHERE id = ? AND status IN ('sending', 'queued')",
+                   [to_iso(now), outbox_id])
+
+
+def mark_retry(app: Clerk, outbox_id: int, error: str) -> str:
+    """A temporary failure: try again later with a longer wait, or give up after a day.
+    Returns the new status (``queued`` or ``failed``)."""
+    now = app.clock.now()
+    with app.store.write() as db:
+        row = _row(db, outbox_id)
+        if row is None or row["status"] != "sending":
+            return row["status"] if row else "missing"
+        attempts = row["attempts"] + 1
+        plan = plan_retry(from_iso(row["created_at"]), attempts, now)
+        if plan.at is None:
+            reason = f"{plan.reason}; last error: {error}"
+            db.table("outbox").update(outbox_id, {"status": "failed", "attempts": attempts,
+                                            "last_error": reason})
+            audit.record(db, at=now, actor="clerk", action="mail.gave_up", subject=row["to_addr"],
+                         channel="email", detail=_detail(row, reason))
+            return "failed"
+        db.table("outbox").update(outbox_id, {"status": "queued", "attempts": attempts,
+                                        "next_attempt_at": to_iso(plan.at), "last_error": error})
+        return "queued"
+
+
+def mark_failed(app: Clerk, outbox_id: int, error: str, *, address: bool) -> None:
+    """A permanent failure (5xx). With ``address`` the address itself was refused: the person
+    is marked undeliverable and nothing more is sent to it until someone corrects it."""
+    now = app.clock.now()
+    with app.store.write() as db:
+        row = _row(db, outbox_id)
+        if row is None:
+            return
+        db.table("outbox").update(outbox_id, {"status": "failed", "attempts": row["attempts"] + 1,
+                                        "last_error": error})
+        if address:
+            db.execute("UPDATE people SET undeliverable = ? WHERE email = ?",
+                       [error, row["to_addr"]])
+            _skip_undeliverable(db)
+        audit.record(db, at=now, actor="clerk",
+                     action="mail.undeliverable" if address else "mail.rejected",
+                     subject=row["to_addr"], channel="email", detail=_detail(row, error))
+
+
+def list_outbox(app: Clerk, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """The outbox, newest first, without the raw message."""
+    sql = ("SELECT id, created_at, kind, subject_ref, to_addr, subject, status, attempts, "
+           "next_attempt_at, last_error, sent_at, message_id FROM outbox")
+    params: list[Any] = []
+    if status:
+        sql += " WHERE status = ?"
+        params.append(status)
+    return app.store.all(sql + " ORDER BY id DESC LIMIT ?", [*params, limit])
+
+
+def outbox_counts(app: Clerk) -> dict[str, int]:
+    counts = {s: 0 for s in STATUSES}
+    for row in app.store.all("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status"):
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def _row(db: Database, outbox_id: int) -> dict[str, Any] | None:
+    return next(iter(db.query("SELECT id, created_at, kind, subject_ref, to_addr, status, "
+                              "attempts FROM outbox WHERE id = ?", [outbox_id])), None)
+
+
+def _detail(row: dict[str, Any], error: str) -> dict[str, Any]:
+    return {"outbox_id": row["id"], "kind": row["kind"], "about": row["subject_ref"],
+            "error": error}
+
+
+def _skip_undeliverable(db: Database) -> int:
+    rows = list(db.query(
+        "SELECT o.id, p.undeliverable FROM outbox o JOIN people p ON p.email = o.to_addr "
+        "WHERE o.status = 'queued' AND p.undeliverable IS NOT NULL"))
+    for row in rows:
+        db.table("outbox").update(row["id"], {
+            "status": "failed",
+            "last_error": f"not sent: mail to this address bounced before ({row['undeliverable']})"})
+    return len(rows)
