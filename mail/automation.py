@@ -1,0 +1,242 @@
+"""Recognise mail that no human wrote (Mailman-style small named checks).
+
+:func:`classify_automation` runs :data:`CHECKS` in order and returns the first
+verdict, or None for an ordinary human message.  Every verdict says which check
+fired and why, so the clerk's log can explain itself.  ``X-Auto-Response-Suppress``
+is deliberately *not* a check: ordinary Outlook replies carry it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import HeaderParser
+from typing import Literal
+
+from mail.mime import IncomingMail
+
+__all__ = ["CHECKS", "AutomationVerdict", "classify_automation", "parse_delivery_status"]
+
+Kind = Literal["auto-reply", "bounce", "own-mail", "list"]
+
+
+@dataclass(frozen=True)
+class AutomationVerdict:
+    """Why a message was recognised as automated; bounce details when it is a bounce."""
+
+    kind: Kind
+    reason: str
+    check: str = ""
+    failed_recipients: list[str] = field(default_factory=list)
+    permanent: bool = False
+    statuses: dict[str, str] = field(default_factory=dict)
+
+
+Check = Callable[[IncomingMail, frozenset[str]], AutomationVerdict | None]
+
+_DAEMON_LOCALPARTS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"})
+_AUTO_SUBJECT = re.compile(
+    r"\s*(?:\[?auto(?:matic|matische)?[- ]?(?:reply|response|respond|antwort|answer)\]?\s*:?"
+    r"|out of (?:the )?office|autosvar|abwesenheitsnotiz|abwesend|réponse automatique"
+    r"|respuesta automática|risposta automatica|automatisch antwoord|afwezigheidsbericht"
+    r"|automaattinen vastaus|fraværsmelding|frånvaro|resposta automática|odpowiedź automatyczna"
+    r"|on leave:|away from (?:the )?office|vacation reply|holiday auto)",
+    re.IGNORECASE,
+)
+_DELAY_WORDS = ("delay", "warning", "retry", "retried", "temporar", "not yet been delivered")
+_ADDR_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _verdict(kind: Kind, check: str, reason: str) -> AutomationVerdict:
+    return AutomationVerdict(kind=kind, reason=reason, check=check)
+
+
+def _base_address(addr: str) -> str:
+    local, _, domain = addr.partition("@")
+    return f"{local.split('+', 1)[0]}@{domain}" if domain else addr
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_own_address(msg: IncomingMail, own: frozenset[str]) -> AutomationVerdict | None:
+    """From is one of our own addresses (or a plus-address of one): a loop."""
+    addr = msg.from_addr
+    if addr and (addr in own or _base_address(addr) in own):
+        return _verdict(
+            "own-mail", "own_address", f"From {addr} is one of the clerk's own addresses (mail loop)"
+        )
+    return None
+
+
+def check_delivery_status(msg: IncomingMail, own: frozenset[str]) -> AutomationVerdict | None:
+    """A multipart/report; report-type=delivery-status (RFC 3464 DSN)."""
+    root = msg.headers
+    if root.get_content_type() != "multipart/report":
+        return None
+    report_type = str(root.get_param("report-type", "") or "").lower()
+    if report_type != "delivery-status":
+        return None
+    statuses = parse_delivery_status(root)
+    affected = {r: s for r, (action, s) in statuses.items() if action in ("failed", "delayed")}
+    permanent = any(action == "failed" and s.startswith("5") for action, s in statuses.values())
+    detail = (
+        ", ".join(f"{r} {statuses[r][0]} {s}" for r, s in affected.items()) or "no failed recipient listed"
+    )
+    return AutomationVerdict(
+        kind="bounce",
+        check="delivery_status",
+        reason=f"delivery status notification (multipart/report, RFC 3464): {detail}; "
+        + ("permanent failure" if permanent else "temporary problem, the server will retry"),
+        failed_recipients=list(affected),
+        permanent=permanent,
+        statuses=affected,
+    )
+
+
+def check_mailer_daemon(msg: IncomingMail, own: frozenset[str]) -> AutomationVerdict | None:
+    """A non-DSN bounce from MAILER-DAEMON/postmaster (or with an X-Failed-Recipients header)."""
+    local = msg.from_addr.split("@", 1)[0]
+    failed_header = msg.header("X-Failed-Recipients")
+    if local not in _DAEMON_LOCALPARTS and not failed_header:
+        return None
+    failed = [a.lower() for a in _ADDR_IN_TEXT.findall(failed_header)]
+    subject = msg.subject.lower()
+    permanent = not any(word in subject for word in _DELAY_WORDS)
+    who = f"sender {msg.from_addr}" if local in _DAEMON_LOCALPARTS else "X-Failed-Recipients header"
+    return AutomationVerdict(
+        kind="bounce",
+        check="mailer_daemon",
+        reason=f"bounce from {who} (not a standard DSN): "
+        + (", ".join(failed) if failed else "failed recipient not stated")
+        + ("; permanent failure" if permanent else "; delivery delayed"),
+        failed_recipients=failed,
+        permanent=permanent,
+    )
+
+
+def check_auto_submitted(msg: IncomingMail, own: frozenset[str]) -> AutomationVerdict | None:
+    """Auto-Submitted other than "no" (RFC 3834)."""
+    value = msg.header("Auto-Submitted").strip().lower()
+    if value and value.split(";", 1)[0].strip() != "no":
+        return _verdict("auto-reply", "auto_submitted", f"Auto-Submitted: {value} header (RFC 3834)")
+    return None
+
+
+def check_autoreply_headers(msg: IncomingMail, own: frozenset[str]) -> AutomationVerdict | None:
+    """X-Autoreply / X-Autorespond / X-Autoresponder present (and not "no")."""
+    for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Autogenerated"):
+        values = msg.header_all(name)
+        if values and values[0].strip().lower() not in ("no", "false", "0"):
+            return _verdict(
+                "auto-reply", "autoreply_header", f"{name}: {values[0].strip() or '(empty)'} header"
+            )
+    return None
+
+
+def check_list_headers(msg: IncomingMail, own: frozenset[str]) -> AutomationVerdict | None:
+    """List-Id or List-Unsubscribe (RFC 2919 / RFC 2369): mailing-list traffic."""
+    for name in ("List-Id", "List-Unsubscribe"):
+        value = msg.header(name)
+        if value:
+            return _verdict(
+                "list", "list_headers", f"{name}: {value} header: message came through a mailing list"
+            )
+    return None
+
+
+def check_precedence(msg: IncomingMail, own: frozenset[str]) -> AutomationVerdict | None:
+    """Precedence: bulk | junk | list | auto_reply."""
+    value = msg.header("Precedence").strip().lower()
+    if value == "list":
+        return _verdict("list", "precedence", "Precedence: list header: mailing-list traffic")
+    if value in ("bulk", "junk", "auto_reply", "auto-reply"):
+        return _verdict("auto-reply", "precedence", f"Precedence: {value} header: bulk or automatic mail")
+    return None
+
+
+def check_auto_subject(msg: IncomingMail, own: frozenset[str]) -> AutomationVerdict | None:
+    """Subject starts like an out-of-office ("Automatic reply:", "Out of Office", "Autosvar"...)."""
+    if _AUTO_SUBJECT.match(msg.subject):
+        return _verdict("auto-reply", "auto_subject", f'subject "{msg.subject[:80]}" is an automatic reply')
+    return None
+
+
+def check_null_sender(msg: IncomingMail, own: frozenset[str]) -> AutomationVerdict | None:
+    """Return-Path: <> (null envelope sender): only notifications are sent that way."""
+    values = msg.header_all("Return-Path")
+    if values and values[0].replace(" ", "") == "<>":
+        return _verdict(
+            "auto-reply",
+            "null_sender",
+            "Return-Path: <> (null envelope sender): sent by an automatic responder",
+        )
+    return None
+
+
+CHECKS: tuple[tuple[str, Check], ...] = (
+    ("own_address", check_own_address),
+    ("delivery_status", check_delivery_status),
+    ("mailer_daemon", check_mailer_daemon),
+    ("auto_submitted", check_auto_submitted),
+    ("autoreply_header", check_autoreply_headers),
+    ("list_headers", check_list_headers),
+    ("precedence", check_precedence),
+    ("auto_subject", check_auto_subject),
+    ("null_sender", check_null_sender),
+)
+
+
+def classify_automation(msg: IncomingMail, own_addresses: set[str]) -> AutomationVerdict | None:
+    """First verdict of :data:`CHECKS`, or None for a message a person wrote."""
+    own = frozenset(a.strip().lower() for a in own_addresses)
+    for _name, check in CHECKS:
+        verdict = check(msg, own)
+        if verdict is not None:
+            return verdict
+    return None
+
+
+# --------------------------------------------------------------------------- DSN parsing
+
+
+def _status_blocks(part: Message) -> list[Message]:
+    """The header blocks of a message/delivery-status part (per-message first)."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        return [p for p in payload if isinstance(p, Message)]
+    raw = part.get_payload(decode=True)
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(payload or "")
+    blocks = re.split(r"\r?\n[ \t]*\r?\n", text.strip())
+    return [HeaderParser().parsestr(block) for block in blocks if block.strip()]
+
+
+def _rfc822_addr(value: str | None) -> str:
+    if not value:
+        return ""
+    addr = value.split(";", 1)[-1].strip().strip("<>").strip()
+    return addr.lower()
+
+
+def parse_delivery_status(msg: Message) -> dict[str, tuple[str, str]]:
+    """Recipient -> (action, status) from every message/delivery-status part of a DSN.
+
+    The recipient is Original-Recipient when given (the address we sent to), else
+    Final-Recipient.  Per-message fields (Reporting-MTA...) are skipped.
+    """
+    found: dict[str, tuple[str, str]] = {}
+    for part in msg.walk():
+        if part.get_content_type() not in ("message/delivery-status", "message/global-delivery-status"):
+            continue
+        for block in _status_blocks(part):
+            recipient = _rfc822_addr(block.get("Original-Recipient")) or _rfc822_addr(
+                block.get("Final-Recipient")
+            )
+            if not recipient:
+                continue
+            action = str(block.get("Action", "")).strip().lower()
+            status = str(block.get("Status", "")).strip().split(" ", 1)[0]
+            found[recipient] = (action, status)
+    return found
