@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from clerk.app import Clerk
-from clerk.rules.deadlines import meeting_deadlines
+from clerk.rules.deadlines import MORNING, meeting_deadlines
 from clerk.rules.frequency import check_frequency
+from clerk.rules.workdays import add_working_days
 from clerk.times import from_iso, to_iso
 
 #: How long after a meeting its deadlines are still planned (minutes, absences).
@@ -69,13 +70,49 @@ def _frequency_jobs(app: Clerk, now: datetime) -> list[PlannedJob]:
     return jobs
 
 
+def _ballot_jobs(app: Clerk) -> list[PlannedJob]:
+    """An open ballot closes at its deadline, with a reminder to non-voters two working days
+    before its last day."""
+    jobs = []
+    for row in app.store.db.query("SELECT b.ref, b.closes_at, m.body FROM ballots b JOIN meetings "
+                                  "m ON m.id = b.meeting_id WHERE b.status = 'open'"):
+        closes = from_iso(row["closes_at"]).astimezone(app.tz)
+        last_day = (closes - timedelta(minutes=1)).date()
+        reminder = datetime.combine(add_working_days(last_day, -2), MORNING, tzinfo=app.tz)
+        stamp = closes.strftime("%Y-%m-%dT%H:%M")
+        jobs.append(PlannedJob(reminder, f"ballot-reminder:{row['ref']}:{stamp}",
+                               "ballot-reminder", row["ref"], "remind voters who have not voted",
+                               "two working days before the vote closes"))
+        jobs.append(PlannedJob(closes, f"ballot-close:{row['ref']}:{stamp}", "ballot-close",
+                               row["ref"], "close the vote, count it and announce the result",
+                               "the deadline for votes"))
+    return jobs
+
+
+def _ratify_jobs(app: Clerk, rows: Iterable[dict]) -> list[PlannedJob]:
+    """Bodies that ratify automatically open the ballot the working day after the meeting."""
+    jobs = []
+    for row in rows:
+        body = app.config.bodies.get(row["body"])
+        if body is None or not body.decisions.ratify_automatically or \
+                body.decisions.when_inquorate != "email_ratification":
+            continue
+        day = add_working_days(from_iso(row["starts_at"]).astimezone(app.tz).date(), 1)
+        at = datetime.combine(day, MORNING, tzinfo=app.tz)
+        jobs.append(PlannedJob(at, f"ratify:{row['ref']}:{day.isoformat()}", "ratify", row["ref"],
+                               "open the email vote on decisions taken while inquorate",
+                               f"{body.label} ratifies by email vote, automatically"))
+    return jobs
+
+
 def plan(app: Clerk, now: datetime | None = None) -> list[PlannedJob]:
     """Every deadline not yet run, earliest first (past ones included: they are due now)."""
     now = now or app.clock.now()
     horizon = to_iso(now - AFTER_MEETING)
     rows = app.store.all("SELECT ref, body, starts_at FROM meetings WHERE status = 'scheduled' "
                          "AND starts_at >= ?", [horizon])
-    jobs = _meeting_jobs(app, rows) + _frequency_jobs(app, now)
+    jobs = (_meeting_jobs(app, rows) + _frequency_jobs(app, now) + _ballot_jobs(app)
+            + _ratify_jobs(app, rows))
     done = {r["key"] for r in app.store.db.query("SELECT key FROM job_runs")}
     pending = [j for j in jobs if j.key not in done]
     pending.sort(key=lambda j: j.at)

@@ -14,6 +14,7 @@ from clerk.cli import (
     meetings_cmds,
     members_cmds,
     outbound_cmds,
+    ratify_cmds,
     run_cmds,
 )
 from clerk.cli.common import (
@@ -44,6 +45,7 @@ app.add_typer(mail_cmds.mail, name="mail")
 outbound_cmds.register(app)
 inbound_cmds.register(app)
 run_cmds.register(app)
+ratify_cmds.register(app)
 audit_app = typer.Typer(help="The audit log of every change.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 

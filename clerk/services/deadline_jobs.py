@@ -193,6 +193,32 @@ def run_frequency(app: Clerk, db: Database, job: DueJob) -> str:
     return f"warned the facilitator: {verdict.reason}"
 
 
+def run_ballot_reminder(app: Clerk, db: Database, job: DueJob) -> str:
+    from clerk.services.ballots import remind_voters
+
+    return f"reminded {remind_voters(app, job.subject_ref, job.key)} who have not voted"
+
+
+def run_ballot_close(app: Clerk, db: Database, job: DueJob) -> str:
+    from clerk.services.ballots import close_ballot
+
+    result = close_ballot(app, job.subject_ref)
+    ratified = sum(1 for d in result.decisions if d.ratified)
+    return (f"closed: {ratified} of {len(result.decisions)} decision(s) ratified; "
+            f"{len(result.voted)} voted")
+
+
+def run_ratify(app: Clerk, db: Database, job: DueJob) -> str:
+    from clerk.errors import Refused
+    from clerk.services.ballots import open_ballot
+
+    try:
+        ballot = open_ballot(app, job.subject_ref, channel="scheduler")
+    except Refused as exc:
+        return f"no ballot: {exc}"
+    return f"opened {ballot.ref} for {len(ballot.electorate)} voters"
+
+
 HANDLERS: dict[str, Callable[[Clerk, Database, DueJob], str]] = {
     "invite": run_invite,
     "quorum-forecast": run_quorum_forecast,
@@ -202,6 +228,9 @@ HANDLERS: dict[str, Callable[[Clerk, Database, DueJob], str]] = {
     "absences": run_absences,
     "minutes-due": run_minutes_due,
     "frequency": run_frequency,
+    "ballot-reminder": run_ballot_reminder,
+    "ballot-close": run_ballot_close,
+    "ratify": run_ratify,
 }
 
 #: Jobs that only make sense before the meeting: missed ones are skipped once it has started.

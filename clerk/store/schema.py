@@ -215,3 +215,48 @@ def m003_deadlines(db: Database) -> None:
         ALTER TABLE meetings ADD COLUMN minutes_circulated_at TEXT;
         """,
     )
+
+
+@migrations()
+def m004_ballots(db: Database) -> None:
+    """Email ballots on decisions taken while inquorate: the frozen electorate and every vote."""
+    run_script(
+        db,
+        """
+        CREATE TABLE ballots (
+            id INTEGER PRIMARY KEY,
+            ref TEXT NOT NULL UNIQUE,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            opened_at TEXT NOT NULL,
+            closes_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open',
+            closed_at TEXT,
+            result TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE ballot_decisions (
+            ballot_id INTEGER NOT NULL REFERENCES ballots(id),
+            decision_id INTEGER NOT NULL UNIQUE REFERENCES decisions(id),
+            number INTEGER NOT NULL,
+            PRIMARY KEY (ballot_id, number)
+        );
+        CREATE TABLE electorate (
+            ballot_id INTEGER NOT NULL REFERENCES ballots(id),
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            seat TEXT NOT NULL,
+            PRIMARY KEY (ballot_id, person_id)
+        );
+        CREATE TABLE votes (
+            id INTEGER PRIMARY KEY,
+            ballot_id INTEGER NOT NULL REFERENCES ballots(id),
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            choices TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            evidence TEXT NOT NULL DEFAULT '{}',
+            receipt TEXT NOT NULL UNIQUE,
+            idempotency_key TEXT UNIQUE,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX votes_by_voter ON votes(ballot_id, person_id, received_at);
+        """,
+    )

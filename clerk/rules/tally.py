@@ -1,0 +1,83 @@
+"""Counting an email vote: per decision, ratified or not, with the counts and the reason (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from clerk.rules import quorum
+from clerk.rules.people import Attendee, Seat
+from clerk.rules.quorum import Condition
+from clerk.rules.verdict import Verdict, plural
+
+Choice = Literal["approve", "reject", "abstain"]
+PassRule = Literal["more_for_than_against", "majority_of_electorate", "unanimous"]
+
+
+@dataclass(frozen=True)
+class DecisionTally:
+    number: int
+    approve: int
+    reject: int
+    abstain: int
+    ratified: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Tally:
+    participation: Verdict
+    decisions: tuple[DecisionTally, ...]
+    voted: tuple[str, ...]
+    not_voted: tuple[str, ...]
+
+
+def _passes(rule: PassRule, approve: int, reject: int, electorate: int) -> Verdict:
+    if rule == "more_for_than_against":
+        ok = approve > reject
+        return Verdict(ok, f"{approve} for and {reject} against: "
+                           + ("more for than against" if ok else "not more for than against"))
+    if rule == "majority_of_electorate":
+        need = electorate // 2 + 1
+        return Verdict(approve >= need, f"{approve} for; {need} of the {electorate} voters needed")
+    ok = approve > 0 and reject == 0
+    return Verdict(ok, f"{approve} for and {reject} against: "
+                       + ("unanimous" if ok else "not unanimous"))
+
+
+def tally(
+    numbers: Sequence[int],
+    electorate: Sequence[Seat],
+    votes: Mapping[str, Mapping[int, Choice]],
+    *,
+    rule: PassRule = "more_for_than_against",
+    participation: Condition | None = None,
+) -> Tally:
+    """Count ``votes`` (by voter email: decision number → choice) of a frozen ``electorate``.
+
+    A decision is ratified when enough of the electorate took part (``participation``, applied to
+    those who voted as if they were the attendance) and it passes ``rule``. Votes from anyone
+    outside the electorate are not counted.
+    """
+    seats = {s.email: s for s in electorate}
+    counted = {email: choices for email, choices in votes.items() if email in seats}
+    if participation is None:
+        taking_part = Verdict(bool(counted), f"{plural(len(counted), 'vote')} cast")
+    else:
+        taking_part = quorum.evaluate(participation, [Attendee(seats[e]) for e in counted])
+        taking_part = Verdict(taking_part.ok, f"those who voted: {taking_part.reason}",
+                              taking_part.parts)
+    results = []
+    for n in numbers:
+        choices = [c.get(n, "abstain") for c in counted.values()]
+        approve, reject = choices.count("approve"), choices.count("reject")
+        abstain = len(choices) - approve - reject
+        passes = _passes(rule, approve, reject, len(seats))
+        if not taking_part.ok:
+            ok, reason = False, f"too few votes: {taking_part.reason}"
+        else:
+            ok, reason = passes.ok, passes.reason
+        results.append(DecisionTally(n, approve, reject, abstain, ok, reason))
+    return Tally(taking_part, tuple(results), tuple(sorted(counted)),
+                 tuple(sorted(e for e in seats if e not in counted)))

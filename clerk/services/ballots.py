@@ -1,0 +1,350 @@
+"""Ratification by email vote: open a ballot on a meeting's provisional decisions, cast and change
+votes until the deadline, close it once, announce the result, and verify it from the audit log."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any, Literal
+
+from sqlite_utils import Database
+
+from clerk.app import Clerk
+from clerk.errors import BadInput, NotFound, Refused
+from clerk.messages import render_email
+from clerk.rules.people import Seat
+from clerk.rules.tally import Choice, Tally, tally
+from clerk.rules.workdays import shift
+from clerk.services import audit
+from clerk.services.keys import issue_key
+from clerk.services.meetings import Meeting, get_meeting
+from clerk.services.outbox import Outgoing, queue
+from clerk.services.people import SEAT_SQL, find_person, normalise_email, seat_from_row
+from clerk.times import from_iso, in_words, to_iso
+
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+@dataclass(frozen=True)
+class Ballot:
+    id: int
+    ref: str
+    meeting: Meeting
+    opened_at: datetime
+    closes_at: datetime
+    status: str
+    decisions: tuple[tuple[int, str], ...]  # (number, text)
+    electorate: tuple[Seat, ...]
+
+
+@dataclass(frozen=True)
+class CastVote:
+    """A voter's choices, decision number → approve / reject / abstain."""
+
+    ballot: str
+    email: str
+    choices: dict[int, Choice]
+    channel: str = "cli"
+    received_at: datetime | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class VoteOutcome:
+    """``recorded`` (first vote), ``changed``, ``duplicate`` or ``refused`` (with the reason)."""
+
+    status: Literal["recorded", "changed", "duplicate", "refused"]
+    ballot: str
+    email: str
+    message: str
+    receipt: str = ""
+    choices: dict[int, Choice] = field(default_factory=dict)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def get_ballot(app: Clerk, ref: str) -> Ballot:
+    row = app.store.one("SELECT * FROM ballots WHERE ref = ? OR CAST(id AS TEXT) = ?", [ref, ref])
+    if row is None:
+        raise NotFound(f'there is no ballot "{ref}" (ballots are named like carers-2027-01-14-vote)')
+    return _ballot(app, row)
+
+
+def _ballot(app: Clerk, row: dict[str, Any]) -> Ballot:
+    meeting = Meeting.from_row(dict(app.store.db["meetings"].get(row["meeting_id"])))
+    decisions = tuple((r["number"], r["text"]) for r in app.store.db.query(
+        "SELECT b.number, d.text FROM ballot_decisions b JOIN decisions d ON d.id = b.decision_id "
+        "WHERE b.ballot_id = ? ORDER BY b.number", [row["id"]]))
+    seats = tuple(Seat(**json.loads(r["seat"])) for r in app.store.db.query(
+        "SELECT seat FROM electorate WHERE ballot_id = ? ORDER BY person_id", [row["id"]]))
+    return Ballot(row["id"], row["ref"], meeting, from_iso(row["opened_at"]),
+                  from_iso(row["closes_at"]), row["status"], decisions, seats)
+
+
+def latest_votes(db: Database, ballot_id: int) -> dict[str, dict[int, Choice]]:
+    """Each voter's latest vote (by time received; the later row wins a tie)."""
+    out: dict[str, dict[int, Choice]] = {}
+    for r in db.query("SELECT p.email, v.choices FROM votes v JOIN people p ON p.id = v.person_id "
+                      "WHERE v.ballot_id = ? ORDER BY v.received_at, v.id", [ballot_id]):
+        out[r["email"]] = {int(k): v for k, v in json.loads(r["choices"]).items()}
+    return out
+
+
+def current_tally(app: Clerk, ballot: Ballot) -> Tally:
+    body = app.body(ballot.meeting.body)
+    participation = body.decisions.participation or body.quorum
+    return tally([n for n, _ in ballot.decisions], ballot.electorate,
+                 latest_votes(app.store.db, ballot.id), rule=body.decisions.pass_rule,
+                 participation=participation)
+
+
+# --- opening --------------------------------------------------------------------------------
+
+def open_ballot(app: Clerk, meeting_ref: str, *, channel: str = "cli") -> Ballot:
+    """Open one ballot on the meeting's provisional decisions; asking again returns the same one."""
+    meeting = get_meeting(app, meeting_ref)
+    body = app.body(meeting.body)
+    rule = body.decisions.when_inquorate
+    if rule != "email_ratification":
+        words = {"next_meeting": "takes decisions made while inquorate to its next meeting",
+                 "no_business": "transacts no business while inquorate"}[rule]
+        raise Refused(f"{body.label} {words}; it does not ratify by email vote")
+    now = app.clock.now()
+    with app.store.write() as db:
+        existing = next(iter(db.query("SELECT * FROM ballots WHERE meeting_id = ? AND status = "
+                                      "'open'", [meeting.id])), None)
+        if existing:
+            return _ballot(app, existing)
+        pending = list(db.query(
+            "SELECT d.* FROM decisions d WHERE d.meeting_id = ? AND d.status = 'provisional' AND "
+            "d.id NOT IN (SELECT decision_id FROM ballot_decisions) ORDER BY d.number",
+            [meeting.id]))
+        if not pending:
+            raise Refused(f"{meeting.ref} has no provisional decisions awaiting ratification")
+        last_day = shift(now.astimezone(app.tz).date(), body.decisions.ballot_days,
+                         body.decisions.ballot_unit)
+        closes = datetime.combine(last_day + timedelta(days=1), time(0, 0), tzinfo=app.tz)
+        ref = f"{meeting.ref}-vote"
+        n = 2
+        while db.execute("SELECT 1 FROM ballots WHERE ref = ?", [ref]).fetchone():
+            ref, n = f"{meeting.ref}-vote-{n}", n + 1
+        bid = db["ballots"].insert({"ref": ref, "meeting_id": meeting.id, "opened_at": to_iso(now),
+                                    "closes_at": to_iso(closes), "status": "open"}).last_pk
+        for number, d in enumerate(pending, start=1):
+            db["ballot_decisions"].insert({"ballot_id": bid, "decision_id": d["id"],
+                                           "number": number})
+        voters = []
+        for row in db.query(SEAT_SQL, [meeting.body]):
+            seat = seat_from_row(row)
+            if body.decisions.electorate.matches_seat(seat):
+                db["electorate"].insert({"ballot_id": bid, "person_id": row["person_id"],
+                                         "seat": json.dumps(seat.__dict__)})
+                voters.append((row["person_id"], seat))
+        if not voters:
+            raise Refused(f"{body.label} has no members entitled to vote")
+        audit.record(db, at=now, actor="facilitator", action="ballot.open", subject=ref,
+                     channel=channel,
+                     detail={"meeting": meeting.ref, "closes_at": to_iso(closes),
+                             "decisions": [[i, d["text"]] for i, d in enumerate(pending, 1)],
+                             "electorate": sorted(s.email for _, s in voters)})
+        ballot = _ballot(app, dict(db["ballots"].get(bid)))
+        for person_id, seat in voters:
+            _send_ballot(app, db, ballot, person_id, seat, "ballot", now)
+        return ballot
+
+
+def _send_ballot(app: Clerk, db: Database, ballot: Ballot, person_id: int, seat: Seat,
+                 template: str, now: datetime, dedupe: str = "") -> None:
+    key = issue_key(db, person_id=person_id, purpose="vote", subject_ref=ballot.ref, now=now,
+                    days=app.config.mail.reply_key_days)
+    r = render_email(template, recipient_name=seat.name, ballot=ballot,
+                     body=app.body(ballot.meeting.body),
+                     meeting_when=in_words(ballot.meeting.starts_at, app.tz),
+                     closes=in_words(ballot.closes_at - timedelta(minutes=1), app.tz))
+    queue(db, app.config.mail, Outgoing(
+        kind=template, to_addr=seat.email, to_name=seat.name, subject=r.subject, text=r.text,
+        html=r.html, person_id=person_id, subject_ref=ballot.ref, reply_key=key, purpose="vote",
+        dedupe_key=f"{template}:{ballot.ref}:{person_id}{dedupe}"), now)
+
+
+# --- voting ---------------------------------------------------------------------------------
+
+def _receipt() -> str:
+    code = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(8))
+    return f"{code[:4]}-{code[4:]}"
+
+
+def cast_vote(app: Clerk, cmd: CastVote) -> VoteOutcome:
+    """Record a vote (the latest one received counts); refusals are recorded too, never raised."""
+    ballot = get_ballot(app, cmd.ballot)
+    email = normalise_email(cmd.email)
+    now = app.clock.now()
+    received = cmd.received_at or now
+    numbers = {n for n, _ in ballot.decisions}
+    if set(cmd.choices) != numbers:
+        raise BadInput(f"a vote needs a choice for each of decisions "
+                       f"{', '.join(str(n) for n in sorted(numbers))}")
+    with app.store.write() as db:
+        if cmd.idempotency_key:
+            seen = next(iter(db.query("SELECT receipt, choices FROM votes WHERE "
+                                      "idempotency_key = ?", [cmd.idempotency_key])), None)
+            if seen or audit.seen(db, cmd.idempotency_key):
+                return VoteOutcome("duplicate", ballot.ref, email, "this vote was already counted",
+                                   seen["receipt"] if seen else "")
+        refusal = _refusal(ballot, email, received)
+        evidence = {**cmd.evidence, "received_at": to_iso(received)}
+        if refusal:
+            audit.record(db, at=now, actor=email, action="vote.refused", subject=ballot.ref,
+                         channel=cmd.channel, evidence=evidence, detail={"reason": refusal},
+                         idempotency_key=cmd.idempotency_key)
+            return VoteOutcome("refused", ballot.ref, email, refusal)
+        person = find_person(db, email)
+        assert person is not None
+        before = db.execute("SELECT COUNT(*) FROM votes WHERE ballot_id = ? AND person_id = ?",
+                            [ballot.id, person["id"]]).fetchone()[0]
+        receipt = _receipt()
+        choices = {str(k): v for k, v in sorted(cmd.choices.items())}
+        db["votes"].insert({"ballot_id": ballot.id, "person_id": person["id"],
+                            "choices": json.dumps(choices), "received_at": to_iso(received),
+                            "channel": cmd.channel, "evidence": json.dumps(evidence),
+                            "receipt": receipt, "idempotency_key": cmd.idempotency_key,
+                            "recorded_at": to_iso(now)})
+        status: Literal["recorded", "changed"] = "changed" if before else "recorded"
+        audit.record(db, at=now, actor=email, action="vote.cast", subject=ballot.ref,
+                     channel=cmd.channel, evidence=evidence,
+                     detail={"choices": choices, "receipt": receipt, "changed": bool(before)})
+        seat = next(s for s in ballot.electorate if s.email == email)
+        r = render_email("ballot_receipt", recipient_name=seat.name, ballot=ballot,
+                         choices=cmd.choices, receipt=receipt, changed=bool(before),
+                         closes=in_words(ballot.closes_at - timedelta(minutes=1), app.tz))
+        queue(db, app.config.mail, Outgoing(
+            kind="ballot_receipt", to_addr=email, to_name=seat.name, subject=r.subject,
+            text=r.text, html=r.html, person_id=person["id"], subject_ref=ballot.ref,
+            in_reply_to=cmd.evidence.get("message_id") or None,
+            auto="auto-replied" if cmd.channel == "email" else "auto-generated",
+            dedupe_key=f"receipt:{receipt}"), now)
+        words = "vote changed" if before else "vote recorded"
+        return VoteOutcome(status, ballot.ref, email, f"{words}; receipt {receipt}", receipt,
+                           dict(cmd.choices))
+
+
+def _refusal(ballot: Ballot, email: str, received: datetime) -> str:
+    if email not in {s.email for s in ballot.electorate}:
+        return (f"{email} is not entitled to vote in this ballot: the electorate was fixed when it "
+                f"opened ({len(ballot.electorate)} voting members)")
+    if ballot.status != "open" or received >= ballot.closes_at:
+        return "the vote closed at midnight at the end of " \
+               f"{ballot.closes_at.date() - timedelta(days=1):%A %d %B %Y}; this vote arrived late " \
+               "and was not counted"
+    return ""
+
+
+# --- closing --------------------------------------------------------------------------------
+
+def close_ballot(app: Clerk, ref: str) -> Tally:
+    """Close once: tally, settle each decision, announce to every voter and the facilitator."""
+    ballot = get_ballot(app, ref)
+    now = app.clock.now()
+    with app.store.write() as db:
+        row = dict(db["ballots"].get(ballot.id))
+        if row["status"] == "closed":
+            return current_tally(app, ballot)
+        result = current_tally(app, ballot)
+        numbers = dict(db.execute("SELECT number, decision_id FROM ballot_decisions WHERE "
+                                  "ballot_id = ?", [ballot.id]).fetchall())
+        for d in result.decisions:
+            status = "ratified" if d.ratified else "not_ratified"
+            reason = (f"ratified by email vote: {d.reason}" if d.ratified else
+                      f"not ratified by email vote ({d.reason}): to the next meeting")
+            db["decisions"].update(numbers[d.number], {"status": status, "status_reason": reason})
+        summary = _result_json(result)
+        db["ballots"].update(ballot.id, {"status": "closed", "closed_at": to_iso(now),
+                                         "result": json.dumps(summary)})
+        audit.record(db, at=now, actor="scheduler", action="ballot.close", subject=ballot.ref,
+                     channel="scheduler", detail=summary)
+        body = app.body(ballot.meeting.body)
+        recipients = [(s.email, s.name) for s in ballot.electorate]
+        if body.facilitator:
+            recipients.append((body.facilitator, "Facilitator"))
+        names = {s.email: s.name for s in ballot.electorate}
+        for email, name in recipients:
+            r = render_email("ballot_result", recipient_name=name, ballot=ballot, result=result,
+                             texts=dict(ballot.decisions),
+                             not_voted=[names[e] for e in result.not_voted])
+            queue(db, app.config.mail, Outgoing(
+                kind="ballot_result", to_addr=email, to_name=name, subject=r.subject, text=r.text,
+                html=r.html, subject_ref=ballot.ref, dedupe_key=f"result:{ballot.ref}:{email}"),
+                now)
+        return result
+
+
+def _result_json(result: Tally) -> dict[str, Any]:
+    return {"participation": {"ok": result.participation.ok,
+                              "reason": result.participation.reason},
+            "decisions": [d.__dict__ for d in result.decisions],
+            "voted": list(result.voted), "not_voted": list(result.not_voted)}
+
+
+def remind_voters(app: Clerk, ref: str, job_key: str) -> int:
+    """Remind everyone in the electorate who has not voted yet."""
+    ballot = get_ballot(app, ref)
+    if ballot.status != "open":
+        return 0
+    now = app.clock.now()
+    with app.store.write() as db:
+        voted = set(latest_votes(db, ballot.id))
+        waiting = [s for s in ballot.electorate if s.email not in voted]
+        for seat in waiting:
+            person = find_person(db, seat.email)
+            if person and not person["undeliverable"]:
+                _send_ballot(app, db, ballot, person["id"], seat, "ballot_reminder", now,
+                             dedupe=f":{job_key}")
+        return len(waiting)
+
+
+# --- verifying ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    lines: tuple[str, ...]
+
+
+def verify_ballot(app: Clerk, ref: str) -> Verification:
+    """Recompute the tally from the audit log alone and check the log's hash chain."""
+    ballot = get_ballot(app, ref)
+    lines = []
+    chain = audit.verify_chain(app.store.db)
+    lines.append(("ok: " if chain.ok else "FAILED: ") + chain.reason)
+    events = app.store.all("SELECT * FROM audit WHERE subject = ? ORDER BY id", [ballot.ref])
+    opened = next((e for e in events if e["action"] == "ballot.open"), None)
+    if opened is None:
+        return Verification(False, (*lines, "FAILED: the log has no record of the ballot opening"))
+    detail = json.loads(opened["detail"])
+    electorate = [s for s in ballot.electorate if s.email in set(detail["electorate"])]
+    votes: dict[str, tuple[str, dict[int, Choice]]] = {}
+    for e in events:
+        if e["action"] != "vote.cast":
+            continue
+        received = json.loads(e["evidence"])["received_at"]
+        choices = {int(k): v for k, v in json.loads(e["detail"])["choices"].items()}
+        if e["actor"] not in votes or received >= votes[e["actor"]][0]:
+            votes[e["actor"]] = (received, choices)
+    body = app.body(ballot.meeting.body)
+    from_log = tally([n for n, _ in detail["decisions"]], electorate,
+                     {k: v for k, (_, v) in votes.items()}, rule=body.decisions.pass_rule,
+                     participation=body.decisions.participation or body.quorum)
+    stored = current_tally(app, ballot)
+    same = _result_json(from_log) == _result_json(stored)
+    lines.append(("ok: " if same else "FAILED: ") + "the tally recomputed from the log "
+                 + ("matches the votes recorded" if same else "differs from the votes recorded"))
+    closed = next((e for e in events if e["action"] == "ballot.close"), None)
+    if closed is not None:
+        announced = json.loads(closed["detail"]) == _result_json(from_log)
+        lines.append(("ok: " if announced else "FAILED: ") + "the announced result "
+                     + ("matches the log" if announced else "differs from the log"))
+        same = same and announced
+    return Verification(chain.ok and same, tuple(lines))
