@@ -159,6 +159,9 @@ class MailSettings(_Section):
     reply_local_part: str = "clerk"
     reply_domain: str = "clerk.example.org"
     reply_key_days: int = Field(default=60, ge=1)
+    # The authserv-id your own receiving mail server writes in Authentication-Results; only its
+    # verdicts are read (anyone can write such a header). Empty: all of them are ignored.
+    trusted_authserv_id: str = ""
     maildir: Annotated[Path, Field(strict=False)] = Path("var/mail")
     smtp: SmtpSettings | None = None
     imap: ImapSettings | None = None

@@ -192,7 +192,7 @@ _ATTENDS = _rx(
     r"\b(?:i|we)(?:'ll| will| shall| am|'m| are|'re| can| could| do)?"
     r" (?:definitely |certainly |absolutely |still "
     r"|also |gladly |happily |indeed )?(?:be )?(?:attend\w*|there|coming|come(?! back)|join\w*|present"
-    r"|in attendance|make it|available)\b",
+    r"|in attendance|make it|available)\b(?! back)",
     r"\bwill (?:be )?attend\w*\b",
     r"\b(?:^|\n)attending\b",
     r"\bbe attending\b",
@@ -226,7 +226,10 @@ _NO_WORD = re.compile(
 
 # substitutes
 _EMAIL = re.compile(r"[A-Za-z0-9][\w.+'-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-_NAME = r"(?:(?:Dr|Mr|Mrs|Ms|Miss|Cllr|Prof)\.? )?[A-Z][\w'-]+(?: [A-Z][\w'-]+){0,3}"
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_NAME = (
+    rf"(?:(?:Dr|Mr|Mrs|Ms|Miss|Cllr|Prof)\.? )?[{_UPPER}](?:[\w'-]+|\.)(?: [{_UPPER}](?:[\w'-]+|\.)?){{0,3}}"
+)
 _SUB_STRONG = _rx(
     r"\bin my (?:place|stead)\b",
     r"\bon my behalf\b",
@@ -272,6 +275,9 @@ _NOT_NAMES = frozenset({
 _THIRD_PARTY = re.compile(
     rf"(?:({_EMAIL.pattern})|(?<![\w'])({_NAME}))[)>\]]?,?(?: \(?[A-Z][\w' -]{{0,40}}\)?,?)? "
     r"(?:will|can|could|shall|is going to|is able to|is happy to|has agreed to)\b(?!'t|n't| not)"
+    r"(?: (?:[a-z]+ ){0,2}?(?:attend|come|go|be there|join|cover|represent|stand in|take my place|make it"
+    r"|step in|deputi[sz]e|sit in|fill in)\b| ?[.!,;)]| ?$| instead\b)",
+    re.MULTILINE,
 )
 _SENTENCE = re.compile(r"(?:[^\n.!?]|[.!?](?=[^\s.!?]))+[.!?]*")
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from clerk.app import Clerk
 from clerk.lock import RunLock
@@ -20,8 +21,8 @@ class Worker:
     """A long-running part of the service: ``run(stop)`` returns when ``stop`` is set."""
 
     name: str
-    run: Callable[[asyncio.Event], Awaitable[None]]
-    once: Callable[[], Awaitable[None]] | None = None
+    run: Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+    once: Callable[[], Coroutine[Any, Any, None]] | None = None
 
 
 def configure_logging(level: int = logging.INFO) -> None:
@@ -54,17 +55,18 @@ async def serve(app: Clerk, stop: asyncio.Event, *, once: bool = False) -> None:
     from scheduler.keeper import DeadlineKeeper
 
     scheduler = AsyncIOScheduler(timezone=ZoneInfo(app.config.clerk.timezone))
-    keeper = DeadlineKeeper(app, scheduler)
     workers = workers_for(app)
+    inbox = next((w.once for w in workers if w.name == "inbox"), None)
+    keeper = DeadlineKeeper(app, scheduler, read_inbox=inbox)
     if once:
-        for ran in keeper.run_due():
-            log.info("ran %s for %s: %s", ran.job.kind, ran.job.subject_ref, ran.outcome)
+        for done in await keeper.run_due_async():
+            log.info("ran %s for %s: %s", done.job.kind, done.job.subject_ref, done.outcome)
         for worker in workers:
             if worker.once:
                 await worker.once()
         return
     scheduler.start()
-    ran = keeper.start()
+    ran = await keeper.start_async()
     log.info("clerk is running: %d bodies, %d deadline(s) caught up, %d planned in the next "
              "two weeks; %s", len(app.config.bodies), len(ran),
              len([j for j in scheduler.get_jobs() if j.id.startswith("deadline:")]),

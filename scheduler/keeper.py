@@ -9,9 +9,10 @@ clerk was down runs once on start, and two restarts leave one job per deadline.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from clerk.app import Clerk
 from clerk.services.deadline_jobs import DueJob, run_job
@@ -38,10 +39,24 @@ class DeadlineKeeper:
     """Derives the schedule from the store and runs due jobs. ``scheduler`` may be None (tests
     and the CLI drive it with :meth:`run_due`)."""
 
-    def __init__(self, app: Clerk, scheduler: BaseScheduler | None = None):
+    def __init__(self, app: Clerk, scheduler: BaseScheduler | None = None,
+                 read_inbox: Callable[[], Coroutine[Any, Any, None]] | None = None):
         self.app = app
         self.scheduler = scheduler
+        self.read_inbox = read_inbox
         self._version = -1
+
+    async def run_due_async(self) -> list[Ran]:
+        """As :meth:`run_due`, but first read the inbox to the end when a vote is about to close,
+        so a vote the server received at 23:59 counts even if clerk reads it at 00:01."""
+        now = self.app.clock.now()
+        closing = any(j.kind == "ballot-close" and j.at <= now for j in self.pending())
+        if closing and self.read_inbox is not None:
+            try:
+                await self.read_inbox()
+            except Exception:  # the inbox being unreachable must not stop the count forever
+                log.exception("could not read the inbox to the end before closing a vote")
+        return self.run_due()
 
     def pending(self) -> list[PlannedJob]:
         return plan(self.app)
@@ -80,22 +95,16 @@ class DeadlineKeeper:
                                    misfire_grace_time=None, coalesce=True)
         return len(wanted)
 
-    def refresh_if_changed(self) -> bool:
-        """Re-plan when anything was written since the last plan (a meeting added or moved)."""
-        if state_version(self.app) == self._version:
-            return False
-        self.run_due()
-        self.rebuild()
-        return True
-
     # APScheduler runs coroutine jobs on the event loop itself, so every database call stays on
     # the one thread that owns the connection (plain functions would go to a thread pool).
     async def _run_due_async(self) -> None:
-        self.run_due()
+        await self.run_due_async()
         self.rebuild()
 
     async def _refresh_async(self) -> None:
-        self.refresh_if_changed()
+        if state_version(self.app) != self._version:
+            await self.run_due_async()
+            self.rebuild()
 
     async def _rebuild_async(self) -> None:
         self.rebuild()
@@ -103,6 +112,16 @@ class DeadlineKeeper:
     def start(self) -> list[Ran]:
         """On start: run what was missed while clerk was down (once), then plan what is ahead."""
         ran = self.run_due()
+        self._schedule_housekeeping()
+        return ran
+
+    async def start_async(self) -> list[Ran]:
+        """As :meth:`start`, reading the inbox to the end first if a vote closed while down."""
+        ran = await self.run_due_async()
+        self._schedule_housekeeping()
+        return ran
+
+    def _schedule_housekeeping(self) -> None:
         self.rebuild()
         if self.scheduler is not None:
             self.scheduler.add_job(self._refresh_async, "interval", seconds=15,
@@ -110,7 +129,6 @@ class DeadlineKeeper:
                                    max_instances=1)
             self.scheduler.add_job(self._rebuild_async, "cron", hour=0, minute=5, id="replan-daily",
                                    replace_existing=True, coalesce=True)
-        return ran
 
 
 def next_due(app: Clerk, limit: int = 50) -> list[PlannedJob]:

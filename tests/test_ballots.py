@@ -247,3 +247,22 @@ def test_no_ballot_without_provisional_decisions(clerk_app: Clerk) -> None:
 def test_audit_log_refuses_edits(clerk_app: Clerk, inquorate: str) -> None:
     with pytest.raises(sqlite3.DatabaseError):
         clerk_app.store.db.execute("DELETE FROM audit")
+
+
+def test_the_inbox_is_read_to_the_end_before_the_vote_closes(clerk_app: Clerk, inquorate: str,
+                                                            clock: FakeClock) -> None:
+    import asyncio
+
+    ballot = open_ballot(clerk_app, inquorate)
+    carers = people(clerk_app)["carers"]
+    for email in carers[:2]:
+        vote(clerk_app, ballot.ref, email, APPROVE_ALL)
+
+    async def read_inbox() -> None:  # the third carer's vote arrived at 23:59, read at 00:01
+        vote(clerk_app, ballot.ref, carers[2], APPROVE_ALL,
+             received_at=datetime(2027, 1, 25, 23, 59, tzinfo=UTC), channel="email")
+
+    clock.set(datetime(2027, 1, 26, 0, 1, tzinfo=UTC))
+    keeper = DeadlineKeeper(clerk_app, read_inbox=read_inbox)
+    ran = {r.job.kind: r.outcome for r in asyncio.run(keeper.run_due_async())}
+    assert ran["ballot-close"] == "closed: 2 of 2 decision(s) ratified; 3 voted"

@@ -70,7 +70,7 @@ def may_substitute(
 
 def who_chairs(policy: ChairPolicy, present: Sequence[Attendee]) -> Verdict:
     """Who takes the chair: the Chair in person, else the deputy; a substitute only if allowed."""
-    by_office = {}
+    by_office: dict[str, list[Attendee]] = {}
     for attendee in present:
         by_office.setdefault(attendee.seat.office.casefold(), []).append(attendee)
     for office in (policy.chair_office, policy.deputy_office):

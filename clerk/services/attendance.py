@@ -99,7 +99,7 @@ def record_attendance(app: Clerk, cmd: RecordAttendance) -> AttendanceResult:
             else:
                 status = "absent_without_notice"
             statuses[status].append(seat.email)
-            db["attendance"].insert({"meeting_id": meeting.id, "member_id": pid, "status": status,
+            db.table("attendance").insert({"meeting_id": meeting.id, "member_id": pid, "status": status,
                                      "present_by": present_by.get(pid),
                                      "recorded_at": to_iso(now)})
         verdict = quorum.evaluate(body.quorum, filled.values())
@@ -122,7 +122,7 @@ def _twice_absent(app: Clerk, db: Any, meeting: Meeting, absent: list[str]) -> l
     if not limit or not absent:
         return []
     flagged = []
-    earlier = []
+    earlier: list[Meeting] = []
     cursor: Meeting | None = meeting
     while len(earlier) < limit - 1 and cursor is not None:
         cursor = previous_meeting(app, cursor)

@@ -49,7 +49,7 @@ def record(
         "prev_hash": last["hash"] if last else GENESIS,
     }
     row["hash"] = row_hash(row)
-    db["audit"].insert(row)
+    db.table("audit").insert(row)
     return row
 
 

@@ -22,6 +22,7 @@ from clerk.services.keys import issue_key
 from clerk.services.meetings import Meeting, get_meeting
 from clerk.services.outbox import Outgoing, queue
 from clerk.services.people import SEAT_SQL, find_person, normalise_email, seat_from_row
+from clerk.store import insert_row
 from clerk.times import from_iso, in_words, to_iso
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -74,7 +75,7 @@ def get_ballot(app: Clerk, ref: str) -> Ballot:
 
 
 def _ballot(app: Clerk, row: dict[str, Any]) -> Ballot:
-    meeting = Meeting.from_row(dict(app.store.db["meetings"].get(row["meeting_id"])))
+    meeting = Meeting.from_row(dict(app.store.db.table("meetings").get(row["meeting_id"])))
     decisions = tuple((r["number"], r["text"]) for r in app.store.db.query(
         "SELECT b.number, d.text FROM ballot_decisions b JOIN decisions d ON d.id = b.decision_id "
         "WHERE b.ballot_id = ? ORDER BY b.number", [row["id"]]))
@@ -131,16 +132,16 @@ def open_ballot(app: Clerk, meeting_ref: str, *, channel: str = "cli") -> Ballot
         n = 2
         while db.execute("SELECT 1 FROM ballots WHERE ref = ?", [ref]).fetchone():
             ref, n = f"{meeting.ref}-vote-{n}", n + 1
-        bid = db["ballots"].insert({"ref": ref, "meeting_id": meeting.id, "opened_at": to_iso(now),
-                                    "closes_at": to_iso(closes), "status": "open"}).last_pk
+        bid = insert_row(db, "ballots", {"ref": ref, "meeting_id": meeting.id, "opened_at": to_iso(now),
+                                    "closes_at": to_iso(closes), "status": "open"})
         for number, d in enumerate(pending, start=1):
-            db["ballot_decisions"].insert({"ballot_id": bid, "decision_id": d["id"],
+            db.table("ballot_decisions").insert({"ballot_id": bid, "decision_id": d["id"],
                                            "number": number})
         voters = []
         for row in db.query(SEAT_SQL, [meeting.body]):
             seat = seat_from_row(row)
             if body.decisions.electorate.matches_seat(seat):
-                db["electorate"].insert({"ballot_id": bid, "person_id": row["person_id"],
+                db.table("electorate").insert({"ballot_id": bid, "person_id": row["person_id"],
                                          "seat": json.dumps(seat.__dict__)})
                 voters.append((row["person_id"], seat))
         if not voters:
@@ -150,7 +151,7 @@ def open_ballot(app: Clerk, meeting_ref: str, *, channel: str = "cli") -> Ballot
                      detail={"meeting": meeting.ref, "closes_at": to_iso(closes),
                              "decisions": [[i, d["text"]] for i, d in enumerate(pending, 1)],
                              "electorate": sorted(s.email for _, s in voters)})
-        ballot = _ballot(app, dict(db["ballots"].get(bid)))
+        ballot = _ballot(app, dict(db.table("ballots").get(bid)))
         for person_id, seat in voters:
             _send_ballot(app, db, ballot, person_id, seat, "ballot", now)
         return ballot
@@ -207,7 +208,7 @@ def cast_vote(app: Clerk, cmd: CastVote) -> VoteOutcome:
                             [ballot.id, person["id"]]).fetchone()[0]
         receipt = _receipt()
         choices = {str(k): v for k, v in sorted(cmd.choices.items())}
-        db["votes"].insert({"ballot_id": ballot.id, "person_id": person["id"],
+        db.table("votes").insert({"ballot_id": ballot.id, "person_id": person["id"],
                             "choices": json.dumps(choices), "received_at": to_iso(received),
                             "channel": cmd.channel, "evidence": json.dumps(evidence),
                             "receipt": receipt, "idempotency_key": cmd.idempotency_key,
@@ -249,7 +250,7 @@ def close_ballot(app: Clerk, ref: str) -> Tally:
     ballot = get_ballot(app, ref)
     now = app.clock.now()
     with app.store.write() as db:
-        row = dict(db["ballots"].get(ballot.id))
+        row = dict(db.table("ballots").get(ballot.id))
         if row["status"] == "closed":
             return current_tally(app, ballot)
         result = current_tally(app, ballot)
@@ -259,9 +260,9 @@ def close_ballot(app: Clerk, ref: str) -> Tally:
             status = "ratified" if d.ratified else "not_ratified"
             reason = (f"ratified by email vote: {d.reason}" if d.ratified else
                       f"not ratified by email vote ({d.reason}): to the next meeting")
-            db["decisions"].update(numbers[d.number], {"status": status, "status_reason": reason})
+            db.table("decisions").update(numbers[d.number], {"status": status, "status_reason": reason})
         summary = _result_json(result)
-        db["ballots"].update(ballot.id, {"status": "closed", "closed_at": to_iso(now),
+        db.table("ballots").update(ballot.id, {"status": "closed", "closed_at": to_iso(now),
                                          "result": json.dumps(summary)})
         audit.record(db, at=now, actor="scheduler", action="ballot.close", subject=ballot.ref,
                      channel="scheduler", detail=summary)

@@ -18,7 +18,7 @@ def sync_bodies(app: Clerk) -> list[str]:
     with app.store.write() as db:
         for slug, name in wanted.items():
             if existing.get(slug) != name:
-                db["bodies"].upsert({"slug": slug, "name": name, "loaded_at": to_iso(now)},
+                db.table("bodies").upsert({"slug": slug, "name": name, "loaded_at": to_iso(now)},
                                     pk="slug")
                 changed.append(slug)
         audit.record(db, at=now, actor="facilitator", action="bodies.sync", subject="bodies",

@@ -68,7 +68,7 @@ def _context(app: Clerk, meeting: Meeting) -> dict[str, Any]:
 
 
 def _meeting_row(db: Database, meeting: Meeting) -> dict[str, Any]:
-    return dict(db["meetings"].get(meeting.id))
+    return dict(db.table("meetings").get(meeting.id))
 
 
 def run_invite(app: Clerk, db: Database, job: DueJob) -> str:
@@ -259,7 +259,7 @@ def run_job(app: Clerk, job: DueJob) -> str | None:
             outcome = "skipped: the meeting has already taken place"
         else:
             outcome = handler(app, db, job)
-        db["job_runs"].insert({"key": job.key, "kind": job.kind, "subject_ref": job.subject_ref,
+        db.table("job_runs").insert({"key": job.key, "kind": job.kind, "subject_ref": job.subject_ref,
                                "due_at": to_iso(job.at), "ran_at": to_iso(now),
                                "outcome": outcome})
         audit.record(db, at=now, actor="scheduler", action=f"deadline.{job.kind}",

@@ -10,6 +10,7 @@ from clerk.errors import BadInput, Refused
 from clerk.services import audit
 from clerk.services.attendance import attendance_verdict
 from clerk.services.meetings import Meeting, get_meeting
+from clerk.store import insert_row
 from clerk.times import to_iso
 
 STATUS_WORDS = {
@@ -73,13 +74,13 @@ def add_decision(app: Clerk, cmd: AddDecision) -> Decision:
             return _decision(meeting, same)
         number = db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM decisions WHERE "
                             "meeting_id = ?", [meeting.id]).fetchone()[0]
-        did = db["decisions"].insert({"meeting_id": meeting.id, "number": number, "text": text,
+        did = insert_row(db, "decisions", {"meeting_id": meeting.id, "number": number, "text": text,
                                       "status": status, "status_reason": reason,
-                                      "created_at": to_iso(now)}).last_pk
+                                      "created_at": to_iso(now)})
         audit.record(db, at=now, actor="facilitator", action="decision.add", subject=meeting.ref,
                      channel=cmd.channel, detail={"number": number, "text": text,
                                                   "status": status, "reason": reason})
-        return _decision(meeting, dict(db["decisions"].get(did)))
+        return _decision(meeting, dict(db.table("decisions").get(did)))
 
 
 def _decision(meeting: Meeting, row: dict[str, Any]) -> Decision:

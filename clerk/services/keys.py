@@ -48,7 +48,7 @@ def issue_key(db: Database, *, person_id: int, purpose: Purpose, subject_ref: st
     if existing:
         return str(existing["key"])
     key = secrets.token_hex(16)
-    db["reply_keys"].insert({"key": key, "person_id": person_id, "purpose": purpose,
+    db.table("reply_keys").insert({"key": key, "person_id": person_id, "purpose": purpose,
                              "subject_ref": subject_ref, "created_at": to_iso(now),
                              "expires_at": to_iso(now + timedelta(days=days))})
     return key

@@ -10,6 +10,7 @@ from typing import Any
 from clerk.app import Clerk
 from clerk.errors import BadInput, NotFound, Refused
 from clerk.services import audit
+from clerk.store import insert_row
 from clerk.times import from_iso, to_iso
 
 
@@ -75,11 +76,11 @@ def add_meeting(app: Clerk, cmd: AddMeeting) -> Meeting:
                "online_url": cmd.online_url.strip(), "kind": cmd.kind, "status": "scheduled",
                "sequence": 0, "uid": f"{uuid.uuid4()}@{app.config.mail.reply_domain}",
                "created_at": to_iso(now), "updated_at": to_iso(now)}
-        mid = db["meetings"].insert(row).last_pk
+        mid = insert_row(db, "meetings", row)
         audit.record(db, at=now, actor="facilitator", action="meeting.add", subject=ref,
                      detail={"starts_at": starts, "venue": row["venue"],
                              "online_url": row["online_url"]})
-        return Meeting.from_row(dict(db["meetings"].get(mid)))
+        return Meeting.from_row(dict(db.table("meetings").get(mid)))
 
 
 def get_meeting(app: Clerk, ref: str) -> Meeting:

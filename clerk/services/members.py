@@ -144,18 +144,18 @@ def _substitute_conflict(db: Any, row: dict[str, Any]) -> str | None:
 def _upsert_member(db: Any, row: dict[str, Any], now: Any) -> str:
     person = ensure_person(db, row["email"], row["name"], now)
     if person["name"] != row["name"]:
-        db["people"].update(person["id"], {"name": row["name"]})
+        db.table("people").update(person["id"], {"name": row["name"]})
     seat = {k: row[k] for k in ("role", "office", "organisation", "sector", "carer", "voting",
                                 "advisory")}
     existing = next(iter(db.query("SELECT * FROM memberships WHERE body = ? AND person_id = ?",
                                   [row["body"], person["id"]])), None)
     if existing is None:
-        db["memberships"].insert({"body": row["body"], "person_id": person["id"], **seat,
+        db.table("memberships").insert({"body": row["body"], "person_id": person["id"], **seat,
                                   "active": 1, "updated_at": to_iso(now)})
         outcome = "created"
     elif any(existing[k] != v for k, v in seat.items()) or not existing["active"] or \
             person["name"] != row["name"]:
-        db["memberships"].update(existing["id"], {**seat, "active": 1, "updated_at": to_iso(now)})
+        db.table("memberships").update(existing["id"], {**seat, "active": 1, "updated_at": to_iso(now)})
         outcome = "updated"
     else:
         outcome = "unchanged"

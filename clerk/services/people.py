@@ -8,6 +8,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from clerk.rules.people import Seat
+from clerk.store import insert_row
 from clerk.times import to_iso
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -30,11 +31,11 @@ def ensure_person(db: Database, email: str, name: str, now: Any) -> dict[str, An
     """The person with this address, created if new; a better (non-empty) name replaces a blank."""
     person = find_person(db, email)
     if person is None:
-        pid = db["people"].insert({"email": normalise_email(email), "name": name.strip() or email,
-                                   "created_at": to_iso(now)}).last_pk
-        return dict(db["people"].get(pid))
+        pid = insert_row(db, "people", {"email": normalise_email(email), "name": name.strip() or email,
+                                   "created_at": to_iso(now)})
+        return dict(db.table("people").get(pid))
     if name.strip() and person["name"] in ("", person["email"]):
-        db["people"].update(person["id"], {"name": name.strip()})
+        db.table("people").update(person["id"], {"name": name.strip()})
         person["name"] = name.strip()
     return person
 

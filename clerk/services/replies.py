@@ -95,7 +95,7 @@ def record_reply(app: Clerk, cmd: RecordReply) -> ReplyOutcome:
             outcome = _substitute_own_reply(app, db, meeting, person, invitation, cmd)
         else:
             outcome = _member_reply(app, db, meeting, person, invitation, cmd, seats)
-        db["invitations"].update(invitation["id"], {
+        db.table("invitations").update(invitation["id"], {
             "reply": outcome.reply, "replied_at": to_iso(received), "channel": cmd.channel,
             "evidence": cmd.evidence.get("message_id", "") or cmd.channel})
         audit.record(db, at=now, actor=email, action="reply.recorded", subject=meeting.ref,
@@ -159,10 +159,10 @@ def _member_reply(app: Clerk, db: Database, meeting: Meeting, person: dict[str, 
     sub_inv = ensure_invitation(db, meeting.id, sub["id"], app.clock.now(),
                                 stands_for=person["id"])
     if sub_inv["reply"] == "withdrawn" or sub_inv["stands_for"] != person["id"]:
-        db["invitations"].update(sub_inv["id"], {"reply": "no_reply", "stands_for": person["id"]})
+        db.table("invitations").update(sub_inv["id"], {"reply": "no_reply", "stands_for": person["id"]})
     from clerk.services.invitations import invite_substitute  # here: invitations imports replies
     invite_substitute(db, app, meeting, sub, person, app.clock.now())
-    db["invitations"].update(invitation["id"], {"substitute_id": sub["id"]})
+    db.table("invitations").update(invitation["id"], {"substitute_id": sub["id"]})
     return ReplyOutcome("recorded", meeting, person["email"], name, "substitute",
                         f"apologies recorded; {sub['name']} will attend in your place",
                         substitute_email=sub["email"], substitute_name=sub["name"])
@@ -170,7 +170,7 @@ def _member_reply(app: Clerk, db: Database, meeting: Meeting, person: dict[str, 
 
 def _substitute_own_reply(app: Clerk, db: Database, meeting: Meeting, person: dict[str, Any],
                           invitation: dict[str, Any], cmd: RecordReply) -> ReplyOutcome:
-    member = dict(db["people"].get(invitation["stands_for"]))
+    member = dict(db.table("people").get(invitation["stands_for"]))
     if invitation["reply"] == "withdrawn":
         raise Refused(f"{member['name']} has since changed their reply, so you are no longer "
                       "expected as their substitute")

@@ -52,6 +52,14 @@ class Store:
         self.db.close()
 
 
+def insert_row(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
+    """Insert one row and return its integer primary key."""
+    pk = db.table(table).insert(row).last_pk
+    if not isinstance(pk, int):
+        raise TypeError(f"{table} has no integer primary key")
+    return pk
+
+
 def open_store(path: Path | str | None = None, *, memory: bool = False) -> Store:
     """Open (creating if need be) the database at ``path`` and bring its schema up to date."""
     if memory or path is None:
