@@ -213,11 +213,15 @@ def _status_blocks(part: Message) -> list[Message]:
     return [HeaderParser().parsestr(block) for block in blocks if block.strip()]
 
 
-def _rfc822_addr(value: str | None) -> str:
-    if not value:
-        return ""
-    addr = value.split(";", 1)[-1].strip().strip("<>").strip()
-    return addr.lower()
+def _field(block: Message, name: str) -> str:
+    """A DSN field as text (compat32 hands back Header objects for 8-bit values)."""
+    value = block.get(name)
+    return str(value).strip() if value is not None else ""
+
+
+def _rfc822_addr(value: str) -> str:
+    """ "rfc822; User@Example.org" -> "user@example.org"."""
+    return value.split(";", 1)[-1].strip().strip("<>").strip().lower()
 
 
 def parse_delivery_status(msg: Message) -> dict[str, tuple[str, str]]:
@@ -231,12 +235,11 @@ def parse_delivery_status(msg: Message) -> dict[str, tuple[str, str]]:
         if part.get_content_type() not in ("message/delivery-status", "message/global-delivery-status"):
             continue
         for block in _status_blocks(part):
-            recipient = _rfc822_addr(block.get("Original-Recipient")) or _rfc822_addr(
-                block.get("Final-Recipient")
-            )
+            recipient = _rfc822_addr(_field(block, "Original-Recipient"))
+            recipient = recipient or _rfc822_addr(_field(block, "Final-Recipient"))
             if not recipient:
                 continue
-            action = str(block.get("Action", "")).strip().lower()
-            status = str(block.get("Status", "")).strip().split(" ", 1)[0]
+            action = _field(block, "Action").lower()
+            status = _field(block, "Status").split(" ", 1)[0]
             found[recipient] = (action, status)
     return found

@@ -13,7 +13,7 @@ from mail.mime import IncomingMail
 __all__ = ["find_reply_key"]
 
 _KEY = re.compile(r"[0-9a-f]{32}")
-_ID_KEY = re.compile(r"[^.@<>\s]+\.([0-9a-f]{32})@")
+_ID_KEY = re.compile(r"[^.@<>\s]+\.([0-9a-f]{32})(?:\.[0-9a-z]+)?@")  # <purpose.KEY[.token]@domain>
 
 
 def _key_from_address(addr: str, local_part: str) -> str | None:

@@ -366,8 +366,10 @@ def parse_message(raw: bytes) -> IncomingMail:
         raw = raw.encode("utf-8", "surrogateescape")
     msg = _parse(raw)
     hdrs = _header_map(msg)
-    senders = _addresses(hdrs.get("from", [])[:1])
-    from_name, from_addr = senders[0] if senders else ("", "")
+    senders = _addresses(hdrs.get("from", []))
+    # Two addresses ("victim@x.org <attacker@y.org>", or two From lines): which one wrote is
+    # unclear (a spoofing trick), so neither is believed.
+    from_name, from_addr = senders[0] if len(senders) == 1 else ("", "")
     try:
         bodies = _bodies(msg)
     except Exception:  # pathological MIME trees must not crash ingest

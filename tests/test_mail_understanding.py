@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import tomllib
 from pathlib import Path
 
@@ -134,6 +135,22 @@ def test_calendar_part_is_kept() -> None:
     )
     msg = parse_message(raw)
     assert "METHOD:REPLY" in msg.calendar and msg.text == ""
+
+
+def test_mangled_fixtures_never_raise() -> None:
+    """Bit flips, truncations and splices of real replies: every layer must cope."""
+    rng = random.Random(2027)
+    raws = [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
+    for _ in range(300):
+        raw = bytearray(rng.choice(raws))
+        for _ in range(rng.randint(1, 20)):
+            raw[rng.randrange(len(raw))] = rng.randrange(256)
+        cut = rng.randrange(len(raw))
+        msg = parse_message(bytes(raw[: rng.randrange(cut, len(raw) + 1)]))
+        classify_automation(msg, OWN)
+        find_reply_key(msg)
+        read_rsvp(msg.fresh_text)
+        read_vote(msg.fresh_text, 3)
 
 
 def test_attachments_are_listed_not_read() -> None:

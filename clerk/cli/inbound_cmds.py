@@ -1,8 +1,125 @@
-"""``clerk mail ingest`` and ``clerk mail inbox``: replies read and replayed."""
+"""``clerk mail ingest``, ``clerk mail read`` and ``clerk mail inbox``: replies read and replayed.
+
+``ingest`` hands raw messages from files to the same code path as mail arriving by IMAP; it is
+how a facilitator replays a message (one that was quarantined, say) and how tests drive the
+pipeline. Answers it queues are sent by ``clerk mail send`` (or the running service).
+"""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from clerk.cli.common import ConfigOption, JsonOption, console, err_console, open_app, print_json
+from clerk.cli.mail_cmds import mail
+from clerk.errors import BadInput
+from clerk.services.inbound_mail import InboundResult
+from clerk.services.inbox import list_inbound
+from clerk.times import from_iso, in_words
+
+STATUSES = ("processed", "ignored", "refused", "unclear", "quarantined")
+
+
+def _line(result: InboundResult) -> str:
+    understood = f"understood: {result.understood}; " if result.understood else ""
+    return f"from {result.from_addr or '(no sender)'}: {understood}{result.status}: " \
+           f"{result.action}"
+
+
+@mail.command("ingest")
+def ingest_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Raw messages (.eml files), one per file.",
+                                                show_default=False)],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Process raw messages from files exactly as if they had arrived in the inbox.
+
+    Prints one line per message: who it is from, what was understood, what was done. Exits 0
+    even when messages are refused; 2 only when a file cannot be read.
+    """
+    from mail.ingest import ingest  # the adapter is loaded only when mail is read
+
+    clerk = open_app(config)
+    rows: list[dict[str, Any]] = []
+    unreadable = 0
+    queued = 0
+    for path in files:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            unreadable += 1
+            reason = exc.strerror or str(exc)
+            rows.append({"file": str(path), "error": f"cannot read the file: {reason}"})
+            if not as_json:
+                err_console.print(f"{path}: cannot read the file: {reason}", markup=False)
+            continue
+        result = ingest(clerk, raw, source="file")
+        queued += len(result.queued)
+        rows.append({"file": str(path), **result.to_json()})
+        if not as_json:
+            console.print(f"{path}: {_line(result)}", markup=False)
+    if as_json:
+        print_json(rows)
+    elif queued:
+        console.print(f"{queued} answer(s) queued: run `clerk mail send` to send them now.")
+    if unreadable:
+        raise typer.Exit(2)
+
+
+@mail.command("read")
+def read_cmd(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Read the inbox once, to the end (IMAP if configured, else the local Maildir)."""
+    from mail.worker import make_reader
+
+    clerk = open_app(config)
+    reader = make_reader(clerk)
+
+    async def once() -> Any:
+        try:
+            return await reader.drain_once()
+        finally:
+            await reader.close()
+
+    report = asyncio.run(once())
+    if as_json:
+        print_json({"inbox": reader.where, "read": [r.to_json() for r in report.results],
+                    "filed_again": report.moved_again})
+        return
+    for result in report.results:
+        console.print(_line(result), markup=False)
+    console.print(f"Inbox {reader.where}: {report.message}", markup=False)
+    if any(r.queued for r in report.results):
+        console.print("Run `clerk mail send` to send the answers now.")
+
+
+@mail.command("inbox")
+def inbox_cmd(
+    status: Annotated[str | None, typer.Option(help=f"Only one status: {', '.join(STATUSES)}.")]
+    = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The messages read recently, newest first: from whom, what was understood and done."""
+    if status is not None and status not in STATUSES:
+        raise BadInput(f'--status must be one of {", ".join(STATUSES)}, got "{status}"')
+    clerk = open_app(config)
+    rows = list_inbound(clerk, status, limit)
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        when = in_words(from_iso(r["received_at"]), clerk.tz)
+        console.print(f"#{r['id']} {when}, from {r['from_addr'] or '(no sender)'}: "
+                      f"{r['status']}: {r['action']}", markup=False)
+        if r["understood"]:
+            console.print(f"    understood: {r['understood']}", markup=False)
+    if not rows:
+        console.print("No messages have been read yet.")
 
 
 def register(app: typer.Typer) -> None:

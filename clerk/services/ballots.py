@@ -292,9 +292,9 @@ def _result_json(result: Tally) -> dict[str, Any]:
 def remind_voters(app: Clerk, ref: str, job_key: str) -> int:
     """Remind everyone in the electorate who has not voted yet."""
     ballot = get_ballot(app, ref)
-    if ballot.status != "open":
-        return 0
     now = app.clock.now()
+    if ballot.status != "open" or now >= ballot.closes_at:
+        return 0  # a reminder after the deadline (clerk was down) would only confuse
     with app.store.write() as db:
         voted = set(latest_votes(db, ballot.id))
         waiting = [s for s in ballot.electorate if s.email not in voted]

@@ -1,0 +1,81 @@
+"""The emails clerk sends back to someone who wrote: a confirmation, a request to answer again,
+or a refusal. Each is queued in the caller's transaction as an auto-reply (``Auto-Submitted:
+auto-replied``) in the thread of the message it answers, at most once per message.
+
+A refusal goes out only where it is safe (see :func:`clerk.services.inbox.handle_inbound`) and at
+most once per address in 24 hours, so clerk can never be made to send a stream of mail to
+someone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from clerk.app import Clerk
+from clerk.messages import render_email
+from clerk.services.answer_mime import compose_answer
+from clerk.services.meetings import Meeting
+from clerk.services.outbox import Outgoing
+from clerk.times import in_words, to_iso
+
+REFUSAL_EVERY = timedelta(hours=24)
+
+
+def queue_answer(app: Clerk, db: Database, *, template: str, to_addr: str, in_reply_to: str,
+                 dedupe_key: str, context: dict[str, Any], person_id: int | None = None,
+                 subject_ref: str = "", reply_key: str | None = None,
+                 purpose: str = "rsvp") -> int | None:
+    """Render ``template`` and queue it to ``to_addr``; None if this answer was queued before.
+
+    Composed by :func:`clerk.services.answer_mime.compose_answer` (cheap: every reply read gets
+    an answer); the row is the one :func:`clerk.services.outbox.queue` writes.
+
+    With ``reply_key`` the answer can itself be answered (to change a reply); never give one to
+    a sender who has not been verified as its owner.
+    """
+    if db.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?", [dedupe_key]).fetchone():
+        return None
+    mail = app.config.mail
+    now = app.clock.now()
+    rendered = render_email(template, from_name=mail.from_name,
+                            organisation=app.config.clerk.organisation, **context)
+    msg = Outgoing(kind=template, to_addr=to_addr, subject=rendered.subject, text=rendered.text,
+                   html=rendered.html, person_id=person_id, subject_ref=subject_ref,
+                   reply_key=reply_key, purpose=purpose, in_reply_to=in_reply_to or None,
+                   auto="auto-replied", dedupe_key=dedupe_key)
+    raw, message_id = compose_answer(mail, msg, now)
+    cursor = db.execute(  # the columns clerk.services.outbox.queue fills, for a raw message
+        "INSERT INTO outbox (created_at, kind, subject_ref, person_id, to_addr, subject, "
+        "message_id, dedupe_key, raw, status, next_attempt_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+        [to_iso(now), msg.kind, subject_ref, person_id, to_addr.lower(), msg.subject, message_id,
+         dedupe_key, raw, to_iso(now)])
+    return int(cursor.lastrowid or 0)
+
+
+def fetch_one(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    """The first row as a dict, through a plain cursor (sqlite-utils' ``query()`` wraps every
+    SELECT in a savepoint, three statements where one will do: this path runs per message)."""
+    cursor = db.execute(sql, params)
+    row = cursor.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cursor.description], row,
+                                             strict=True))
+
+
+def refused_recently(db: Database, to_addr: str, now: datetime) -> bool:
+    """Whether a refusal went to this address in the last 24 hours (the limit is one)."""
+    return db.execute("SELECT 1 FROM outbox WHERE to_addr = ? AND kind = 'reply_refused' "
+                      "AND created_at > ? LIMIT 1",
+                      [to_addr.lower(), to_iso(now - REFUSAL_EVERY)]).fetchone() is not None
+
+
+def meeting_context(app: Clerk, meeting: Meeting, recipient_name: str,
+                    when: str = "") -> dict[str, Any]:
+    """What every answer about a meeting says: which meeting, when, where, whom to ask."""
+    body = app.body(meeting.body)
+    return {"recipient_name": recipient_name, "body_name": body.name, "body_label": body.label,
+            "ref": meeting.ref, "when": when or in_words(meeting.starts_at, app.tz),
+            "where": meeting.where, "facilitator": body.facilitator}

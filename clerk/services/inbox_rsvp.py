@@ -1,0 +1,157 @@
+"""The ``rsvp`` purpose: an answer to a meeting invitation, in the member's own words.
+
+The answer is read (:func:`clerk.language.read_rsvp`) and recorded through
+:func:`clerk.services.replies.record_reply`, which applies the body's rules (substitutes, later
+replies replacing earlier ones); the sender is thanked with a short confirmation. An answer that
+is unclear or contradicts itself changes nothing: the sender is asked again, shown what was read.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from clerk.app import Clerk
+from clerk.errors import NotFound, Refused
+from clerk.language import RsvpReading, read_rsvp
+from clerk.services.inbound_mail import Decision, VerifiedReply
+from clerk.services.inbox_answers import fetch_one, meeting_context, queue_answer
+from clerk.services.keys import issue_key
+from clerk.services.meetings import Meeting
+from clerk.services.replies import RecordReply, ReplyOutcome, record_reply
+from clerk.times import in_words
+
+QUOTE_LINES = 12
+QUOTE_CHARS = 800
+
+_NOW_ON_RECORD = {"attend": "attending", "apologies": "apologies", "substitute":
+                  "apologies, with a substitute attending in your place"}
+
+
+def handle_rsvp(app: Clerk, db: Database, reply: VerifiedReply) -> Decision:
+    """Record the answer to an invitation (or ask again); raises Refused when it cannot be."""
+    row = fetch_one(db, "SELECT * FROM meetings WHERE ref = ?", [reply.key.subject_ref])
+    if row is None:
+        raise NotFound(f"the meeting {reply.key.subject_ref} no longer exists")
+    meeting = Meeting.from_row(row)
+    when = in_words(meeting.starts_at, app.tz)
+    body = app.body(meeting.body)
+    if meeting.status == "cancelled":
+        raise Refused(f"the {body.name} meeting on {when} has been cancelled")
+    if meeting.starts_at <= reply.received_at:
+        raise Refused(f"the {body.name} meeting on {when} has already taken place")
+    reading = read_rsvp(reply.mail.fresh_text)
+    if reading.intent == "unclear":
+        return _ask_again(app, db, reply, meeting, reading, when)
+    outcome = record_reply(app, RecordReply(
+        meeting=meeting.ref, email=reply.sender["email"], intent=reading.intent,
+        substitute_email=reading.substitute_email or "",
+        substitute_name=reading.substitute_name or "", channel="email",
+        evidence=reply.evidence, received_at=reply.received_at,
+        idempotency_key=reply.idempotency_key))
+    member_name = _name_of(db, outcome.stands_for) if outcome.stands_for else ""
+    what = _what(outcome, member_name)
+    where = f"for {body.label}, {when}"
+    if outcome.status == "superseded":
+        return Decision("processed", reading.reason, f"not applied ({what} {where}): a later "
+                        "reply from them is already recorded", meeting=meeting.ref)
+    if outcome.status == "duplicate":
+        return Decision("processed", reading.reason, f"already recorded: {what} {where}",
+                        meeting=meeting.ref)
+    queued = _confirm(app, db, reply, meeting, outcome, member_name, when)
+    return Decision("processed", reading.reason,
+                    f"recorded: {what} {where}" + ("; confirmation queued" if queued else ""),
+                    meeting=meeting.ref, queued=[queued] if queued else [])
+
+
+def _name_of(db: Database, email: str) -> str:
+    row = db.execute("SELECT name FROM people WHERE email = ?", [email]).fetchone()
+    return str(row[0]) if row else email
+
+
+def _what(outcome: ReplyOutcome, member_name: str) -> str:
+    if outcome.stands_for:
+        return ("attending" if outcome.reply == "attend" else "apologies") + \
+            f" in place of {member_name}"
+    if outcome.reply == "substitute":
+        return f"apologies, {outcome.substitute_name or outcome.substitute_email} to attend " \
+               "in their place"
+    return "attending" if outcome.reply == "attend" else "apologies"
+
+
+def _answer_key(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting) -> str:
+    """The sender's own reply key for this meeting, so that answering our answer works too."""
+    if reply.sender["id"] == reply.key.person_id:
+        return reply.key.key
+    return issue_key(db, person_id=reply.sender["id"], purpose="rsvp", subject_ref=meeting.ref,
+                     now=app.clock.now(), days=app.config.mail.reply_key_days)
+
+
+def _confirm(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting,
+             outcome: ReplyOutcome, member_name: str, when: str) -> int | None:
+    context = {**meeting_context(app, meeting, reply.sender["name"], when),
+               "reply": outcome.reply, "stands_for_name": member_name,
+               "substitute_name": outcome.substitute_name,
+               "substitute_email": outcome.substitute_email}
+    return queue_answer(app, db, template="reply_confirmation", to_addr=reply.sender["email"],
+                        in_reply_to=reply.mail.message_id, context=context,
+                        dedupe_key=f"confirm:{reply.mail.message_key}",
+                        person_id=reply.sender["id"], subject_ref=meeting.ref,
+                        reply_key=_answer_key(app, db, reply, meeting))
+
+
+def _ask_again(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting,
+               reading: RsvpReading, when: str) -> Decision:
+    current = db.execute("SELECT reply FROM invitations WHERE meeting_id = ? AND person_id = ?",
+                         [meeting.id, reply.sender["id"]]).fetchone()
+    context = {**meeting_context(app, meeting, reply.sender["name"], when),
+               "quote": quote(reply.mail.fresh_text), "why": why_unclear(reading),
+               "current": _NOW_ON_RECORD.get(current[0] if current else "", "")}
+    queued = queue_answer(app, db, template="reply_unclear", to_addr=reply.sender["email"],
+                          in_reply_to=reply.mail.message_id, context=context,
+                          dedupe_key=f"unclear:{reply.mail.message_key}",
+                          person_id=reply.sender["id"], subject_ref=meeting.ref,
+                          reply_key=_answer_key(app, db, reply, meeting))
+    return Decision("unclear", f"unclear: {reading.reason}",
+                    "not recorded (unclear); " + ("asked them again" if queued else
+                                                  "already asked them again"),
+                    reason=reading.reason, meeting=meeting.ref, queued=[queued] if queued else [])
+
+
+def quote(text: str) -> list[str]:
+    """The first lines of what the sender wrote, as shown back to them (kept short)."""
+    lines: list[str] = []
+    size = 0
+    for line in text.splitlines():
+        line = line.rstrip()
+        if not line and (not lines or not lines[-1]):
+            continue
+        if len(lines) == QUOTE_LINES or size + len(line) > QUOTE_CHARS:
+            lines.append("[...]")
+            break
+        lines.append(line[:200])
+        size += len(line)
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def why_unclear(reading: RsvpReading) -> str:
+    """The reader's reason, said to the person who wrote."""
+    reason = reading.reason
+    if reason.startswith("contradiction: names a substitute"):
+        return ("You name someone to come in your place, but also seem to say that you will come "
+                "yourself.")
+    if reason.startswith("contradiction"):
+        return "Your message seems to say both yes and no."
+    if reason.startswith("tentative"):
+        return ("Your answer sounds uncertain. We need a firm yes or no; if your plans change, "
+                "you can always write again.")
+    if reason.startswith("a substitute") and reading.substitute_name:
+        return (f"You name {reading.substitute_name} to come in your place, but we also need "
+                "their email address, so that we can send them the papers.")
+    if reason.startswith("mentions a substitute"):
+        return ("You mention a substitute, but we need their name and email address, so that we "
+                "can send them the papers.")
+    if reason.startswith("empty"):
+        return "Your email seemed to be empty: perhaps only our invitation came back to us."
+    return "We could not find a yes, a no, or the name of a substitute in it."
