@@ -1,0 +1,259 @@
+"""``clerk agenda add|show|send|approve``, ``clerk papers add|send``, ``clerk minutes
+add|approve|show``, ``clerk declare`` and ``clerk publish``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from clerk.cli.common import ConfigOption, JsonOption, console, open_app, print_json
+from clerk.cli.meetings_cmds import MeetingArg
+from clerk.errors import BadInput, Refused
+from clerk.services.agenda import (
+    AddItem,
+    Agenda,
+    ApproveAgenda,
+    add_item,
+    approve_agenda,
+    get_agenda,
+    send_draft,
+)
+from clerk.services.circulation import circulate_papers, size_words
+from clerk.services.declarations import RecordDeclaration, list_declarations, record_declaration
+from clerk.services.files import FileUpload
+from clerk.services.minutes import AddMinutes, ApproveMinutes, add_minutes, approve_minutes, minutes_state
+from clerk.services.papers import AddPaper, add_paper
+from clerk.services.publish import publish_site
+from clerk.times import in_words
+
+agenda_app = typer.Typer(help="The agenda of a meeting, and the Chair's approval.",
+                         no_args_is_help=True)
+papers_app = typer.Typer(help="Papers for agenda items, and their circulation.",
+                         no_args_is_help=True)
+minutes_app = typer.Typer(help="Minutes: record, circulate, approve.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(agenda_app, name="agenda")
+    app.add_typer(papers_app, name="papers")
+    app.add_typer(minutes_app, name="minutes")
+    app.command("declare")(declare_cmd)
+    app.command("publish")(publish_cmd)
+
+
+def _upload(path: Path) -> FileUpload:
+    try:
+        return FileUpload(path.name, path.read_bytes())
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _agenda_json(agenda: Agenda) -> dict[str, Any]:
+    return {"meeting": agenda.meeting.ref, "version": agenda.version,
+            "needs_approval": agenda.needs_approval, "approved": agenda.approved,
+            "approved_by": agenda.approved_by, "sha256": agenda.sha256,
+            "items": [{"number": i.number, "title": i.title, "lead": i.lead, "kind": i.kind,
+                       "papers": [{"file": p.filename, "size": p.size, "sha256": p.sha256,
+                                   "circulated": p.circulated} for p in i.papers]}
+                      for i in agenda.items]}
+
+
+def _print_agenda(agenda: Agenda, tz: Any) -> None:
+    m = agenda.meeting
+    console.print(f"{m.ref}: agenda for {in_words(m.starts_at, tz)} (version {agenda.version})",
+                  markup=False)
+    for item in agenda.items:
+        lead = f" (lead: {item.lead_name})" if item.lead_name else ""
+        console.print(f"  {item.number:>2}. {item.title}{lead}", markup=False)
+        for p in item.papers:
+            state = "circulated" if p.circulated else "not yet circulated"
+            console.print(f"        {p.filename} ({size_words(p.size)}, {state})", markup=False)
+    if not agenda.needs_approval:
+        console.print("The Chair's approval is not needed for this body.")
+    elif agenda.approved:
+        console.print(f"Approved by {agenda.approved_by}.", markup=False)
+    else:
+        sent = (f"draft version {agenda.sent_version} sent to the Chair"
+                if agenda.sent_version else "not yet sent to the Chair (clerk agenda send)")
+        console.print(f"Not approved yet: {sent}.", markup=False)
+
+
+@agenda_app.command("add")
+def agenda_add_cmd(
+    meeting: MeetingArg,
+    title: Annotated[str, typer.Argument(help="The item's title.")],
+    lead: Annotated[str, typer.Option("--lead", help="Who leads the item (email).")] = "",
+    paper: Annotated[list[Path] | None, typer.Option("--paper", help="A paper for the item "
+                                                     "(repeat for more).")] = None,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add an item to a meeting's agenda, with its papers."""
+    clerk = open_app(config)
+    uploads = tuple(_upload(p) for p in paper or [])
+    item = add_item(clerk, AddItem(meeting, title, lead=lead, papers=uploads))
+    agenda = get_agenda(clerk, meeting)
+    if as_json:
+        print_json(_agenda_json(agenda))
+        return
+    console.print(f"Item {item.number} added: {item.title}.", markup=False)
+    _print_agenda(agenda, clerk.tz)
+
+
+@agenda_app.command("show")
+def agenda_show_cmd(meeting: MeetingArg, config: ConfigOption = None,
+                    as_json: JsonOption = False) -> None:
+    """Show the agenda, its papers, the Chair's approval and declarations of interest."""
+    clerk = open_app(config)
+    agenda = get_agenda(clerk, meeting)
+    declared = list_declarations(clerk, meeting)
+    if as_json:
+        print_json({**_agenda_json(agenda), "declarations": declared})
+        return
+    _print_agenda(agenda, clerk.tz)
+    for d in declared:
+        console.print(f"Declared: item {d['item']}, {d['name']}: {d['interest']}", markup=False)
+
+
+@agenda_app.command("send")
+def agenda_send_cmd(meeting: MeetingArg, config: ConfigOption = None,
+                    as_json: JsonOption = False) -> None:
+    """Email the draft agenda to the Chair to approve by replying."""
+    clerk = open_app(config)
+    result = send_draft(clerk, meeting)
+    if as_json:
+        print_json(result.__dict__)
+        return
+    if result.already:
+        console.print(f"Draft version {result.version} was already sent; nothing new.")
+        return
+    console.print(f"Draft agenda (version {result.version}) queued for "
+                  f"{', '.join(result.sent_to)}. Run `clerk mail send` to send it now.",
+                  markup=False)
+
+
+@agenda_app.command("approve")
+def agenda_approve_cmd(
+    meeting: MeetingArg,
+    by: Annotated[str, typer.Option("--by", help="The Chair's email (an approval given in "
+                                                 "person or by phone).")],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record the Chair's approval given outside email (only the Chair, or Vice-Chair where
+    allowed)."""
+    clerk = open_app(config)
+    outcome = approve_agenda(clerk, ApproveAgenda(meeting, by, channel="cli",
+                                                  evidence={"recorded_by": "facilitator"}))
+    if as_json:
+        print_json(outcome.__dict__)
+    elif outcome.status != "refused":
+        console.print(f"{outcome.meeting}: {outcome.message}.", markup=False)
+    if outcome.status == "refused":
+        raise Refused(outcome.message)
+
+
+@papers_app.command("add")
+def papers_add_cmd(
+    meeting: MeetingArg,
+    file: Annotated[Path, typer.Argument(help="The paper.")],
+    item: Annotated[int, typer.Option("--item", help="The agenda item number.")],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a paper to an agenda item (after circulation it goes out as a supplement)."""
+    clerk = open_app(config)
+    result = add_paper(clerk, AddPaper(meeting, item, _upload(file)))
+    if as_json:
+        print_json({"status": result.status, "item": result.item, "file": result.paper.filename,
+                    "sha256": result.paper.sha256, "supplement": result.supplement})
+        return
+    words = {"added": "added to", "replaced": "replaces the earlier version for",
+             "same": "was already attached to"}[result.status]
+    console.print(f"{result.paper.filename} {words} item {result.item}.", markup=False)
+    if result.supplement:
+        console.print(result.supplement[0].upper() + result.supplement[1:] + ".", markup=False)
+
+
+@papers_app.command("send")
+def papers_send_cmd(meeting: MeetingArg, config: ConfigOption = None,
+                    as_json: JsonOption = False) -> None:
+    """Circulate the papers now (if the agenda is approved), or whatever is new since."""
+    clerk = open_app(config)
+    result = circulate_papers(clerk, meeting)
+    if as_json:
+        print_json({"meeting": result.meeting, "sent": result.circulation_id is not None,
+                    "kind": result.kind, "number": result.number, "late": result.late,
+                    "recipients": list(result.recipients), "message": result.message})
+        return
+    console.print(f"{result.meeting}: {result.message}.", markup=False)
+
+
+@minutes_app.command("add")
+def minutes_add_cmd(meeting: MeetingArg,
+                    file: Annotated[Path, typer.Argument(help="The draft minutes.")],
+                    config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Record the draft minutes and circulate them to the members."""
+    result = add_minutes(open_app(config), AddMinutes(meeting, _upload(file)))
+    if as_json:
+        print_json(result.__dict__)
+        return
+    console.print(f"{result.meeting}: {result.message}.", markup=False)
+
+
+@minutes_app.command("approve")
+def minutes_approve_cmd(meeting: MeetingArg, config: ConfigOption = None,
+                        as_json: JsonOption = False) -> None:
+    """Record that the minutes of MEETING were approved (at the next meeting), with their hash."""
+    result = approve_minutes(open_app(config), ApproveMinutes(meeting))
+    if as_json:
+        print_json(result.__dict__)
+        return
+    console.print(f"{result.meeting}: {result.message}.", markup=False)
+
+
+@minutes_app.command("show")
+def minutes_show_cmd(meeting: MeetingArg, config: ConfigOption = None,
+                     as_json: JsonOption = False) -> None:
+    """The versions of the minutes, which was approved, and whether it has changed since."""
+    state = minutes_state(open_app(config), meeting)
+    if as_json:
+        print_json(state)
+        return
+    for v in state["versions"]:
+        mark = " (approved)" if v["approved_at"] else ""
+        console.print(f"  version {v['version']}: {v['filename']} {v['sha256'][:16]}...{mark}",
+                      markup=False)
+    if state["approved_version"] is None:
+        console.print("Not approved yet.")
+        return
+    if state["edited_after_approval"]:
+        console.print("A later version was recorded after approval: it is not approved.")
+    if not state["approved_file_intact"]:
+        console.print("WARNING: the approved file no longer matches its approved hash.")
+
+
+def declare_cmd(
+    meeting: MeetingArg,
+    email: Annotated[str, typer.Argument(help="Who declares.")],
+    item: Annotated[int, typer.Option("--item", help="The agenda item number.")],
+    interest: Annotated[str, typer.Option("--interest", help="The interest, in words.")],
+    config: ConfigOption = None,
+) -> None:
+    """Record a declaration of interest given to the facilitator."""
+    outcome = record_declaration(open_app(config), RecordDeclaration(meeting, email, item,
+                                                                     interest))
+    words = "recorded" if outcome.status == "recorded" else "was already recorded"
+    console.print(f"Declaration {words}: item {outcome.item} ({outcome.item_title}), "
+                  f"{outcome.email}: {outcome.interest}.", markup=False)
+
+
+def publish_cmd(
+    out: Annotated[Path, typer.Option("--out", help="The folder to write the site into.")],
+    config: ConfigOption = None,
+) -> None:
+    """Write the published meeting records (HTML) for the partnership's web pages."""
+    report = publish_site(open_app(config), out)
+    console.print(report.message[0].upper() + report.message[1:] + ".", markup=False)

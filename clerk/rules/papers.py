@@ -1,0 +1,137 @@
+"""Papers and minutes as rules (pure): when the papers are due and whether a circulation is late,
+who may agree the agenda, which papers travel as attachments, and whether minutes are on time.
+Each answer carries the reason in words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from clerk.config import Body
+from clerk.rules.deadlines import minutes_due, papers_due
+from clerk.rules.verdict import Verdict, plural
+from clerk.rules.workdays import describe
+
+LargePapers = Literal["link", "separate"]
+
+
+def day_words(day: date) -> str:
+    """``Tuesday 5 January 2027``."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When something is due, whether sending it ``today`` is late, and whether to send now.
+
+    ``send_now`` is false only before the due day: papers agreed early wait for it.
+    """
+
+    due_on: date | None
+    late: bool
+    send_now: bool
+    reason: str
+
+
+def papers_timing(body: Body, meeting_day: date, today: date) -> Timing:
+    """Papers go out on the last day that gives the body's notice, or at once when later."""
+    due = papers_due(body, meeting_day)
+    notice = describe(body.papers.notice, body.papers.unit)
+    if today < due:
+        return Timing(due, False, False, f"sent on {day_words(today)}, ahead of "
+                                         f"{day_words(due)}, the last day that gives {notice}' "
+                                         "notice")
+    if today == due:
+        return Timing(due, False, True, f"sent on {day_words(today)}, the last day that gives "
+                                        f"{notice}' notice")
+    if today >= meeting_day:
+        return Timing(due, True, True, f"sent on {day_words(today)}, on or after the day of the "
+                                       f"meeting; they were due by {day_words(due)} ({notice} "
+                                       "before)")
+    late_by = plural((today - due).days, "day")
+    return Timing(due, True, True, f"sent late on {day_words(today)}, {late_by} after they were "
+                                   f"due ({day_words(due)}, {notice} before the meeting)")
+
+
+def minutes_timing(body: Body, meeting_day: date, today: date) -> Timing:
+    """Minutes are sent when recorded; late when after the body's deadline (if it has one)."""
+    due = minutes_due(body, meeting_day)
+    if due is None:
+        return Timing(None, False, True, f"circulated on {day_words(today)}; the terms of "
+                                         "reference set no deadline")
+    within = describe(body.minutes.due or 0, body.minutes.unit)
+    if today <= due:
+        return Timing(due, False, True, f"circulated on {day_words(today)}, within {within} of "
+                                        f"the meeting (due by {day_words(due)})")
+    late_by = plural((today - due).days, "day")
+    return Timing(due, True, True, f"circulated late on {day_words(today)}, {late_by} after they "
+                                   f"were due ({day_words(due)}, {within} after the meeting)")
+
+
+def may_approve_agenda(body: Body, office: str, *, is_configured_chair: bool = False) -> Verdict:
+    """Only the Chair agrees the agenda, or the Vice-Chair where the body allows it."""
+    chair, deputy = body.chairing.chair_office, body.chairing.deputy_office
+    office_cf = office.casefold()
+    if not body.papers.chair_approves_agenda:
+        return Verdict(False, f"{body.label} does not ask the Chair to agree the agenda")
+    if is_configured_chair or (office_cf and office_cf == chair.casefold()):
+        return Verdict(True, "the Chair agrees the agenda")
+    if office_cf and office_cf == deputy.casefold():
+        if body.papers.vice_chair_may_approve:
+            return Verdict(True, f"the Vice-Chair may agree the agenda of {body.label}")
+        return Verdict(False, f"only the Chair may agree the agenda of {body.label}; the "
+                              "Vice-Chair may not")
+    who = "the Chair or the Vice-Chair" if body.papers.vice_chair_may_approve else "the Chair"
+    return Verdict(False, f"only {who} may agree the agenda of {body.label}")
+
+
+@dataclass(frozen=True)
+class PaperSize:
+    """A paper as the attachment rule sees it: its id, file name and size in bytes."""
+
+    id: int
+    filename: str
+    size: int
+
+
+@dataclass(frozen=True)
+class AttachmentPlan:
+    """Which papers are attached, and which go another way (``how``), each with the reason."""
+
+    attached: tuple[int, ...]
+    other: tuple[int, ...]
+    how: LargePapers
+    reasons: dict[int, str]
+
+
+def plan_attachments(papers: Sequence[PaperSize], limit_bytes: int, large: LargePapers,
+                     *, can_link: bool) -> AttachmentPlan:
+    """Attach papers in agenda order while the email stays within ``limit_bytes`` in all; the
+    rest are linked or sent each in a message of its own, as the body chose. Linking needs a
+    place to link to: without one, the rest go separately."""
+    how: LargePapers = large if large == "separate" or can_link else "separate"
+    attached: list[int] = []
+    other: list[int] = []
+    reasons: dict[int, str] = {}
+    total = 0
+    limit_words = f"{limit_bytes / 1_000_000:g} MB"
+    for paper in papers:
+        if total + paper.size <= limit_bytes:
+            attached.append(paper.id)
+            total += paper.size
+            reasons[paper.id] = "attached"
+            continue
+        other.append(paper.id)
+        why = (f"{paper.filename} is {paper.size / 1_000_000:.1f} MB" if paper.size > limit_bytes
+               else f"with {paper.filename} the attachments would exceed {limit_words}")
+        if how == "link":
+            reasons[paper.id] = f"linked, not attached: {why} (the limit is {limit_words})"
+        elif large == "link":
+            reasons[paper.id] = (f"sent in a separate email: {why} (the limit is {limit_words}), "
+                                 "and no link_base_url is configured to link to")
+        else:
+            reasons[paper.id] = (f"sent in a separate email: {why} (the limit is "
+                                 f"{limit_words})")
+    return AttachmentPlan(tuple(attached), tuple(other), how, reasons)
