@@ -31,6 +31,9 @@ class PapersPolicy(_Section):
     attachment_limit_mb: float = Field(default=10, gt=0)
     large_papers: Literal["link", "separate"] = "separate"
     distribution_extra: list[str] = []
+    #: Where the papers are put for ``large_papers = "link"`` (e.g. where ``clerk publish`` output
+    #: is uploaded); a linked paper is ``{link_base_url}/{body}/{meeting}/{file}``.
+    link_base_url: str = ""
 
 
 class DecisionPolicy(_Section):

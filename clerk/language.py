@@ -17,10 +17,15 @@ from typing import Literal
 __all__ = [
     "MAX_CHARS",
     "MAX_LINES",
+    "AgendaReading",
+    "DeclarationReading",
+    "DeclaredInterest",
     "RsvpIntent",
     "RsvpReading",
     "VoteChoice",
     "VoteReading",
+    "read_agenda_reply",
+    "read_declaration",
     "read_rsvp",
     "read_vote",
 ]
@@ -683,3 +688,165 @@ def _vote_summary(choices: dict[int, str], overall: str | None) -> str:
     if overall and all(c == overall for c in choices.values()):
         return f"{overall} all {len(choices)} decision(s)"
     return "; ".join(f"decision {n}: {c}" for n, c in sorted(choices.items()))
+
+
+# --------------------------------------------------------------------------- declarations of interest
+
+
+@dataclass(frozen=True)
+class DeclaredInterest:
+    """One declaration: the agenda item numbers it covers and the interest in the writer's words."""
+
+    items: tuple[int, ...]
+    interest: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class DeclarationReading:
+    """Declarations found in a message. ``nothing_to_declare`` for an explicit nil return;
+    ``unclear`` (with the reason) when an interest is declared but not which item, or an item
+    that is not on the agenda."""
+
+    declarations: tuple[DeclaredInterest, ...] = ()
+    nothing_to_declare: bool = False
+    unclear: bool = False
+    reason: str = ""
+
+    @property
+    def found(self) -> bool:
+        return bool(self.declarations)
+
+
+_DECLARE = _rx(
+    r"\bdeclar\w* (?:an? |my |the following )?(?:\w+ )?interests?\b",
+    r"\binterests? to declare\b",
+    r"\bconflict(?:s|ed)? of interests?\b",
+    r"\bdeclaration of interests?\b",
+    r"\b(?:have|has) an? (?:\w+ )?interest in (?:agenda )?items?\b",
+    r"\bi am conflicted\b",
+    r"\bi'm conflicted\b",
+)
+_NOTHING_TO_DECLARE = _rx(
+    r"\bno (?:\w+ )?interests? to declare\b",
+    r"\bnothing to declare\b",
+    r"\bno declarations?\b",
+    r"\bno conflicts? of interests?\b",
+    r"\b(?:don't|do not) have any (?:\w+ )?interests?\b",
+    r"\bhave no (?:\w+ )?interests?\b",
+)
+_ITEM_NUMBERS = re.compile(
+    r"\bitems?\s*(?:no\.?|number|nos\.?)?\s*#?(\d+)((?:\s*(?:,|and|&|/|or)\s*#?\d+)*)", re.IGNORECASE)
+_LEADING_LINK = re.compile(r"^[\s,;:.\-]*(?:(?:on|in|which|that|where|as|because|since|being|"
+                           r"given)\b)?[\s,;:\-]*", re.IGNORECASE)
+_TRAILING_LINK = re.compile(r"[\s,;:\-]*(?:and\s+)?(?:so\s+)?(?:\bi\s*)?$", re.IGNORECASE)
+
+
+def _item_numbers(match: re.Match[str]) -> list[int]:
+    return [int(match.group(1)), *(int(n) for n in re.findall(r"\d+", match.group(2) or ""))]
+
+
+def _interest_words(sentence: str, trigger: re.Match[str], items: list[re.Match[str]]) -> str:
+    """The interest: what follows the item numbers ("as a trustee of ..."), else what comes
+    before the declaration ("As a trustee of ..., I declare"), else the whole sentence."""
+    after = sentence[max(m.end() for m in items):].strip() if items else ""
+    after = _LEADING_LINK.sub("", after, count=1).strip().rstrip(".!")
+    if len(after) >= 3:
+        return after
+    before = sentence[:trigger.start()].strip()
+    before = _TRAILING_LINK.sub("", before, count=1).strip().rstrip(",")
+    before = _LEADING_LINK.sub("", before, count=1).strip()
+    if len(before) >= 3 and not before.lower().startswith(("i ", "i'")):
+        return before
+    return " ".join(sentence.split()).rstrip(".!")
+
+
+def read_declaration(text: str, n_items: int) -> DeclarationReading:
+    """Read declarations of interest in a reply: "I declare an interest in item 3 as a trustee of
+    Worcester Carers' Trust". Items are numbered 1..``n_items`` as on the agenda sent."""
+    prepared = _prepare(text)
+    found: list[DeclaredInterest] = []
+    nil = bool(_NOTHING_TO_DECLARE.search(prepared.lower()))
+    for start, end in ((m.start(), m.end()) for m in _SENTENCE.finditer(prepared)):
+        sentence = prepared[start:end]
+        low = sentence.lower()
+        if _NOTHING_TO_DECLARE.search(low):
+            continue
+        trigger = _DECLARE.search(low)
+        if trigger is None:
+            continue
+        items = list(_ITEM_NUMBERS.finditer(sentence))
+        if not items:
+            return DeclarationReading(unclear=True, reason="an interest is declared but not in "
+                                      "which agenda item (say, for example, \"item 3\")")
+        numbers = sorted({n for m in items for n in _item_numbers(m)})
+        wrong = [n for n in numbers if not 1 <= n <= n_items]
+        if wrong:
+            listed = ", ".join(map(str, wrong))
+            return DeclarationReading(unclear=True, reason=f"item {listed} is not on the agenda "
+                                      f"(it has {n_items} items)")
+        found.append(DeclaredInterest(tuple(numbers), _interest_words(sentence, trigger, items),
+                                      " ".join(sentence.split())))
+    if found:
+        items_words = "; ".join(f"item {', '.join(map(str, d.items))}: {d.interest}"
+                                for d in found)
+        return DeclarationReading(tuple(found), reason=f"declares an interest ({items_words})")
+    if nil:
+        return DeclarationReading(nothing_to_declare=True, reason="nothing to declare")
+    return DeclarationReading(reason="no declaration of interest")
+
+
+# ---------------------------------------------------------------- the Chair's answer to a draft agenda
+
+AgendaIntent = Literal["approve", "changes", "empty"]
+
+
+@dataclass(frozen=True)
+class AgendaReading:
+    """The Chair's answer to a draft agenda: ``approve`` only when it plainly agrees and asks for
+    nothing else; anything else is ``changes`` (passed to the facilitator as written)."""
+
+    intent: AgendaIntent
+    reason: str
+    evidence: str = ""
+
+
+_AGREE = _rx(
+    r"\bapprove[sd]?\b", r"\bagreed?\b", r"\bok(?:ay)?\b", r"\bfine\b", r"\byes\b",
+    r"\blooks? good\b", r"\bhappy with (?:it|this|that|the agenda)\b", r"\bgo ahead\b",
+    r"\bsigned off\b", r"\bsign(?:ing)? (?:it )?off\b", r"\bgood to go\b",
+)
+_DISAGREE = _rx(
+    r"\b(?:not|don't|do not|cannot|can't|won't) (?:yet )?(?:approve|agree|happy|ok|fine)\b",
+    r"\bnot (?:yet )?approved\b", r"\bdisagree\b", r"\breject\w*\b", r"\bno\b",
+)
+_CHANGE_WORDS = _rx(
+    r"\bbut\b", r"\bexcept\b", r"\bhowever\b", r"\bchang\w*\b", r"\bamend\w*\b", r"\badd\w*\b",
+    r"\bremov\w*\b", r"\bdelet\w*\b", r"\bmove\b", r"\binstead\b", r"\breplac\w*\b", r"\bswap\w*\b",
+    r"\bdrop\b", r"\binclud\w*\b", r"\bcan we\b", r"\bcould we\b", r"\bcould you\b",
+    r"\bcorrect\w*\b", r"\btypo\b", r"\bmissing\b", r"\bwrong\b", r"\brenam\w*\b", r"\bdefer\w*\b",
+    r"\bpostpone\w*\b", r"\bswitch\b", r"\breorder\w*\b", r"\?",
+)
+
+
+def read_agenda_reply(text: str) -> AgendaReading:
+    """APPROVE (or "Approved, thanks", "Yes, that's fine") approves; a reply that asks for
+    anything, or says no, is a request for changes."""
+    prepared = _prepare(text)
+    if not prepared.strip():
+        return AgendaReading("empty", "the reply is empty")
+    low = prepared.lower()
+    evidence = " ".join(prepared.split())[:200]
+    against = _DISAGREE.search(low)
+    if against:
+        return AgendaReading("changes", f'does not agree ("{_phrase(prepared, *against.span())}")',
+                             evidence)
+    change = _CHANGE_WORDS.search(low)
+    agree = _AGREE.search(low)
+    if agree and not change:
+        return AgendaReading("approve", f'agrees the agenda ("{_phrase(prepared, *agree.span())}")',
+                             evidence)
+    if change:
+        return AgendaReading("changes", "asks for changes "
+                             f'("{_phrase(prepared, *change.span())}")', evidence)
+    return AgendaReading("changes", "does not say APPROVE; passed on as comments", evidence)

@@ -10,7 +10,9 @@ from typing import NamedTuple
 from clerk.app import Clerk
 from clerk.rules.deadlines import MORNING, meeting_deadlines
 from clerk.rules.frequency import check_frequency
+from clerk.rules.observers import booking_closes, erase_after, reminder_at, takes_observers
 from clerk.rules.workdays import add_working_days
+from clerk.services.observer_jobs import meetings_to_erase
 from clerk.times import from_iso, to_iso
 
 #: How long after a meeting its deadlines are still planned (minutes, absences).
@@ -105,6 +107,49 @@ def _ratify_jobs(app: Clerk, rows: Iterable[dict]) -> list[PlannedJob]:
     return jobs
 
 
+def _stamp(app: Clerk, at: datetime) -> str:
+    return at.astimezone(app.tz).strftime("%Y-%m-%dT%H:%M")
+
+
+def _observer_jobs(app: Clerk, rows: Iterable[dict]) -> list[PlannedJob]:
+    """Public meetings: bookings close (the facilitator gets the list) and the day-before reminder;
+    each offered place lapses at its time; observers' details are erased after the meeting."""
+    jobs = []
+    for row in rows:
+        body = app.config.bodies.get(row["body"])
+        if body is None or not takes_observers(body).ok:
+            continue
+        starts = from_iso(row["starts_at"])
+        closes = booking_closes(body, starts)
+        jobs.append(PlannedJob(closes, f"booking-close:{row['ref']}:{_stamp(app, closes)}",
+                               "booking-close", row["ref"],
+                               "close observer bookings and send the facilitator the list",
+                               f"{body.observers.booking_closes_hours} hours before the meeting"))
+        remind = reminder_at(body, starts, app.tz)
+        jobs.append(PlannedJob(remind, f"observer-reminder:{row['ref']}:{_stamp(app, remind)}",
+                               "observer-reminder", row["ref"],
+                               "remind observers with a place, with the venue or link",
+                               "the day before the meeting"))
+    for row in app.store.db.query("SELECT b.id, b.offer_expires_at, m.ref FROM bookings b JOIN "
+                                  "meetings m ON m.id = b.meeting_id WHERE b.status = 'offered'"):
+        at = from_iso(row["offer_expires_at"])
+        jobs.append(PlannedJob(at, f"offer-lapse:{row['ref']}:{row['id']}:{_stamp(app, at)}",
+                               "offer-lapse", row["ref"],
+                               "pass an untaken place on to the next on the waiting list",
+                               "the offer's hold time is over"))
+    for row in meetings_to_erase(app):
+        body = app.config.bodies.get(row["body"])
+        if body is None:
+            continue
+        at = erase_after(body, from_iso(row["starts_at"]))
+        jobs.append(PlannedJob(at, f"observer-erase:{row['ref']}:{_stamp(app, at)}",
+                               "observer-erase", row["ref"],
+                               "erase observers' names, addresses and chat ids",
+                               f"kept {body.observers.keep_personal_data_days} days after the "
+                               "meeting"))
+    return jobs
+
+
 def plan(app: Clerk, now: datetime | None = None) -> list[PlannedJob]:
     """Every deadline not yet run, earliest first (past ones included: they are due now)."""
     now = now or app.clock.now()
@@ -112,7 +157,7 @@ def plan(app: Clerk, now: datetime | None = None) -> list[PlannedJob]:
     rows = app.store.all("SELECT ref, body, starts_at FROM meetings WHERE status = 'scheduled' "
                          "AND starts_at >= ?", [horizon])
     jobs = (_meeting_jobs(app, rows) + _frequency_jobs(app, now) + _ballot_jobs(app)
-            + _ratify_jobs(app, rows))
+            + _ratify_jobs(app, rows) + _observer_jobs(app, rows))
     done = {r["key"] for r in app.store.db.query("SELECT key FROM job_runs")}
     pending = [j for j in jobs if j.key not in done]
     pending.sort(key=lambda j: j.at)

@@ -9,11 +9,13 @@ from typing import Annotated
 import typer
 
 from clerk.cli import (
+    bookings_cmds,
     inbound_cmds,
     mail_cmds,
     meetings_cmds,
     members_cmds,
     outbound_cmds,
+    papers_cmds,
     ratify_cmds,
     run_cmds,
 )
@@ -46,6 +48,8 @@ outbound_cmds.register(app)
 inbound_cmds.register(app)
 run_cmds.register(app)
 ratify_cmds.register(app)
+bookings_cmds.register(app)
+papers_cmds.register(app)
 audit_app = typer.Typer(help="The audit log of every change.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 

@@ -93,10 +93,24 @@ def show_cmd(meeting: MeetingArg, config: ConfigOption = None, as_json: JsonOpti
         console.print(f"On the day: {word}: {view['attendance']['reason']}", markup=False)
     for d in view["decisions"]:
         console.print(f"Decision {d['number']}: {d['text']} ({d['status_words']})", markup=False)
+    if view.get("observers"):
+        _print_observers(view["observers"])
     console.print("\nDeadlines:")
     for d in view["deadlines"]:
         mark = "done/past" if d["past"] else "due"
         console.print(f"  {d['when']}: {d['what']} ({d['why']}) [{mark}]", markup=False)
+
+
+def _print_observers(obs: dict) -> None:
+    """The observers section of ``meetings show``: booked, on offer, waiting."""
+    console.print(f"\nObservers: {obs['taken']} of {obs['capacity']} places taken, "
+                  f"{len(obs['waiting'])} waiting; bookings close {obs['bookings_close']}.",
+                  markup=False)
+    for i, b in enumerate(obs["booked"], 1):
+        extra = f" (offered until {b['offer_expires']})" if b["status"] == "offered" else ""
+        console.print(f"  {i}. {b['name']} <{b['email']}>{extra}", markup=False)
+    for i, b in enumerate(obs["waiting"], 1):
+        console.print(f"  waiting {i}. {b['name']} <{b['email']}>", markup=False)
 
 
 def _split(values: list[str]) -> list[str]:

@@ -120,19 +120,25 @@ def run_agenda_chaser(app: Clerk, db: Database, job: DueJob) -> str:
     meeting = get_meeting(app, job.subject_ref)
     if _meeting_row(db, meeting)["agenda_approved_at"]:
         return "the agenda is already approved"
+    from clerk.services.agenda import ensure_draft_sent
+
     body = app.body(meeting.body)
     due = papers_due(body, meeting.starts_at.astimezone(app.tz).date())
+    sent = ensure_draft_sent(app, db, meeting)
     _tell(app, db, officer_addresses(db, meeting.body, body), "agenda_chaser", job.key,
           papers_due=day_in_words(datetime(due.year, due.month, due.day, 12, tzinfo=app.tz),
                                   app.tz), **_context(app, meeting))
-    return "asked the chair to agree the agenda"
+    return "asked the chair to agree the agenda" + (f"; {sent}" if sent else "")
 
 
 def run_papers_due(app: Clerk, db: Database, job: DueJob) -> str:
+    """Circulate the papers if the agenda is approved (else the 17:00 warning follows)."""
+    from clerk.services.circulation import circulate_in
+
     meeting = get_meeting(app, job.subject_ref)
     if _meeting_row(db, meeting)["papers_sent_at"]:
         return "papers already circulated"
-    return "papers are due today"
+    return circulate_in(app, db, meeting, actor="scheduler", channel="scheduler").message
 
 
 def run_papers_overdue(app: Clerk, db: Database, job: DueJob) -> str:
@@ -219,6 +225,31 @@ def run_ratify(app: Clerk, db: Database, job: DueJob) -> str:
     return f"opened {ballot.ref} for {len(ballot.electorate)} voters"
 
 
+def run_booking_close(app: Clerk, db: Database, job: DueJob) -> str:
+    from clerk.services.observer_jobs import close_bookings
+
+    return close_bookings(app, job.subject_ref, job.key)
+
+
+def run_observer_reminder(app: Clerk, db: Database, job: DueJob) -> str:
+    from clerk.services.observer_jobs import remind_observers
+
+    return f"reminded {remind_observers(app, job.subject_ref, job.key)} observer(s)"
+
+
+def run_offer_lapse(app: Clerk, db: Database, job: DueJob) -> str:
+    from clerk.services.waiting import lapse_offers
+
+    return f"{lapse_offers(app, job.subject_ref)} offer(s) lapsed and passed on"
+
+
+def run_observer_erase(app: Clerk, db: Database, job: DueJob) -> str:
+    from clerk.services.observer_jobs import erase_personal_data
+
+    counts = erase_personal_data(app, job.subject_ref)
+    return "erased: " + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items())
+
+
 HANDLERS: dict[str, Callable[[Clerk, Database, DueJob], str]] = {
     "invite": run_invite,
     "quorum-forecast": run_quorum_forecast,
@@ -231,10 +262,15 @@ HANDLERS: dict[str, Callable[[Clerk, Database, DueJob], str]] = {
     "ballot-reminder": run_ballot_reminder,
     "ballot-close": run_ballot_close,
     "ratify": run_ratify,
+    "booking-close": run_booking_close,
+    "observer-reminder": run_observer_reminder,
+    "offer-lapse": run_offer_lapse,
+    "observer-erase": run_observer_erase,
 }
 
 #: Jobs that only make sense before the meeting: missed ones are skipped once it has started.
-BEFORE_MEETING = {"invite", "quorum-forecast", "agenda-chaser", "papers-due", "papers-overdue"}
+BEFORE_MEETING = {"invite", "quorum-forecast", "agenda-chaser", "papers-due", "papers-overdue",
+                  "booking-close", "observer-reminder"}
 
 
 def handler_for(kind: str) -> Callable[[Clerk, Database, DueJob], str] | None:

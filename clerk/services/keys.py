@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from clerk.times import from_iso, to_iso
 
-Purpose = Literal["rsvp", "vote", "agenda", "link", "booking"]
+Purpose = Literal["rsvp", "vote", "agenda", "papers", "link", "booking"]
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,21 @@ it, and sent afterwards by the mail adapter. Queuing the same ``dedupe_key`` twi
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from email import policy as email_policy
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
 from typing import Literal
 
 from sqlite_utils import Database
 
 from clerk.config import MailSettings
+from clerk.services.chat_outbox import mirror
 from clerk.times import to_iso
 
 
@@ -97,4 +101,85 @@ def queue(db: Database, mail: MailSettings, msg: Outgoing, now: datetime) -> int
         "message_id": str(email["Message-ID"]).strip("<>"), "dedupe_key": msg.dedupe_key,
         "raw": email.as_bytes(), "status": "queued", "next_attempt_at": to_iso(now),
     }
-    return int(db["outbox"].insert(row).last_pk)
+    outbox_id = int(db["outbox"].insert(row).last_pk)
+    if msg.person_id is not None:  # a linked member gets a chat copy of invitations and ballots
+        mirror(db, outbox_id, msg.kind, msg.person_id, msg.subject_ref, now)
+    return outbox_id
+
+
+# ----------------------------------------------------------------------------- shared bodies
+# A paper pack sent to many people is encoded once: its attachment parts (the *shared body*) are
+# kept once in ``outbox_bodies``, and each outbox row holds only its own head (headers and the
+# personal text part). The sender sends ``raw + body`` byte for byte, re-encoding nothing.
+
+
+@dataclass(frozen=True)
+class SharedBody:
+    """The attachment parts of a multipart/mixed message, stored once; every head that uses it
+    must open ``multipart/mixed`` with ``boundary``."""
+
+    id: int
+    boundary: str
+    size: int
+
+
+def _part_bytes(item: Attachment) -> bytes:
+    part = MIMEPart(policy=email_policy.default)
+    part.set_content(item.content, maintype=item.maintype, subtype=item.subtype,
+                     filename=item.filename, disposition="attachment")
+    return part.as_bytes()
+
+
+def store_shared_body(db: Database, attachments: Sequence[Attachment], now: datetime) -> SharedBody:
+    """Encode the attachments once (MIME parts under a fresh boundary) and keep the result."""
+    boundary = f"==clerk-pack-{secrets.token_hex(12)}=="
+    mark = f"--{boundary}".encode("ascii")
+    chunks: list[bytes] = []
+    for item in attachments:
+        encoded = _part_bytes(item)
+        if mark in encoded:  # a boundary must not occur in the parts (never, with 96 random bits)
+            return store_shared_body(db, attachments, now)
+        chunks += [b"\n", mark, b"\n", encoded]
+    chunks += [b"\n", mark, b"--\n"]
+    body = b"".join(chunks)
+    del chunks
+    digest = hashlib.sha256(body).hexdigest()
+    db.execute("INSERT OR IGNORE INTO outbox_bodies (sha256, size, body, created_at) "
+               "VALUES (?, ?, ?, ?)", [digest, len(body), body, to_iso(now)])
+    row = db.execute("SELECT id FROM outbox_bodies WHERE sha256 = ?", [digest]).fetchone()
+    return SharedBody(int(row[0]), boundary, len(body))
+
+
+def compose_head(mail: MailSettings, msg: Outgoing, shared: SharedBody,
+                 now: datetime) -> EmailMessage:
+    """The personal part of a message whose attachments are ``shared``: headers and the text
+    and HTML alternatives, as the first part of ``multipart/mixed``."""
+    email = compose(mail, replace(msg, attachments=()), now)
+    email.make_mixed()
+    email.set_boundary(shared.boundary)
+    return email
+
+
+def queue_shared(db: Database, mail: MailSettings, msg: Outgoing, shared: SharedBody,
+                 now: datetime) -> int | None:
+    """Queue ``msg`` with the shared attachment parts; None when ``dedupe_key`` was queued
+    before. The row's ``raw`` is the head only; the sender appends the shared body."""
+    if msg.dedupe_key and db.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?",
+                                     [msg.dedupe_key]).fetchone():
+        return None
+    email = compose_head(mail, msg, shared, now)
+    full = email.as_bytes()
+    closing = f"\n--{shared.boundary}--\n".encode("ascii")
+    if not full.endswith(closing):
+        raise ValueError("the head of a shared-body message did not end with its boundary")
+    row = {
+        "created_at": to_iso(now), "kind": msg.kind, "subject_ref": msg.subject_ref,
+        "person_id": msg.person_id, "to_addr": msg.to_addr.lower(), "subject": msg.subject,
+        "message_id": str(email["Message-ID"]).strip("<>"), "dedupe_key": msg.dedupe_key,
+        "raw": full[:-len(closing)], "body_id": shared.id, "status": "queued",
+        "next_attempt_at": to_iso(now),
+    }
+    outbox_id = int(db["outbox"].insert(row).last_pk)
+    if msg.person_id is not None:
+        mirror(db, outbox_id, msg.kind, msg.person_id, msg.subject_ref, now)
+    return outbox_id

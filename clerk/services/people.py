@@ -40,13 +40,13 @@ def ensure_person(db: Database, email: str, name: str, now: Any) -> dict[str, An
     return person
 
 
-SEAT_SQL = """
+_SEATS = """
 SELECT p.id AS person_id, p.email, p.name, m.role, m.office, m.organisation, m.sector,
        m.carer, m.voting, m.advisory
 FROM memberships m JOIN people p ON p.id = m.person_id
 WHERE m.body = ? AND m.active = 1
-ORDER BY p.name
 """
+SEAT_SQL = _SEATS + "ORDER BY p.name"
 
 
 def seat_from_row(row: dict[str, Any]) -> Seat:
@@ -58,6 +58,13 @@ def seat_from_row(row: dict[str, Any]) -> Seat:
 def body_seats(db: Database, body: str) -> dict[int, Seat]:
     """Every active member of a body, by person id."""
     return {row["person_id"]: seat_from_row(row) for row in db.query(SEAT_SQL, [body])}
+
+
+def member_seat(db: Database, body: str, person_id: int) -> Seat | None:
+    """One person's active seat on a body, or None (one indexed row, where :func:`body_seats`
+    reads the whole membership: what answering one invitation needs)."""
+    row = next(iter(db.query(_SEATS + "AND m.person_id = ?", [body, person_id])), None)
+    return seat_from_row(row) if row else None
 
 
 def named_substitutes(db: Database, body: str, member_id: int) -> list[str]:

@@ -17,11 +17,12 @@ from clerk.errors import BadInput, Refused
 from clerk.rules.substitutes import may_substitute
 from clerk.services import audit
 from clerk.services.meetings import Meeting, get_meeting
+from clerk.rules.people import Seat
 from clerk.services.people import (
-    body_seats,
     ensure_person,
     find_person,
     is_email,
+    member_seat,
     named_substitutes,
     normalise_email,
 )
@@ -75,10 +76,10 @@ def record_reply(app: Clerk, cmd: RecordReply) -> ReplyOutcome:
             return ReplyOutcome("duplicate", meeting, email, person["name"] if person else email,
                                 inv["reply"] if inv else "no_reply",
                                 "this reply was already recorded")
-        seats = body_seats(db, meeting.body)
         person = find_person(db, email)
+        seat = member_seat(db, meeting.body, person["id"]) if person is not None else None
         invitation = _invitation(db, meeting.id, email)
-        if person is None or (person["id"] not in seats and
+        if person is None or (seat is None and
                               (invitation is None or invitation["stands_for"] is None)):
             raise Refused(f"{email} is not a member of {app.body(meeting.body).name} "
                           f"and is not a substitute for this meeting")
@@ -91,13 +92,14 @@ def record_reply(app: Clerk, cmd: RecordReply) -> ReplyOutcome:
             return ReplyOutcome("superseded", meeting, email, person["name"], invitation["reply"],
                                 "a later reply from you is already recorded; this one changes "
                                 "nothing")
-        if invitation["stands_for"] is not None:
+        if invitation["stands_for"] is not None or seat is None:
             outcome = _substitute_own_reply(app, db, meeting, person, invitation, cmd)
         else:
-            outcome = _member_reply(app, db, meeting, person, invitation, cmd, seats)
-        db.table("invitations").update(invitation["id"], {
-            "reply": outcome.reply, "replied_at": to_iso(received), "channel": cmd.channel,
-            "evidence": cmd.evidence.get("message_id", "") or cmd.channel})
+            outcome = _member_reply(app, db, meeting, person, invitation, cmd, seat)
+        db.execute("UPDATE invitations SET reply = ?, replied_at = ?, channel = ?, evidence = ? "
+                   "WHERE id = ?", [outcome.reply, to_iso(received), cmd.channel,
+                                    cmd.evidence.get("message_id", "") or cmd.channel,
+                                    invitation["id"]])
         audit.record(db, at=now, actor=email, action="reply.recorded", subject=meeting.ref,
                      channel=cmd.channel, evidence=cmd.evidence,
                      detail={"reply": outcome.reply, "substitute": outcome.substitute_email},
@@ -131,8 +133,7 @@ def _withdraw_substitutes(db: Database, meeting_id: int, member_id: int) -> None
 
 
 def _member_reply(app: Clerk, db: Database, meeting: Meeting, person: dict[str, Any],
-                  invitation: dict[str, Any], cmd: RecordReply,
-                  seats: dict[int, Any]) -> ReplyOutcome:
+                  invitation: dict[str, Any], cmd: RecordReply, seat: Seat) -> ReplyOutcome:
     _withdraw_substitutes(db, meeting.id, person["id"])
     name = person["name"]
     if cmd.intent == "attend":
@@ -149,10 +150,13 @@ def _member_reply(app: Clerk, db: Database, meeting: Meeting, person: dict[str, 
         "SELECT p.email, m.email AS member_email FROM invitations i "
         "JOIN people p ON p.id = i.person_id JOIN people m ON m.id = i.stands_for "
         "WHERE i.meeting_id = ? AND i.reply != 'withdrawn'", [meeting.id])}
-    verdict = may_substitute(body.substitutes, seats[person["id"]], sub_email,
+    sub_person = find_person(db, sub_email)
+    sub_is_member = sub_person is not None and member_seat(db, meeting.body,
+                                                           sub_person["id"]) is not None
+    verdict = may_substitute(body.substitutes, seat, sub_email,
                              named=named_substitutes(db, meeting.body, person["id"]),
                              standing_for=standing,
-                             body_members=[s.email for s in seats.values()])
+                             body_members=[sub_email] if sub_is_member else [])
     if not verdict.ok:
         raise Refused(f"{verdict.reason}; your reply has not been recorded")
     sub = ensure_person(db, sub_email, cmd.substitute_name, app.clock.now())

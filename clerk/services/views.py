@@ -11,7 +11,9 @@ from clerk.rules.workdays import describe
 from clerk.services.attendance import attendance_verdict
 from clerk.services.decisions import list_decisions
 from clerk.services.meetings import get_meeting
+from clerk.services.observer_jobs import booking_list
 from clerk.services.quorum import forecast
+from clerk.services.record import papers_record
 from clerk.times import in_words, to_iso
 
 
@@ -53,7 +55,14 @@ def meeting_view(app: Clerk, ref: str) -> dict[str, Any]:
              "why": d.why, "past": d.at < now}
             for d in meeting_deadlines(body, meeting.starts_at, app.tz)
         ],
+        "observers": _observers(app, meeting.ref) if body.observers.public else None,
+        "papers": papers_record(app, meeting.ref),
     }
+
+
+def _observers(app: Clerk, ref: str) -> dict[str, Any]:
+    """Observers booked and waiting (public meetings only)."""
+    return booking_list(app, ref).as_json()
 
 
 def quorum_text(body: Body) -> str:

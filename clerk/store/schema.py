@@ -260,3 +260,204 @@ def m004_ballots(db: Database) -> None:
         CREATE INDEX votes_by_voter ON votes(ballot_id, person_id, received_at);
         """,
     )
+
+
+@migrations()
+def m005_papers(db: Database) -> None:
+    """Agendas, papers (file contents kept once, by SHA-256), the Chair's approvals, circulations
+    with a row per recipient, declarations of interest, minutes; and shared outbox bodies, so a
+    paper pack sent to many people is stored once and each outbox row keeps only its own head."""
+    run_script(
+        db,
+        """
+        CREATE TABLE files (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            content BLOB NOT NULL,
+            stored_at TEXT NOT NULL
+        );
+        CREATE TABLE agendas (
+            meeting_id INTEGER PRIMARY KEY REFERENCES meetings(id),
+            version INTEGER NOT NULL DEFAULT 1,
+            sent_version INTEGER,
+            approved_version INTEGER,
+            approved_by INTEGER REFERENCES people(id),
+            approved_at TEXT,
+            approved_channel TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE agenda_items (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            sort_key INTEGER NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'item',
+            title TEXT NOT NULL,
+            lead TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            UNIQUE (meeting_id, kind, source)
+        );
+        CREATE INDEX agenda_items_by_meeting ON agenda_items(meeting_id, sort_key);
+        CREATE TABLE agenda_approvals (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            version INTEGER NOT NULL,
+            agenda_sha256 TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            person_id INTEGER REFERENCES people(id),
+            email TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            evidence TEXT NOT NULL DEFAULT '{}',
+            reason TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL
+        );
+        CREATE TABLE papers (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            item_id INTEGER NOT NULL REFERENCES agenda_items(id),
+            filename TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL REFERENCES files(sha256),
+            status TEXT NOT NULL DEFAULT 'current',
+            added_at TEXT NOT NULL,
+            circulation_id INTEGER REFERENCES circulations(id)
+        );
+        CREATE INDEX papers_by_meeting ON papers(meeting_id, item_id);
+        CREATE TABLE outbox_bodies (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            body BLOB NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        ALTER TABLE outbox ADD COLUMN body_id INTEGER REFERENCES outbox_bodies(id);
+        CREATE TABLE circulations (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            kind TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            agenda_version INTEGER,
+            due_on TEXT NOT NULL DEFAULT '',
+            started_at TEXT NOT NULL,
+            late INTEGER NOT NULL DEFAULT 0,
+            timing TEXT NOT NULL DEFAULT '',
+            actor TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}',
+            UNIQUE (meeting_id, kind, number)
+        );
+        CREATE TABLE circulation_recipients (
+            circulation_id INTEGER NOT NULL REFERENCES circulations(id),
+            email TEXT NOT NULL,
+            person_id INTEGER REFERENCES people(id),
+            capacity TEXT NOT NULL,
+            outbox_id INTEGER REFERENCES outbox(id),
+            skipped TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (circulation_id, email)
+        );
+        CREATE TABLE declarations (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            item_id INTEGER NOT NULL REFERENCES agenda_items(id),
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            interest TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            evidence TEXT NOT NULL DEFAULT '{}',
+            declared_at TEXT NOT NULL,
+            UNIQUE (meeting_id, item_id, person_id, interest)
+        );
+        CREATE TABLE minutes (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            version INTEGER NOT NULL,
+            filename TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            sha256 TEXT NOT NULL REFERENCES files(sha256),
+            added_at TEXT NOT NULL,
+            circulation_id INTEGER REFERENCES circulations(id),
+            approved_at TEXT,
+            approved_at_meeting TEXT NOT NULL DEFAULT '',
+            approved_sha256 TEXT NOT NULL DEFAULT '',
+            UNIQUE (meeting_id, version)
+        );
+        """,
+    )
+
+
+@migrations()
+def m006_bot(db: Database) -> None:
+    """The Telegram bot: observers' bookings and waiting list, one-time email codes, chats linked
+    to members, observers' questions, and the chat messages waiting to be sent."""
+    run_script(
+        db,
+        """
+        CREATE TABLE chat_codes (
+            id INTEGER PRIMARY KEY,
+            purpose TEXT NOT NULL,
+            chat_id INTEGER NOT NULL,
+            email TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            meeting_id INTEGER REFERENCES meetings(id),
+            salt TEXT NOT NULL,
+            code_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'pending',
+            used_at TEXT
+        );
+        CREATE INDEX chat_codes_by_chat ON chat_codes(chat_id, purpose, status);
+        CREATE TABLE bookings (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            email TEXT NOT NULL,
+            name TEXT NOT NULL,
+            chat_id INTEGER,
+            status TEXT NOT NULL,
+            waiting_since TEXT,
+            offer_expires_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            erased_at TEXT,
+            idempotency_key TEXT UNIQUE,
+            UNIQUE (meeting_id, email)
+        );
+        CREATE INDEX bookings_by_meeting ON bookings(meeting_id, status);
+        CREATE INDEX bookings_by_chat ON bookings(chat_id);
+        CREATE TABLE chat_links (
+            chat_id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL UNIQUE REFERENCES people(id),
+            linked_at TEXT NOT NULL
+        );
+        CREATE TABLE questions (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            chat_id INTEGER,
+            name TEXT NOT NULL,
+            text TEXT NOT NULL,
+            asked_at TEXT NOT NULL,
+            erased_at TEXT,
+            idempotency_key TEXT UNIQUE
+        );
+        CREATE TABLE chat_outbox (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            chat_id INTEGER NOT NULL,
+            person_id INTEGER REFERENCES people(id),
+            observer INTEGER NOT NULL DEFAULT 0,
+            kind TEXT NOT NULL,
+            subject_ref TEXT NOT NULL DEFAULT '',
+            text TEXT,
+            buttons TEXT NOT NULL DEFAULT '[]',
+            dedupe_key TEXT UNIQUE,
+            status TEXT NOT NULL DEFAULT 'queued',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT NOT NULL DEFAULT '',
+            telegram_message_id INTEGER,
+            sent_at TEXT
+        );
+        CREATE INDEX chat_outbox_due ON chat_outbox(status, next_attempt_at);
+        CREATE INDEX chat_outbox_by_subject ON chat_outbox(subject_ref);
+        """,
+    )

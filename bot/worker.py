@@ -1,0 +1,119 @@
+"""The bot inside ``clerk run``: long-polling for updates, and sending the chat outbox. Off (no
+worker) unless the token's environment variable is set."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from telegram.error import InvalidToken, TelegramError
+
+from bot.app import build_application, set_commands
+from bot.outbox import drain_chat_outbox
+from clerk.app import Clerk
+from clerk.config import secret
+from clerk.runtime import Worker
+
+log = logging.getLogger("clerk.bot")
+
+
+class TelegramBot:
+    """One bot: ``run(stop)`` polls and sends until ``stop`` is set; ``once()`` sends what is due."""
+
+    def __init__(self, app: Clerk, token: str, *, poll_timeout: float = 10,
+                 drain_interval: float = 1.0, retry_start: float = 30.0) -> None:
+        self.app = app
+        self.application = build_application(app, token)
+        self.poll_timeout = poll_timeout
+        self.drain_interval = drain_interval
+        self.retry_start = retry_start
+
+    @property
+    def wake(self) -> asyncio.Event:
+        event: asyncio.Event = self.application.bot_data["wake"]
+        return event
+
+    async def _initialize(self, stop: asyncio.Event) -> bool:
+        """Connect (getMe) and set the command menu; if Telegram cannot be reached, keep trying
+        until stopped. A refused token turns the bot off (and says so)."""
+        while not stop.is_set():
+            try:
+                await self.application.initialize()
+            except InvalidToken:
+                log.error("the Telegram token in $%s was refused; the bot is off",
+                          self.app.config.telegram.token_env)
+                return False
+            except TelegramError as exc:
+                log.warning("cannot reach Telegram (%s); trying again in %.0f s", exc,
+                            self.retry_start)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.retry_start)
+                continue
+            try:
+                await set_commands(self.application)
+            except TelegramError as exc:  # the menu is a nicety: carry on without it
+                log.warning("could not set the bot's command menu: %s", exc)
+            return True
+        return False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        if not await self._initialize(stop):
+            return
+        application = self.application
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(
+            timeout=int(self.poll_timeout), allowed_updates=["message", "callback_query"])
+        me = application.bot.username
+        log.info("telegram bot @%s is polling for updates", me)
+        try:
+            while not stop.is_set():
+                try:
+                    report = await drain_chat_outbox(self.app, application.bot)
+                    if report.sent or report.failed:
+                        log.info("chat outbox: %d sent, %d to retry, %d failed", report.sent,
+                                 report.retrying, report.failed)
+                except Exception:
+                    log.exception("chat outbox pass failed")
+                await self._pause(stop)
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await application.shutdown()
+
+    async def _pause(self, stop: asyncio.Event) -> None:
+        """Until the next pass: the interval, an update handled, or stop."""
+        self.wake.clear()
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
+        _done, pending = await asyncio.wait(waiters, timeout=self.drain_interval,
+                                            return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def once(self) -> None:
+        """``clerk run --once``: send the chat messages due now, without polling."""
+        stop = asyncio.Event()
+        stop.set()
+        try:
+            await self.application.initialize()
+        except TelegramError as exc:
+            log.warning("cannot reach Telegram (%s); chat messages wait for the next run", exc)
+            return
+        try:
+            report = await drain_chat_outbox(self.app, self.application.bot)
+            log.info("chat outbox: %d sent, %d to retry, %d failed", report.sent,
+                     report.retrying, report.failed)
+        finally:
+            await self.application.shutdown()
+
+
+def workers(app: Clerk) -> list[Worker]:
+    """The bot's worker, or none when no token is configured."""
+    token = secret(app.config.telegram.token_env)
+    if not token:
+        return []
+    bot = TelegramBot(app, token)
+    return [Worker("telegram bot", bot.run, bot.once)]

@@ -1,0 +1,39 @@
+"""Who may see a meeting's status from a linked chat: the facilitator and the chair (and the
+vice-chair). Who may approve the agenda is the papers side's rule,
+:func:`clerk.rules.papers.may_approve_agenda` (pure functions)."""
+
+from __future__ import annotations
+
+from clerk.config import Body
+from clerk.rules.verdict import Verdict
+
+Role = str  # "chair" | "vice_chair" | "facilitator"
+
+
+def staff_roles(body: Body, email: str, office: str | None) -> frozenset[Role]:
+    """The roles an address holds on a body: by office (an active membership) or by the
+    addresses in the configuration (``facilitator``, ``chair_email``)."""
+    email = email.strip().lower()
+    roles: set[Role] = set()
+    office = (office or "").casefold()
+    if office and office == body.chairing.chair_office.casefold():
+        roles.add("chair")
+    if office and body.chairing.deputy_office and office == body.chairing.deputy_office.casefold():
+        roles.add("vice_chair")
+    if body.chair_email and email == body.chair_email.lower():
+        roles.add("chair")
+    if body.facilitator and email == body.facilitator.lower():
+        roles.add("facilitator")
+    return frozenset(roles)
+
+
+def may_see_status(body: Body, roles: frozenset[Role]) -> Verdict:
+    if roles & {"chair", "vice_chair", "facilitator"}:
+        return Verdict(True, f"you are the {_role_words(roles)} of the {body.label}")
+    return Verdict(False, f"only the facilitator and the chair of the {body.label} can see "
+                          "a meeting's status")
+
+
+def _role_words(roles: frozenset[Role]) -> str:
+    order = ["chair", "vice_chair", "facilitator"]
+    return " and ".join(r.replace("_", "-") for r in order if r in roles)

@@ -1,0 +1,388 @@
+"""A fake Telegram Bot API on loopback, enough for python-telegram-bot 22 to run against it.
+
+It answers ``getMe`` (with ``is_bot``), ``getUpdates`` (honouring ``offset``, ``limit`` and
+``timeout``: a long poll returns as soon as an update is injected), ``sendMessage``,
+``editMessageText``, ``editMessageReplyMarkup``, ``answerCallbackQuery``, ``setMyCommands``,
+``deleteWebhook`` and a few more; it records every call with the time it arrived, keeps each chat's
+messages as edited, and lets a test inject updates (messages, and callback queries with
+``chat_instance``) and wait for the bot's responses. An optional flood limit (a token bucket, as
+Telegram's) answers 429 with ``retry_after`` when messages come too fast.
+
+PTB is pointed at it with ``Application.builder().base_url(server.base_url)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+TOKEN = "123456:TEST-token"
+BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Clerk", "username": "clerk_test_bot",
+            "can_join_groups": False, "can_read_all_group_messages": False,
+            "supports_inline_queries": False}
+#: Methods that send or change a message, and so count against the flood limit.
+MESSAGE_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
+#: Form fields whose values PTB sends JSON-encoded.
+JSON_FIELDS = frozenset({"reply_markup", "allowed_updates", "commands", "entities",
+                         "link_preview_options", "reply_parameters", "scope"})
+
+
+@dataclass
+class Call:
+    """One request the bot made: the method, its parameters, when, and how it was answered."""
+
+    method: str
+    params: dict[str, Any]
+    at: float
+    status: int = 200
+    result: Any = None
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback data) of every inline button, in order."""
+        markup = self.params.get("reply_markup") or {}
+        return [(b["text"], b.get("callback_data", "")) for row in
+                markup.get("inline_keyboard", []) for b in row]
+
+
+@dataclass
+class _Bucket:
+    """A token bucket: ``rate`` tokens a second, at most ``burst`` held (Telegram tolerates a
+    short burst over its 30 messages a second)."""
+
+    rate: float
+    burst: float
+    tokens: float = 0.0
+    last: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.burst
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+class FakeBotApi:
+    """The fake server; use as a context manager (or ``start()`` / ``stop()``)."""
+
+    def __init__(self, token: str = TOKEN, *, flood_per_second: float | None = None) -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.injected: dict[int, float] = {}  # update_id -> when it was injected
+        self._updates: list[dict[str, Any]] = []
+        self._next_update = 1
+        self._messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._next_message: dict[int, int] = {}
+        self._next_callback = 1
+        self._cond = threading.Condition()
+        self._bucket = _Bucket(flood_per_second, flood_per_second * 4 / 3) \
+            if flood_per_second else None
+        self._stopping = False
+        self._all_updates: list[dict[str, Any]] = []
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+                                        name="fake-bot-api")
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """What PTB's ``base_url`` (and clerk's ``telegram.api_url``) should be."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    def start(self) -> FakeBotApi:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeBotApi:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- injecting updates -------------------------------------------------------------------
+
+    @staticmethod
+    def user(user_id: int, first_name: str = "") -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": first_name or f"User{user_id}"}
+
+    def _chat(self, user_id: int) -> dict[str, Any]:
+        return {"id": user_id, "type": "private", "first_name": f"User{user_id}"}
+
+    def _push(self, update: dict[str, Any]) -> int:
+        with self._cond:
+            update_id = self._next_update
+            self._next_update += 1
+            update["update_id"] = update_id
+            self._updates.append(update)
+            self.injected[update_id] = time.monotonic()
+            self._cond.notify_all()
+        return update_id
+
+    def send_text(self, user_id: int, text: str) -> int:
+        """The user types ``text`` in their private chat with the bot; returns the update id."""
+        with self._cond:
+            message_id = self._new_message_id(user_id)
+        message: dict[str, Any] = {"message_id": message_id, "date": int(time.time()),
+                                   "chat": self._chat(user_id), "from": self.user(user_id),
+                                   "text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return self._push({"message": message})
+
+    def press(self, user_id: int, message: dict[str, Any], data: str) -> tuple[int, str]:
+        """The user presses the button with ``data`` on ``message`` (a message the bot sent);
+        returns the update id and the callback query id."""
+        with self._cond:
+            callback_id = str(self._next_callback)
+            self._next_callback += 1
+        query = {"id": callback_id, "from": self.user(user_id), "message": message,
+                 "chat_instance": f"ci-{user_id}", "data": data}
+        return self._push({"callback_query": query}), callback_id
+
+    def push_raw(self, update: dict[str, Any]) -> int:
+        """Inject an update as given (its ``update_id`` is assigned here)."""
+        return self._push(update)
+
+    def repeat(self, update_id: int) -> None:
+        """Deliver an update again under the same id (as Telegram may after a timeout)."""
+        with self._cond:
+            original = next(u for u in self.updates_seen if u["update_id"] == update_id)
+            self._updates.append(json.loads(json.dumps(original)))
+            self._cond.notify_all()
+
+    # --- what the bot did --------------------------------------------------------------------
+
+    @property
+    def updates_seen(self) -> list[dict[str, Any]]:
+        return self._all_updates
+
+    def calls_of(self, method: str, chat_id: int | None = None, since: float = 0.0,
+                 ok_only: bool = True) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.method == method and c.at >= since
+                    and (chat_id is None or c.chat_id == chat_id)
+                    and (not ok_only or c.status == 200)]
+
+    def message(self, chat_id: int, message_id: int) -> dict[str, Any]:
+        with self._cond:
+            return json.loads(json.dumps(self._messages[(chat_id, message_id)]))
+
+    def bot_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """The bot's messages in a chat, as they are now (after edits), oldest first."""
+        with self._cond:
+            return [json.loads(json.dumps(m)) for (c, _i), m in sorted(self._messages.items())
+                    if c == chat_id and m.get("from", {}).get("is_bot")]
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Block until ``predicate()`` is true (returns its value), or fail after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                value = predicate()
+                if value:
+                    return value
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"timed out after {timeout}s waiting for the bot; "
+                                         f"calls: {[c.method for c in self.calls[-20:]]}")
+                self._cond.wait(min(left, 0.05))
+
+    # --- the HTTP side -----------------------------------------------------------------------
+
+    def _new_message_id(self, chat_id: int) -> int:
+        n = self._next_message.get(chat_id, 0) + 1
+        self._next_message[chat_id] = n
+        return n
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, and each response leaves in one segment, as from a real server: with
+            # the default unbuffered ``wfile`` the headers and the body were two writes, and
+            # Nagle's algorithm held the body back until the client's delayed ACK of the
+            # headers (~40 ms on Linux), on every call.
+            protocol_version = "HTTP/1.1"
+            wbufsize = -1  # buffered; BaseHTTPRequestHandler flushes once per request
+            disable_nagle_algorithm = True
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
+                return
+
+            def do_GET(self) -> None:
+                self._serve()
+
+            def do_POST(self) -> None:
+                self._serve()
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                prefix = f"/bot{api.token}/"
+                if not self.path.startswith("/bot"):
+                    return self._reply(404, {"ok": False, "error_code": 404,
+                                             "description": "Not Found"})
+                if not self.path.startswith(prefix):
+                    return self._reply(401, {"ok": False, "error_code": 401,
+                                             "description": "Unauthorized"})
+                method = self.path[len(prefix):].split("?")[0]
+                params = _params(self.headers.get("Content-Type", ""), body)
+                status, payload = api._dispatch(method, params)
+                self._reply(status, payload)
+
+            def _reply(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+    def _dispatch(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        call = Call(method, params, time.monotonic())
+        if method == "getUpdates":  # recorded when it arrives: a long poll may wait a while
+            with self._cond:
+                self.calls.append(call)
+                self._cond.notify_all()
+            result: Any = self._get_updates(params)
+            call.result = result
+            return 200, {"ok": True, "result": result}
+        with self._cond:
+            status, payload = self._answer(method, params)
+            call.status = status
+            call.result = payload.get("result")
+            self.calls.append(call)
+            self._cond.notify_all()
+        return status, payload
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                if offset:
+                    self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                ready = self._updates[:limit]
+                if ready or self._stopping:
+                    for u in ready:
+                        if u not in self._all_updates:
+                            self._all_updates.append(u)
+                    return json.loads(json.dumps(ready))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return []
+                self._cond.wait(min(left, 0.5))
+
+    def _answer(self, method: str, p: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if method == "getMe":
+            return 200, {"ok": True, "result": BOT_USER}
+        if method in MESSAGE_METHODS and self._bucket is not None and not self._bucket.take():
+            return 429, {"ok": False, "error_code": 429,
+                         "description": "Too Many Requests: retry after 1",
+                         "parameters": {"retry_after": 1}}
+        if method == "sendMessage":
+            chat_id = int(p["chat_id"])
+            message = {"message_id": self._new_message_id(chat_id), "date": int(time.time()),
+                       "chat": self._chat(chat_id), "from": BOT_USER, "text": p.get("text", "")}
+            if p.get("reply_markup"):
+                message["reply_markup"] = p["reply_markup"]
+            self._messages[(chat_id, message["message_id"])] = message
+            return 200, {"ok": True, "result": message}
+        if method in ("editMessageText", "editMessageReplyMarkup"):
+            key = (int(p["chat_id"]), int(p["message_id"]))
+            if key not in self._messages:
+                return 400, {"ok": False, "error_code": 400,
+                             "description": "Bad Request: message to edit not found"}
+            message = dict(self._messages[key])
+            before = (message.get("text"), message.get("reply_markup"))
+            if method == "editMessageText":
+                message["text"] = p.get("text", "")
+            if p.get("reply_markup"):
+                message["reply_markup"] = p["reply_markup"]
+            else:
+                message.pop("reply_markup", None)
+            if (message.get("text"), message.get("reply_markup")) == before:
+                return 400, {"ok": False, "error_code": 400, "description":
+                             "Bad Request: message is not modified: specified new message "
+                             "content and reply markup are exactly the same"}
+            message["edit_date"] = int(time.time())
+            self._messages[key] = message
+            return 200, {"ok": True, "result": message}
+        if method in ("answerCallbackQuery", "setMyCommands", "deleteWebhook", "deleteMessage",
+                      "close", "logOut", "setWebhook", "deleteMyCommands"):
+            return 200, {"ok": True, "result": True}
+        if method == "getMyCommands":
+            return 200, {"ok": True, "result": []}
+        return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
+
+
+class _Server(ThreadingHTTPServer):
+    """Quiet about clients that hang up (a long poll cut short when the bot stops), and with a
+    listen queue deep enough for hundreds of connections at once (the default is 5)."""
+
+    request_queue_size = 1024
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def _params(content_type: str, body: bytes) -> dict[str, Any]:
+    """Form fields (PTB sends JSON-encoded values for objects) or a JSON body."""
+    if not body:
+        return {}
+    if content_type.startswith("application/json"):
+        loaded: dict[str, Any] = json.loads(body)
+        return loaded
+    if content_type.startswith("multipart/"):
+        raise ValueError("the fake Bot API does not take files")
+    out: dict[str, Any] = {}
+    for key, values in parse_qs(body.decode("utf-8"), keep_blank_values=True).items():
+        value: Any = values[-1]
+        if key in JSON_FIELDS:
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+        out[key] = value
+    return out
