@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clerk.app import Clerk
+from clerk.config import secret
 from clerk.lock import RunLock
 
 log = logging.getLogger("clerk")
@@ -35,7 +36,10 @@ def configure_logging(level: int = logging.INFO) -> None:
 def workers_for(app: Clerk) -> list[Worker]:
     """The adapters this configuration asks for (each module decides if it is enabled)."""
     found: list[Worker] = []
-    for module_name in ("mail.worker", "bot.worker"):
+    modules = ["mail.worker"]
+    if secret(app.config.telegram.token_env):  # python-telegram-bot is only loaded when needed
+        modules.append("bot.worker")
+    for module_name in modules:
         try:
             module = __import__(module_name, fromlist=["workers"])
         except ModuleNotFoundError as exc:

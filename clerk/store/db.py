@@ -9,8 +9,27 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from sqlite_utils.utils import dedupe_keys
 
 from clerk.store.schema import migrations
+
+
+class ClerkDatabase(sqlite_utils.Database):
+    """sqlite-utils' Database, with plain SELECTs run directly.
+
+    sqlite-utils 4 wraps every ``query()`` in a savepoint so that a statement which turns out not
+    to return rows can be rolled back; a statement that starts with SELECT cannot write, so clerk
+    skips the guard for those (it costs two extra statements per query on the hot paths).
+    """
+
+    def query(self, sql: str, params: Any = None) -> Iterator[dict[str, Any]]:  # type: ignore[override]
+        if sql.lstrip()[:6].upper() != "SELECT":
+            return super().query(sql, params)
+        cursor = self.conn.execute(sql, params if params is not None else ())
+        keys = [d[0] for d in cursor.description]
+        if len(set(keys)) != len(keys):
+            keys = list(dedupe_keys(keys))
+        return (dict(zip(keys, row, strict=True)) for row in cursor)
 
 
 class Store:
@@ -63,11 +82,11 @@ def insert_row(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> in
 def open_store(path: Path | str | None = None, *, memory: bool = False) -> Store:
     """Open (creating if need be) the database at ``path`` and bring its schema up to date."""
     if memory or path is None:
-        db = sqlite_utils.Database(memory=True)
+        db = ClerkDatabase(memory=True)
     else:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-        db = sqlite_utils.Database(conn)
+        db = ClerkDatabase(conn)
         db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
