@@ -16,9 +16,8 @@ from sqlite_utils import Database
 
 from clerk.app import Clerk
 from clerk.messages import render_email
-from clerk.services.answer_mime import compose_answer
 from clerk.services.meetings import Meeting
-from clerk.services.outbox import Outgoing
+from clerk.services.outbox import Outgoing, queue
 from clerk.times import in_words, to_iso
 
 REFUSAL_EVERY = timedelta(hours=24)
@@ -30,30 +29,22 @@ def queue_answer(app: Clerk, db: Database, *, template: str, to_addr: str, in_re
                  purpose: str = "rsvp") -> int | None:
     """Render ``template`` and queue it to ``to_addr``; None if this answer was queued before.
 
-    Composed by :func:`clerk.services.answer_mime.compose_answer` (cheap: every reply read gets
-    an answer); the row is the one :func:`clerk.services.outbox.queue` writes.
+    Queued by :func:`clerk.services.outbox.queue`, whose writer is cheap (every reply read gets
+    an answer).
 
     With ``reply_key`` the answer can itself be answered (to change a reply); never give one to
     a sender who has not been verified as its owner.
     """
     if db.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?", [dedupe_key]).fetchone():
-        return None
+        return None  # answered before: not even rendered again
     mail = app.config.mail
-    now = app.clock.now()
     rendered = render_email(template, from_name=mail.from_name,
                             organisation=app.config.clerk.organisation, **context)
-    msg = Outgoing(kind=template, to_addr=to_addr, subject=rendered.subject, text=rendered.text,
-                   html=rendered.html, person_id=person_id, subject_ref=subject_ref,
-                   reply_key=reply_key, purpose=purpose, in_reply_to=in_reply_to or None,
-                   auto="auto-replied", dedupe_key=dedupe_key)
-    raw, message_id = compose_answer(mail, msg, now)
-    cursor = db.execute(  # the columns clerk.services.outbox.queue fills, for a raw message
-        "INSERT INTO outbox (created_at, kind, subject_ref, person_id, to_addr, subject, "
-        "message_id, dedupe_key, raw, status, next_attempt_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
-        [to_iso(now), msg.kind, subject_ref, person_id, to_addr.lower(), msg.subject, message_id,
-         dedupe_key, raw, to_iso(now)])
-    return int(cursor.lastrowid or 0)
+    return queue(db, mail, Outgoing(
+        kind=template, to_addr=to_addr, subject=rendered.subject, text=rendered.text,
+        html=rendered.html, person_id=person_id, subject_ref=subject_ref, reply_key=reply_key,
+        purpose=purpose, in_reply_to=in_reply_to or None, auto="auto-replied",
+        dedupe_key=dedupe_key), app.clock.now())
 
 
 def fetch_one(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | None:

@@ -6,54 +6,23 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email import policy as email_policy
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
-from typing import Literal
 
 from sqlite_utils import Database
 
 from clerk.config import MailSettings
+from clerk.services.answer_mime import compose_answer
 from clerk.services.chat_outbox import mirror
+from clerk.services.outgoing import Attachment, Outgoing, reply_address
 from clerk.times import to_iso
 
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    content: bytes
-    maintype: str = "application"
-    subtype: str = "octet-stream"
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One email to one person. ``reply_key`` makes it answerable: the Reply-To becomes
-    ``clerk+KEY@domain`` and the Message-ID ``<purpose.KEY.N@domain>``."""
-
-    kind: str
-    to_addr: str
-    subject: str
-    text: str
-    html: str | None = None
-    to_name: str = ""
-    person_id: int | None = None
-    subject_ref: str = ""
-    reply_key: str | None = None
-    purpose: str = "note"
-    in_reply_to: str | None = None
-    auto: Literal["auto-generated", "auto-replied"] = "auto-generated"
-    calendar: bytes | None = None
-    calendar_method: str = "REQUEST"
-    attachments: tuple[Attachment, ...] = field(default=())
-    dedupe_key: str | None = None
-
-
-def reply_address(mail: MailSettings, key: str) -> str:
-    return f"{mail.reply_local_part}+{key}@{mail.reply_domain}"
+__all__ = ["Attachment", "Outgoing", "SharedBody", "compose", "queue", "queue_shared",
+           "reply_address", "store_shared_body"]
 
 
 def compose(mail: MailSettings, msg: Outgoing, now: datetime) -> EmailMessage:
@@ -94,14 +63,14 @@ def queue(db: Database, mail: MailSettings, msg: Outgoing, now: datetime) -> int
     if msg.dedupe_key and db.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?",
                                      [msg.dedupe_key]).fetchone():
         return None
-    email = compose(mail, msg, now)
-    row = {
-        "created_at": to_iso(now), "kind": msg.kind, "subject_ref": msg.subject_ref,
-        "person_id": msg.person_id, "to_addr": msg.to_addr.lower(), "subject": msg.subject,
-        "message_id": str(email["Message-ID"]).strip("<>"), "dedupe_key": msg.dedupe_key,
-        "raw": email.as_bytes(), "status": "queued", "next_attempt_at": to_iso(now),
-    }
-    outbox_id = int(db["outbox"].insert(row).last_pk)
+    raw, message_id = compose_answer(mail, msg, now)
+    cursor = db.execute(
+        "INSERT INTO outbox (created_at, kind, subject_ref, person_id, to_addr, subject, "
+        "message_id, dedupe_key, raw, status, next_attempt_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+        [to_iso(now), msg.kind, msg.subject_ref, msg.person_id, msg.to_addr.lower(), msg.subject,
+         message_id, msg.dedupe_key, raw, to_iso(now)])
+    outbox_id = int(cursor.lastrowid or 0)
     if msg.person_id is not None:  # a linked member gets a chat copy of invitations and ballots
         mirror(db, outbox_id, msg.kind, msg.person_id, msg.subject_ref, now)
     return outbox_id
