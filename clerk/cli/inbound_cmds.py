@@ -41,27 +41,34 @@ def ingest_cmd(
     Prints one line per message: who it is from, what was understood, what was done. Exits 0
     even when messages are refused; 2 only when a file cannot be read.
     """
-    from mail.ingest import ingest  # the adapter is loaded only when mail is read
+    from mail.ingest import ingest_many  # the adapter is loaded only when mail is read
 
     clerk = open_app(config)
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []  # in the order of the files given
     unreadable = 0
     queued = 0
+    readable: list[tuple[int, Path, bytes]] = []
     for path in files:
         try:
-            raw = path.read_bytes()
+            readable.append((len(rows), path, path.read_bytes()))
+            rows.append({"file": str(path)})
         except OSError as exc:
             unreadable += 1
-            reason = exc.strerror or str(exc)
-            rows.append({"file": str(path), "error": f"cannot read the file: {reason}"})
-            if not as_json:
-                err_console.print(f"{path}: cannot read the file: {reason}", markup=False)
-            continue
-        result = ingest(clerk, raw, source="file")
+            rows.append({"file": str(path), "error": f"cannot read the file: "
+                                                     f"{exc.strerror or exc}"})
+    results = ingest_many(clerk, [raw for _, _, raw in readable], source="file")
+    for (index, _path, _raw), result in zip(readable, results, strict=True):
         queued += len(result.queued)
-        rows.append({"file": str(path), **result.to_json()})
-        if not as_json:
-            console.print(f"{path}: {_line(result)}", markup=False)
+        rows[index].update(result.to_json())
+        rows[index]["line"] = _line(result)
+    if not as_json:
+        for row in rows:
+            if "error" in row:
+                err_console.print(f"{row['file']}: {row['error']}", markup=False)
+            else:
+                console.print(f"{row['file']}: {row.pop('line')}", markup=False)
+    for row in rows:
+        row.pop("line", None)
     if as_json:
         print_json(rows)
     elif queued:

@@ -14,10 +14,10 @@ from sqlite_utils import Database
 
 from clerk.app import Clerk
 from clerk.errors import BadInput, Refused
+from clerk.rules.people import Seat
 from clerk.rules.substitutes import may_substitute
 from clerk.services import audit
 from clerk.services.meetings import Meeting, get_meeting
-from clerk.rules.people import Seat
 from clerk.services.people import (
     ensure_person,
     find_person,
