@@ -40,7 +40,8 @@ async def set_commands(application: Application) -> None:  # type: ignore[type-a
 def build_application(app: Clerk, token: str, *,
                       concurrency: int = CONCURRENT_UPDATES) -> Application:  # type: ignore[type-arg]
     """The bot for this configuration: the token, ``telegram.api_url`` if set (a local Bot API
-    server), Telegram's flood limits kept by PTB's AIORateLimiter, and clerk's handlers."""
+    server), a bounded pool of connections (:mod:`bot.request`), Telegram's flood limits kept by
+    PTB's AIORateLimiter, and clerk's handlers."""
     builder = (Application.builder().token(token)
                .request(BoundedRequest())
                .rate_limiter(AIORateLimiter(max_retries=3))

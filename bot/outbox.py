@@ -52,8 +52,11 @@ async def _send(app: Clerk, bot: Bot, message: ChatMessage, report: ChatDrain) -
 
 
 async def drain_chat_outbox(app: Clerk, bot: Bot, *, batch: int = 100) -> ChatDrain:
-    """Send everything due now, ``batch`` messages at a time."""
+    """Send everything due now, ``batch`` messages at a time. The bot wakes this after every
+    update, so the usual case (nothing due) is a read, without taking the write lock."""
     report = ChatDrain()
+    if not chat_outbox.has_due(app):
+        return report
     while True:
         messages = chat_outbox.claim_due(app, batch)
         if not messages:

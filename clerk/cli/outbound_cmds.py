@@ -20,7 +20,7 @@ def _result_json(result: InviteResult) -> dict[str, Any]:
     m = result.meeting
     return {"meeting": m.ref, "starts_at": to_iso(m.starts_at), "where": m.where,
             "status": m.status, "sequence": m.sequence, "changed": result.changed,
-            "queued": result.queued, "already": result.already,
+            "queued": result.queued, "already": result.already, "observers": result.observers,
             "undeliverable": [{"email": e, "reason": r} for e, r in result.undeliverable]}
 
 

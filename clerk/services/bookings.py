@@ -260,10 +260,12 @@ def cancel_booking(app: Clerk, cmd: CancelBooking) -> BookingOutcome:
 
 
 def chat_bookings(app: Clerk, chat_id: int) -> list[BookingLine]:
-    """This chat's current bookings and waiting-list places for meetings still to come."""
+    """This chat's current bookings and waiting-list places for meetings still to come (and not
+    cancelled: the observer was told, see :func:`clerk.services.observer_jobs.tell_observers`)."""
     rows = app.store.all(
         "SELECT b.* FROM bookings b JOIN meetings m ON m.id = b.meeting_id WHERE b.chat_id = ? "
-        "AND b.status IN ('booked', 'offered', 'waiting') AND m.starts_at > ? ORDER BY m.starts_at",
+        "AND b.status IN ('booked', 'offered', 'waiting') AND m.status != 'cancelled' "
+        "AND m.starts_at > ? ORDER BY m.starts_at",
         [chat_id, to_iso(app.clock.now())])
     return [_line(app, app.store.db, row) for row in rows]
 

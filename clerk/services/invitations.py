@@ -1,5 +1,7 @@
 """Invitations: inviting a body to a meeting, and telling everyone invited when it moves or is
-cancelled. Each email carries a calendar invitation with the meeting's stable UID.
+cancelled. Each email carries a calendar invitation with the meeting's stable UID. A linked
+member gets a chat copy of each (:mod:`clerk.services.chat_outbox`); observers with a booking
+are told too, in the same transaction (:func:`clerk.services.observer_jobs.tell_observers`).
 
 Every calendar email to one person is queued under ``invite:{ref}:{person_id}:{sequence}``, so
 doing the same thing twice queues nothing new, and each person gets at most one message per
@@ -21,6 +23,7 @@ from clerk.messages import render_email
 from clerk.services import audit
 from clerk.services.keys import issue_key
 from clerk.services.meetings import Meeting, get_meeting
+from clerk.services.observer_jobs import tell_observers
 from clerk.services.outbox import Outgoing, queue, reply_address
 from clerk.services.people import body_seats
 from clerk.services.replies import ensure_invitation
@@ -35,13 +38,15 @@ _REPLY_WORDS = {"attend": "you will be there", "apologies": "you cannot come",
 @dataclass(frozen=True)
 class InviteResult:
     """What an invite, move or cancel did: who was sent something now, who had been already,
-    and who was skipped because mail to them cannot be delivered (with the reason)."""
+    who was skipped because mail to them cannot be delivered (with the reason), and how many
+    observers with a booking were told of a move or cancellation."""
 
     meeting: Meeting
     queued: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     undeliverable: list[tuple[str, str]] = field(default_factory=list)
     changed: bool = True
+    observers: int = 0
 
     @property
     def message(self) -> str:
@@ -50,6 +55,8 @@ class InviteResult:
             parts.append(f"{len(self.already)} already sent")
         if self.undeliverable:
             parts.append(f"{len(self.undeliverable)} skipped (mail to them bounces)")
+        if self.observers:
+            parts.append(f"{self.observers} observer{'s' if self.observers != 1 else ''} told")
         return ", ".join(parts)
 
 
@@ -143,17 +150,21 @@ def move_meeting(app: Clerk, ref: str, new_starts_at: datetime, venue: str | Non
         moved = _current(db, meeting.id)
         superseded = _supersede_unsent(db, moved)
         result = InviteResult(moved)
-        extra = {"old_when": in_words(meeting.starts_at, app.tz), "time_changed": time_changed}
+        old_when = in_words(meeting.starts_at, app.tz)
+        extra = {"old_when": old_when, "time_changed": time_changed}
         for person in _invited(db, moved, include_withdrawn=False):
             if person.undeliverable:
                 result.undeliverable.append((person.email, person.undeliverable))
                 continue
             queued = _queue_calendar_mail(app, db, moved, person, "meeting_moved", now, extra)
             (result.queued if queued else result.already).append(person.email)
+        result = replace(result, observers=tell_observers(
+            app, db, moved, "moved", now, old_when=old_when, time_changed=time_changed))
         audit.record(db, at=now, actor="facilitator", action="meeting.move", subject=moved.ref,
                      detail={"from": to_iso(meeting.starts_at), "to": to_iso(moved.starts_at),
                              "venue": new_venue, "online_url": new_url,
                              "sequence": moved.sequence, "notified": result.queued,
+                             "observers_told": result.observers,
                              "superseded_unsent": superseded})
     return result
 
@@ -178,10 +189,13 @@ def cancel_meeting(app: Clerk, ref: str, reason: str = "") -> InviteResult:
             queued = _queue_calendar_mail(app, db, cancelled, person, "meeting_cancelled", now,
                                           {"reason": reason.strip()}, method="CANCEL")
             (result.queued if queued else result.already).append(person.email)
+        result = replace(result, observers=tell_observers(app, db, cancelled, "cancelled", now,
+                                                          reason=reason))
         audit.record(db, at=now, actor="facilitator", action="meeting.cancel",
                      subject=cancelled.ref,
                      detail={"reason": reason.strip(), "sequence": cancelled.sequence,
-                             "notified": result.queued, "superseded_unsent": superseded})
+                             "notified": result.queued, "observers_told": result.observers,
+                             "superseded_unsent": superseded})
     return result
 
 

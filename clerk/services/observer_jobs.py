@@ -1,12 +1,17 @@
 """Scheduled work for observers: bookings close (the facilitator gets the list), the day-before
 reminder with the venue or joining link, and the erasure of observers' personal data
-``keep_personal_data_days`` after the meeting. Also the booking list itself, for the facilitator.
+``keep_personal_data_days`` after the meeting. Also the booking list itself, for the facilitator,
+and telling observers when their meeting is moved or cancelled (:func:`tell_observers`, called
+by :mod:`clerk.services.invitations` in the same transaction as the change).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlite_utils import Database
 
 from clerk.app import Clerk
 from clerk.chat import ChatReply
@@ -15,13 +20,16 @@ from clerk.messages import render_chat, render_email
 from clerk.rules.observers import takes_observers
 from clerk.services import audit
 from clerk.services.chat_outbox import queue_chat
-from clerk.services.meetings import get_meeting
+from clerk.services.meetings import Meeting, get_meeting
 from clerk.services.outbox import Outgoing, queue
-from clerk.services.places import MeetingPlaces, places_for
+from clerk.services.places import ACTIVE, MeetingPlaces, places_for
 from clerk.times import from_iso, in_words, to_iso
 
+#: What an observer is told when the meeting they booked is moved or cancelled (email and chat).
+CHANGE_NOTICES = ("observer_meeting_moved", "observer_meeting_cancelled")
 #: Emails to observers, redacted when their details are erased.
-OBSERVER_MAIL = ("booking_code", "booking_confirmed", "observer_offer", "observer_reminder")
+OBSERVER_MAIL = ("booking_code", "booking_confirmed", "observer_offer", "observer_reminder",
+                 *CHANGE_NOTICES)
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,52 @@ def remind_observers(app: Clerk, ref: str, key: str) -> int:
                 dedupe_key=f"{key}:{row['id']}"), now)
             n += 1
     return n
+
+
+def tell_observers(app: Clerk, db: Database, meeting: Meeting, change: Literal["moved", "cancelled"],
+                   now: datetime, *, old_when: str = "", time_changed: bool = True,
+                   reason: str = "") -> int:
+    """Inside the caller's transaction (moving or cancelling ``meeting``, given as it is now):
+    tell every observer with a place, an offered place or a place on the waiting list, by email
+    and, if they booked in chat, in the chat. Once per version of the meeting; a notice about an
+    earlier version not sent yet is dropped (a cancellation also drops the observers' other
+    unsent messages about the meeting: reminders, offers). Returns how many were told."""
+    kind = f"observer_meeting_{change}"
+    _supersede_for_observers(db, meeting, everything=change == "cancelled")
+    places = places_for(app, meeting)
+    marks = ",".join("?" for _ in ACTIVE)
+    rows = list(db.query(f"SELECT id, name, email, status, chat_id FROM bookings WHERE "
+                         f"meeting_id = ? AND status IN ({marks}) AND erased_at IS NULL "
+                         f"ORDER BY id", [meeting.id, *ACTIVE]))
+    context = {"places": places, "old_when": old_when, "time_changed": time_changed,
+               "reason": reason.strip()}
+    for row in rows:
+        key = f"{kind}:{meeting.ref}:{meeting.sequence}:{row['id']}"
+        if row["chat_id"] is not None:
+            text = render_chat(kind, person=row["name"], status=row["status"], **context)
+            queue_chat(db, chat_id=row["chat_id"], kind=kind, subject_ref=meeting.ref,
+                       reply=ChatReply(text), now=now, dedupe_key=key, observer=True)
+        r = render_email(kind, recipient_name=row["name"], status=row["status"], **context)
+        queue(db, app.config.mail, Outgoing(
+            kind=kind, to_addr=row["email"], to_name=row["name"], subject=r.subject,
+            text=r.text, subject_ref=meeting.ref, dedupe_key=key), now)
+    return len(rows)
+
+
+def _supersede_for_observers(db: Database, meeting: Meeting, *, everything: bool) -> None:
+    """Unsent messages to the meeting's observers that the change makes wrong: notices of an
+    earlier change, and, when the meeting is cancelled, all the others too."""
+    why = f"replaced by version {meeting.sequence} of the meeting"
+    kinds = OBSERVER_MAIL if everything else CHANGE_NOTICES
+    marks = ",".join("?" for _ in kinds)
+    db.execute(f"UPDATE outbox SET status = 'superseded', last_error = ? WHERE subject_ref = ? "
+               f"AND status = 'queued' AND kind IN ({marks})", [why, meeting.ref, *kinds])
+    chats = "UPDATE chat_outbox SET status = 'superseded', last_error = ? WHERE subject_ref = ? " \
+            "AND status = 'queued' AND observer = 1"
+    if everything:
+        db.execute(chats, [why, meeting.ref])
+    else:
+        db.execute(f"{chats} AND kind IN ({marks})", [why, meeting.ref, *kinds])
 
 
 def erase_personal_data(app: Clerk, ref: str) -> dict[str, int]:

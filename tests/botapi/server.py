@@ -6,7 +6,10 @@ It answers ``getMe`` (with ``is_bot``), ``getUpdates`` (honouring ``offset``, ``
 ``deleteWebhook`` and a few more; it records every call with the time it arrived, keeps each chat's
 messages as edited, and lets a test inject updates (messages, and callback queries with
 ``chat_instance``) and wait for the bot's responses. An optional flood limit (a token bucket, as
-Telegram's) answers 429 with ``retry_after`` when messages come too fast.
+Telegram's) answers 429 with ``retry_after`` when messages come too fast; ``flood_for(seconds)``
+answers every message with 429 for a while, as Telegram does to a bot that has flooded it.
+
+Responses go out as Telegram's do: HTTP/1.1 with keep-alive, each in a single segment.
 
 PTB is pointed at it with ``Application.builder().base_url(server.base_url)``.
 """
@@ -99,6 +102,8 @@ class FakeBotApi:
         self._cond = threading.Condition()
         self._bucket = _Bucket(flood_per_second, flood_per_second * 4 / 3) \
             if flood_per_second else None
+        self._flood_until = 0.0
+        self._flood_retry_after = 1
         self._stopping = False
         self._all_updates: list[dict[str, Any]] = []
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
@@ -185,6 +190,12 @@ class FakeBotApi:
             original = next(u for u in self.updates_seen if u["update_id"] == update_id)
             self._updates.append(json.loads(json.dumps(original)))
             self._cond.notify_all()
+
+    def flood_for(self, seconds: float, retry_after: int = 1) -> None:
+        """Answer every message (send or edit) with 429 and ``retry_after`` for ``seconds``."""
+        with self._cond:
+            self._flood_until = time.monotonic() + seconds
+            self._flood_retry_after = retry_after
 
     # --- what the bot did --------------------------------------------------------------------
 
@@ -316,10 +327,10 @@ class FakeBotApi:
     def _answer(self, method: str, p: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if method == "getMe":
             return 200, {"ok": True, "result": BOT_USER}
+        if method in MESSAGE_METHODS and time.monotonic() < self._flood_until:
+            return _too_many(self._flood_retry_after)
         if method in MESSAGE_METHODS and self._bucket is not None and not self._bucket.take():
-            return 429, {"ok": False, "error_code": 429,
-                         "description": "Too Many Requests: retry after 1",
-                         "parameters": {"retry_after": 1}}
+            return _too_many(1)
         if method == "sendMessage":
             chat_id = int(p["chat_id"])
             message = {"message_id": self._new_message_id(chat_id), "date": int(time.time()),
@@ -354,6 +365,12 @@ class FakeBotApi:
         if method == "getMyCommands":
             return 200, {"ok": True, "result": []}
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
+
+
+def _too_many(retry_after: int) -> tuple[int, dict[str, Any]]:
+    return 429, {"ok": False, "error_code": 429,
+                 "description": f"Too Many Requests: retry after {retry_after}",
+                 "parameters": {"retry_after": retry_after}}
 
 
 class _Server(ThreadingHTTPServer):

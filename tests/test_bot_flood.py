@@ -1,0 +1,80 @@
+"""Telegram answering 429 (RetryAfter) for a while in the middle of a reminder fan-out: every
+message is still delivered, exactly once. PTB's AIORateLimiter retries a refused message after
+``retry_after`` (three times); one still refused goes back to the chat outbox
+(``mark_retry``) and is sent on a later pass."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+
+from clerk.app import Clerk
+from clerk.clock import FakeClock
+from clerk.services.deadline_jobs import DueJob, run_reminder
+from clerk.services.meetings import AddMeeting, add_meeting
+from clerk.services.members import import_members
+from clerk.times import parse_local, to_iso
+from tests.botapi import BotHarness, FakeBotApi
+
+MEMBERS = 40
+FIRST_CHAT = 20_000
+
+
+def link_members(app: Clerk) -> None:
+    rows = ["body,name,email,role"] + [f"carers,Member {i:03d},member{i:03d}@example.org,officer"
+                                       for i in range(MEMBERS)]
+    assert import_members(app, "\n".join(rows) + "\n").ok
+    with app.store.write() as db:
+        for i, person in enumerate(db.query("SELECT id FROM people WHERE email LIKE "
+                                            "'member%@example.org' ORDER BY email")):
+            db["chat_links"].insert({"chat_id": FIRST_CHAT + i, "person_id": person["id"],
+                                     "linked_at": to_iso(app.clock.now())})
+
+
+def test_a_reminder_fan_out_through_429s_delivers_each_message_exactly_once(
+    clerk_app: Clerk, clock: FakeClock
+) -> None:
+    link_members(clerk_app)
+    m = add_meeting(clerk_app, AddMeeting("carers", parse_local("2027-01-14 10:00", clerk_app.tz),
+                                          venue="County Hall"))
+
+    def outbox() -> dict[str, int]:
+        return {r["status"]: r["n"] for r in clerk_app.store.all(
+            "SELECT status, COUNT(*) AS n FROM chat_outbox GROUP BY status")}
+
+    def requeued() -> list[dict]:
+        return clerk_app.store.all("SELECT id, status, attempts FROM chat_outbox WHERE "
+                                   "last_error LIKE 'flood limit%'")
+
+    with FakeBotApi() as api:
+
+        async def scenario() -> None:
+            async with BotHarness(clerk_app, api, timeout=30) as h:
+                # "retry after 1 s" to every message for 4.5 s: longer than PTB's own three
+                # retries (a second apart), so at least the first messages go back to the outbox
+                flood_ends = time.monotonic() + 4.5
+                api.flood_for(4.5, retry_after=1)
+                with h.app.store.write() as db:
+                    run_reminder(h.app, db, DueJob(f"reminder-10:{m.ref}", "reminder-10", m.ref,
+                                                   clock.now()))
+                assert outbox() == {"queued": MEMBERS}
+                # the messages PTB gave up on go back to the outbox, due after retry_after on
+                # clerk's clock; the others are sent once the flood is over
+                await h.wait(lambda: "sending" not in outbox() and requeued())
+                await asyncio.sleep(max(0.0, flood_ends - time.monotonic()))
+                assert outbox()["queued"] == len(requeued())
+                clock.advance(timedelta(seconds=2))
+                await h.wait(lambda: outbox() == {"sent": MEMBERS})
+                await asyncio.sleep(0.3)  # nothing more is sent
+
+        asyncio.run(scenario())
+        sent = api.calls_of("sendMessage")
+        refused = [c for c in api.calls if c.method == "sendMessage" and c.status == 429]
+
+    assert sorted(c.chat_id for c in sent) == list(range(FIRST_CHAT, FIRST_CHAT + MEMBERS))
+    assert all("Reminder: can you come?" in c.text for c in sent)
+    assert len(refused) >= MEMBERS  # every message was refused at least once
+    again = requeued()
+    assert again, "no message went back to the outbox: mark_retry was not exercised"
+    assert all(r["status"] == "sent" and r["attempts"] == 2 for r in again)  # refused, then sent
