@@ -50,3 +50,19 @@ def open_app(explicit: Path | None = None) -> Clerk:
 
 def print_json(data: Any) -> None:
     console.print_json(json.dumps(data, default=str, ensure_ascii=False))
+
+
+def parse_when(text: str, zone: Any) -> Any:
+    """A local date and time from the command line, or a clear BadInput."""
+    from clerk.times import parse_local
+
+    try:
+        return parse_local(text, zone)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def check_choice(name: str, value: str | None, choices: Any) -> None:
+    """Refuse an option value outside its choices, naming them."""
+    if value is not None and value not in choices:
+        raise BadInput(f'{name} must be one of {", ".join(choices)}, got "{value}"')

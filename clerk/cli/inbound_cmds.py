@@ -13,9 +13,16 @@ from typing import Annotated, Any
 
 import typer
 
-from clerk.cli.common import ConfigOption, JsonOption, console, err_console, open_app, print_json
+from clerk.cli.common import (
+    ConfigOption,
+    JsonOption,
+    check_choice,
+    console,
+    err_console,
+    open_app,
+    print_json,
+)
 from clerk.cli.mail_cmds import mail
-from clerk.errors import BadInput
 from clerk.services.inbound_mail import InboundResult
 from clerk.services.inbox import list_inbound
 from clerk.times import from_iso, in_words
@@ -112,8 +119,7 @@ def inbox_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """The messages read recently, newest first: from whom, what was understood and done."""
-    if status is not None and status not in STATUSES:
-        raise BadInput(f'--status must be one of {", ".join(STATUSES)}, got "{status}"')
+    check_choice("--status", status, STATUSES)
     clerk = open_app(config)
     rows = list_inbound(clerk, status, limit)
     if as_json:

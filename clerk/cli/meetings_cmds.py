@@ -7,14 +7,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from clerk.cli.common import ConfigOption, JsonOption, console, open_app, print_json
+from clerk.cli.common import ConfigOption, JsonOption, console, open_app, parse_when, print_json
 from clerk.errors import BadInput
 from clerk.services.attendance import RecordAttendance, record_attendance
 from clerk.services.decisions import AddDecision, add_decision, list_decisions
 from clerk.services.meetings import AddMeeting, add_meeting, list_meetings
 from clerk.services.replies import RecordReply, record_reply
 from clerk.services.views import meeting_view
-from clerk.times import in_words, parse_local, to_iso
+from clerk.times import in_words, to_iso
 
 meetings = typer.Typer(help="Meetings: schedule, list and show.", no_args_is_help=True)
 attendance = typer.Typer(help="Replies before a meeting and the register on the day.",
@@ -35,10 +35,7 @@ def add_cmd(
 ) -> None:
     """Schedule a meeting."""
     clerk = open_app(config)
-    try:
-        starts = parse_local(at, clerk.tz)
-    except ValueError as exc:
-        raise BadInput(str(exc)) from None
+    starts = parse_when(at, clerk.tz)
     m = add_meeting(clerk, AddMeeting(body=body, starts_at=starts, venue=venue, online_url=online))
     if as_json:
         print_json({"ref": m.ref, "body": m.body, "starts_at": to_iso(m.starts_at),

@@ -7,13 +7,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from clerk.cli.common import ConfigOption, JsonOption, console, open_app, print_json
+from clerk.cli.common import ConfigOption, JsonOption, check_choice, console, open_app, parse_when, print_json
 from clerk.cli.mail_cmds import mail
 from clerk.cli.meetings_cmds import MeetingArg, meetings
-from clerk.errors import BadInput
 from clerk.services.delivery import STATUSES, list_outbox, outbox_counts
 from clerk.services.invitations import InviteResult, cancel_meeting, invite, move_meeting
-from clerk.times import from_iso, in_words, parse_local, to_iso
+from clerk.times import from_iso, in_words, to_iso
 
 
 def _result_json(result: InviteResult) -> dict[str, Any]:
@@ -54,10 +53,7 @@ def move_cmd(
 ) -> None:
     """Move a meeting; everyone invited is sent the new time and an updated calendar entry."""
     clerk = open_app(config)
-    try:
-        starts = parse_local(at, clerk.tz)
-    except ValueError as exc:
-        raise BadInput(str(exc)) from None
+    starts = parse_when(at, clerk.tz)
     result = move_meeting(clerk, meeting, starts, venue=venue, online_url=online)
     if as_json:
         print_json(_result_json(result))
@@ -119,8 +115,7 @@ def outbox_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """The messages queued, sent and failed, newest first."""
-    if status is not None and status not in STATUSES:
-        raise BadInput(f'--status must be one of {", ".join(STATUSES)}, got "{status}"')
+    check_choice("--status", status, STATUSES)
     clerk = open_app(config)
     rows = list_outbox(clerk, status, limit)
     if as_json:

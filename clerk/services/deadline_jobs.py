@@ -48,6 +48,11 @@ def officer_addresses(db: Database, body_slug: str, body: Body) -> list[tuple[st
     return out
 
 
+def facilitator_address(body: Body) -> list[tuple[str, str]]:
+    """The facilitator, as a recipient list (empty when the body names none)."""
+    return [(body.facilitator, "Facilitator")] if body.facilitator else []
+
+
 def _tell(app: Clerk, db: Database, to: list[tuple[str, str]], template: str, key: str,
           **context: Any) -> int:
     now = app.clock.now()
@@ -146,7 +151,7 @@ def run_papers_overdue(app: Clerk, db: Database, job: DueJob) -> str:
     if _meeting_row(db, meeting)["papers_sent_at"]:
         return "papers went out in time"
     body = app.body(meeting.body)
-    to = [(body.facilitator, "Facilitator")] if body.facilitator else []
+    to = facilitator_address(body)
     _tell(app, db, to, "papers_overdue", job.key, **_context(app, meeting))
     return "warned the facilitator that the papers have not gone out"
 
@@ -158,7 +163,7 @@ def run_absences(app: Clerk, db: Database, job: DueJob) -> str:
     body = app.body(meeting.body)
     ctx = _context(app, meeting)
     if attendance_verdict(app, meeting) is None:
-        to = [(body.facilitator, "Facilitator")] if body.facilitator else []
+        to = facilitator_address(body)
         _tell(app, db, to, "register_missing", job.key, **ctx)
         return "asked the facilitator to record the register"
     flagged = flagged_members(app, meeting)
@@ -174,7 +179,7 @@ def run_minutes_due(app: Clerk, db: Database, job: DueJob) -> str:
     if _meeting_row(db, meeting)["minutes_circulated_at"]:
         return "minutes already circulated"
     body = app.body(meeting.body)
-    to = [(body.facilitator, "Facilitator")] if body.facilitator else []
+    to = facilitator_address(body)
     _tell(app, db, to, "minutes_chaser", job.key, **_context(app, meeting))
     return "chased the minutes"
 
@@ -192,7 +197,7 @@ def run_frequency(app: Clerk, db: Database, job: DueJob) -> str:
     verdict = check_frequency(body.meetings, local_days, year)
     if verdict.ok:
         return "the schedule now meets the minimum"
-    to = [(body.facilitator, "Facilitator")] if body.facilitator else []
+    to = facilitator_address(body)
     _tell(app, db, to, "frequency_warning", job.key, body=body, slug=job.subject_ref, year=year,
           reason=verdict.reason,
           meetings=[d for d in local_days if d.year == year])
