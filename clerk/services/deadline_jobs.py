@@ -146,14 +146,21 @@ def run_papers_due(app: Clerk, db: Database, job: DueJob) -> str:
     return circulate_in(app, db, meeting, actor="scheduler", channel="scheduler").message
 
 
-def run_papers_overdue(app: Clerk, db: Database, job: DueJob) -> str:
+def _chase_facilitator(app: Clerk, db: Database, job: DueJob, milestone: str, template: str,
+                       done: str, chased: str) -> str:
+    """Warn the facilitator unless the meeting's ``milestone`` (a meetings column) is set."""
     meeting = get_meeting(app, job.subject_ref)
-    if _meeting_row(db, meeting)["papers_sent_at"]:
-        return "papers went out in time"
-    body = app.body(meeting.body)
-    to = facilitator_address(body)
-    _tell(app, db, to, "papers_overdue", job.key, **_context(app, meeting))
-    return "warned the facilitator that the papers have not gone out"
+    if _meeting_row(db, meeting)[milestone]:
+        return done
+    _tell(app, db, facilitator_address(app.body(meeting.body)), template, job.key,
+          **_context(app, meeting))
+    return chased
+
+
+def run_papers_overdue(app: Clerk, db: Database, job: DueJob) -> str:
+    return _chase_facilitator(app, db, job, "papers_sent_at", "papers_overdue",
+                              "papers went out in time",
+                              "warned the facilitator that the papers have not gone out")
 
 
 def run_absences(app: Clerk, db: Database, job: DueJob) -> str:
@@ -175,13 +182,8 @@ def run_absences(app: Clerk, db: Database, job: DueJob) -> str:
 
 
 def run_minutes_due(app: Clerk, db: Database, job: DueJob) -> str:
-    meeting = get_meeting(app, job.subject_ref)
-    if _meeting_row(db, meeting)["minutes_circulated_at"]:
-        return "minutes already circulated"
-    body = app.body(meeting.body)
-    to = facilitator_address(body)
-    _tell(app, db, to, "minutes_chaser", job.key, **_context(app, meeting))
-    return "chased the minutes"
+    return _chase_facilitator(app, db, job, "minutes_circulated_at", "minutes_chaser",
+                              "minutes already circulated", "chased the minutes")
 
 
 def run_frequency(app: Clerk, db: Database, job: DueJob) -> str:

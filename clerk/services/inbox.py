@@ -52,11 +52,11 @@ from clerk.services.inbound_mail import (
     Status,
     VerifiedReply,
 )
-from clerk.services.inbox_answers import fetch_one, queue_answer, refused_recently
+from clerk.services.inbox_answers import queue_answer, refused_recently
 from clerk.services.inbox_rsvp import handle_rsvp
 from clerk.services.inbox_vote import handle_vote
 from clerk.services.keys import ReplyKey, check_key, mark_used
-from clerk.services.people import is_email, normalise_email
+from clerk.services.people import find_person, is_email
 from clerk.times import day_in_words, to_iso
 
 PurposeHandler = Callable[[Clerk, Database, VerifiedReply], Decision]
@@ -192,7 +192,7 @@ def _decide(app: Clerk, db: Database, mail: InboundMail, received: datetime,
     if auth.refused:
         return refuse(auth.reason, f"sender authentication: {auth.verdict}", answer=False,
                       why_not="the sender's address cannot be believed")
-    known = _person(db, mail.from_addr)
+    known = find_person(db, mail.from_addr)
     if not mail.reply_key:
         return refuse("no reply key: it does not answer one of clerk's emails",
                       "a message that answers none of clerk's emails", answer=known is not None,
@@ -233,10 +233,6 @@ def _decide(app: Clerk, db: Database, mail: InboundMail, received: datetime,
     return decision
 
 
-def _person(db: Database, email: str) -> dict[str, Any] | None:
-    return fetch_one(db, "SELECT * FROM people WHERE email = ?", [normalise_email(email)])
-
-
 def _about(key: ReplyKey) -> str:
     return _PURPOSE_WORDS.get(key.purpose, f"a '{key.purpose}' email")
 
@@ -270,7 +266,7 @@ def _automatic(app: Clerk, db: Database, mail: InboundMail, received: datetime,
                         "server is still trying")
     marked = []
     for addr in auto.failed_recipients:
-        person = _person(db, addr)
+        person = find_person(db, addr)
         if person is None or person["undeliverable"]:
             continue
         status = auto.statuses.get(addr, "")

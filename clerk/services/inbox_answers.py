@@ -47,15 +47,6 @@ def queue_answer(app: Clerk, db: Database, *, template: str, to_addr: str, in_re
         dedupe_key=dedupe_key), app.clock.now())
 
 
-def fetch_one(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
-    """The first row as a dict, through a plain cursor (sqlite-utils' ``query()`` wraps every
-    SELECT in a savepoint, three statements where one will do: this path runs per message)."""
-    cursor = db.execute(sql, params)
-    row = cursor.fetchone()
-    return None if row is None else dict(zip([d[0] for d in cursor.description], row,
-                                             strict=True))
-
-
 def refused_recently(db: Database, to_addr: str, now: datetime) -> bool:
     """Whether a refusal went to this address in the last 24 hours (the limit is one)."""
     return db.execute("SELECT 1 FROM outbox WHERE to_addr = ? AND kind = 'reply_refused' "

@@ -14,9 +14,9 @@ from clerk.app import Clerk
 from clerk.errors import NotFound, Refused
 from clerk.language import RsvpReading, read_rsvp
 from clerk.services.inbound_mail import Decision, VerifiedReply
-from clerk.services.inbox_answers import fetch_one, meeting_context, queue_answer
+from clerk.services.inbox_answers import meeting_context, queue_answer
 from clerk.services.keys import issue_key
-from clerk.services.meetings import Meeting
+from clerk.services.meetings import Meeting, get_meeting
 from clerk.services.replies import RecordReply, ReplyOutcome, record_reply
 from clerk.times import in_words
 
@@ -29,10 +29,10 @@ _NOW_ON_RECORD = {"attend": "attending", "apologies": "apologies", "substitute":
 
 def handle_rsvp(app: Clerk, db: Database, reply: VerifiedReply) -> Decision:
     """Record the answer to an invitation (or ask again); raises Refused when it cannot be."""
-    row = fetch_one(db, "SELECT * FROM meetings WHERE ref = ?", [reply.key.subject_ref])
-    if row is None:
-        raise NotFound(f"the meeting {reply.key.subject_ref} no longer exists")
-    meeting = Meeting.from_row(row)
+    try:
+        meeting = get_meeting(app, reply.key.subject_ref)
+    except NotFound:
+        raise NotFound(f"the meeting {reply.key.subject_ref} no longer exists") from None
     when = in_words(meeting.starts_at, app.tz)
     body = app.body(meeting.body)
     if meeting.status == "cancelled":
