@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import warnings
+from typing import Any
 
 from telegram import BotCommand
-from telegram.ext import AIORateLimiter, Application
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ExtBot
 from telegram.warnings import PTBUserWarning
 
+from bot.answers import AnswerFirst
 from bot.handlers import register
-from bot.request import BoundedRequest
+from bot.request import AiohttpRequest
 from clerk.app import Clerk
 
 #: How many updates are handled at once (each handler's database work is short and synchronous,
 #: on the event loop's thread; the waiting is all network).
 CONCURRENT_UPDATES = 512
+#: Seconds allowed for Telegram's answer to a long poll beyond the poll's own timeout.
+READ_SLACK = 5.0
 
 COMMANDS = [
     ("meetings", "Upcoming public meetings and places left"),
@@ -37,18 +42,35 @@ async def set_commands(application: Application) -> None:  # type: ignore[type-a
     await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
 
 
+class ClerkBot(ExtBot):  # type: ignore[type-arg]
+    """PTB's ExtBot, and one more call: the updates as Telegram sent them (plain JSON), so that
+    :mod:`bot.polling` can answer pressed buttons before PTB parses the updates."""
+
+    async def get_raw_updates(self, offset: int | None, timeout: float,
+                              allowed_updates: list[str]) -> list[dict[str, Any]]:
+        result = await self._post(
+            "getUpdates", {"offset": offset, "timeout": timeout, "allowed_updates": allowed_updates},
+            read_timeout=timeout + READ_SLACK)
+        if not isinstance(result, list):
+            raise TelegramError(f"getUpdates answered {result!r}")
+        return [u for u in result if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
+
+
 def build_application(app: Clerk, token: str, *,
                       concurrency: int = CONCURRENT_UPDATES) -> Application:  # type: ignore[type-arg]
     """The bot for this configuration: the token, ``telegram.api_url`` if set (a local Bot API
-    server), a bounded pool of connections (:mod:`bot.request`), Telegram's flood limits kept by
+    server), aiohttp for the Bot API requests (:mod:`bot.request`), Telegram's flood limits kept by
     PTB's AIORateLimiter, and clerk's handlers."""
-    builder = (Application.builder().token(token)
-               .request(BoundedRequest())
-               .rate_limiter(AIORateLimiter(max_retries=3))
-               .concurrent_updates(concurrency)
-               .job_queue(None))
+    urls = {}
     if app.config.telegram.api_url:
-        builder = builder.base_url(app.config.telegram.api_url.rstrip("/"))
+        urls["base_url"] = app.config.telegram.api_url.rstrip("/")
+    bot = ClerkBot(token, request=AiohttpRequest(),
+                   get_updates_request=AiohttpRequest(connections=1),
+                   rate_limiter=AIORateLimiter(max_retries=3), **urls)
+    builder = (Application.builder().bot(bot)
+               .concurrent_updates(AnswerFirst(concurrency))
+               .job_queue(None)
+               .updater(None))  # clerk polls itself: bot.polling
     with warnings.catch_warnings():
         # per_message=False is what we want: a booking is one conversation per chat.
         warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)

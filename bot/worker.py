@@ -9,13 +9,16 @@ import logging
 
 from telegram.error import InvalidToken, TelegramError
 
+from bot.answers import AnswerFirst
 from bot.app import build_application, set_commands
 from bot.outbox import drain_chat_outbox
+from bot.polling import Poller
 from clerk.app import Clerk
 from clerk.config import secret
 from clerk.runtime import Worker
 
 log = logging.getLogger("clerk.bot")
+ALLOWED_UPDATES = ("message", "callback_query")
 
 
 class TelegramBot:
@@ -28,6 +31,12 @@ class TelegramBot:
         self.poll_timeout = poll_timeout
         self.drain_interval = drain_interval
         self.retry_start = retry_start
+
+    @property
+    def answers(self) -> AnswerFirst:
+        processor = self.application.update_processor
+        assert isinstance(processor, AnswerFirst)
+        return processor
 
     @property
     def wake(self) -> asyncio.Event:
@@ -62,13 +71,12 @@ class TelegramBot:
             return
         application = self.application
         await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(
-            timeout=int(self.poll_timeout), allowed_updates=["message", "callback_query"])
-        me = application.bot.username
-        log.info("telegram bot @%s is polling for updates", me)
+        poller = Poller(application, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES)
+        polling = asyncio.create_task(poller.run(stop))
+        log.info("telegram bot @%s is polling for updates", application.bot.username)
         try:
-            while not stop.is_set():
+            while not stop.is_set() and not polling.done():
+                await self.answers.turn()  # pressed buttons are answered first
                 try:
                     report = await drain_chat_outbox(self.app, application.bot)
                     if report.sent or report.failed:
@@ -78,7 +86,9 @@ class TelegramBot:
                     log.exception("chat outbox pass failed")
                 await self._pause(stop)
         finally:
-            await application.updater.stop()
+            polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await polling
             await application.stop()
             await application.shutdown()
 

@@ -59,7 +59,6 @@ async def picked(update: Update, context: Context) -> int:
     """A meeting chosen (here or from /meetings): ask the name."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
     places = meeting_places(clerk_of(context), parse(query.data)[1])
     if not places.open.ok:
         await edit(update, render("stale", reason=places.open.reason))
@@ -107,7 +106,6 @@ async def confirmed(update: Update, context: Context) -> int:
     """Confirm pressed: email the code (a double tap sends one)."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
     draft = _draft(context)
     if "email" not in draft:
         await edit(update, render("book_stopped"))
@@ -160,7 +158,6 @@ def _done(outcome: BookingOutcome) -> str:
 async def join(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None
-    await query.answer()
     try:
         outcome = join_waiting_list(clerk_of(context), JoinWaitingList(
             chat_id(update), _draft(context)["meeting"], evidence=evidence(update),
@@ -177,7 +174,6 @@ async def back(update: Update, context: Context) -> int:
     """One step back: from the email to the name, from confirm or code to the email."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
     draft = _draft(context)
     if "meeting" not in draft:
         return await choose(update, context)
@@ -195,7 +191,6 @@ async def stop(update: Update, context: Context) -> int:
     """Cancel (button or /cancel): nothing is kept."""
     _draft(context).clear()
     if update.callback_query is not None:
-        await update.callback_query.answer()
         await edit(update, render("book_stopped"))
     else:
         await send(update, render("book_stopped"))

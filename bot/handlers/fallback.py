@@ -29,9 +29,6 @@ async def help_text(update: Update, context: Context) -> None:
 
 async def stale_button(update: Update, context: Context) -> None:
     """A button from an old message (a finished conversation, a restart)."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
     await edit(update, render("stale", reason="it belongs to a conversation that has ended; "
                                               "please start again (/start lists what I can do)"))
 
@@ -44,9 +41,7 @@ async def on_error(update: object, context: Context) -> None:
         return
     if isinstance(error, ClerkError):
         reason = str(error)
-        if update.callback_query is not None:
-            with contextlib.suppress(TelegramError):
-                await update.callback_query.answer()
+        if update.callback_query is not None:  # answered on arrival (bot.answers)
             await edit(update, render("stale", reason=reason))
         else:
             await send(update, render("refused", reason=reason))

@@ -68,7 +68,6 @@ async def rsvp(update: Update, context: Context) -> None:
     """Attending / Apologies pressed on an invitation or reminder."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
     _kind, meeting_id, intent = parse(query.data)
     reply = answer_invitation(clerk_of(context), ChatRsvp(
         chat_id(update), int(meeting_id), intent,  # type: ignore[arg-type]
@@ -80,7 +79,6 @@ async def substitute_start(update: Update, context: Context) -> int:
     """Send a substitute pressed: ask who."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
     meeting_id = int(parse(query.data)[1])
     prompt = substitute_prompt(clerk_of(context), chat_id(update), meeting_id)
     assert context.user_data is not None
@@ -126,16 +124,10 @@ def _vote(update: Update) -> ChatVote:
 
 
 async def vote_choice(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
     await edit(update, ballot_choice(clerk_of(context), _vote(update)))
 
 
 async def vote_cast(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
     await edit(update, vote_in_chat(clerk_of(context), _vote(update)))
 
 

@@ -50,7 +50,6 @@ async def cancel_menu(update: Update, context: Context) -> None:
 async def cancel_pick(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
-    await query.answer()
     booking_id = int(parse(query.data)[1])
     outcome = cancel_booking(clerk_of(context), CancelBooking(
         chat_id(update), booking_id, evidence=evidence(update), idempotency_key=update_key(update)))
@@ -61,10 +60,9 @@ async def cancel_pick(update: Update, context: Context) -> None:
 async def offer_pick(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
-    await query.answer()
-    _kind, booking_id, answer = parse(query.data)
+    _kind, booking_id, choice = parse(query.data)
     app = clerk_of(context)
-    outcome = answer_offer(app, AnswerOffer(chat_id(update), int(booking_id), answer == "accept",
+    outcome = answer_offer(app, AnswerOffer(chat_id(update), int(booking_id), choice == "accept",
                                             evidence=evidence(update),
                                             idempotency_key=update_key(update)))
     await edit(update, render("offer_answer", status=outcome.status, reason=outcome.reason,

@@ -44,7 +44,6 @@ async def choose(update: Update, context: Context) -> int:
 async def picked(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None
-    await query.answer()
     app = clerk_of(context)
     places = meeting_places(app, parse(query.data)[1])
     draft = _draft(context)
@@ -94,7 +93,6 @@ async def got_question(update: Update, context: Context) -> int:
 async def stop(update: Update, context: Context) -> int:
     _draft(context).clear()
     if update.callback_query is not None:
-        await update.callback_query.answer()
         await edit(update, render("ask_stopped"))
     else:
         await send(update, render("ask_stopped"))

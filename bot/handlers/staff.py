@@ -26,14 +26,12 @@ async def status(update: Update, context: Context) -> None:
 async def status_pick(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
-    await query.answer()
     await edit(update, meeting_status(clerk_of(context), chat_id(update), parse(query.data)[1]))
 
 
 async def approve(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
-    await query.answer()
     await edit(update, approve_agenda_in_chat(clerk_of(context), ApproveInChat(
         chat_id(update), parse(query.data)[1], evidence=evidence(update),
         idempotency_key=update_key(update))))

@@ -68,7 +68,7 @@ class VoteOutcome:
 # --- reading --------------------------------------------------------------------------------
 
 def get_ballot(app: Clerk, ref: str) -> Ballot:
-    row = app.store.one("SELECT * FROM ballots WHERE ref = ? OR CAST(id AS TEXT) = ?", [ref, ref])
+    row = app.store.by_ref("ballots", ref)
     if row is None:
         raise NotFound(f'there is no ballot "{ref}" (ballots are named like carers-2027-01-14-vote)')
     return _ballot(app, row)

@@ -85,7 +85,7 @@ def add_meeting(app: Clerk, cmd: AddMeeting) -> Meeting:
 
 def get_meeting(app: Clerk, ref: str) -> Meeting:
     """The meeting with this reference (``carers-2027-01-14``) or numeric id."""
-    row = app.store.one("SELECT * FROM meetings WHERE ref = ? OR CAST(id AS TEXT) = ?", [ref, ref])
+    row = app.store.by_ref("meetings", ref)
     if row is None:
         hint = app.store.all("SELECT ref FROM meetings WHERE ref LIKE ? ORDER BY starts_at LIMIT 5",
                              [f"%{ref.split('-')[0]}%"])

@@ -76,8 +76,7 @@ def places_for(app: Clerk, meeting: Meeting) -> MeetingPlaces:
 
 
 def meeting_by_id(app: Clerk, meeting_id: int | str) -> Meeting:
-    row = app.store.one("SELECT * FROM meetings WHERE CAST(id AS TEXT) = ? OR ref = ?",
-                        [str(meeting_id), str(meeting_id)])
+    row = app.store.by_ref("meetings", meeting_id)
     if row is None:
         raise NotFound("that meeting is no longer in the calendar")
     return Meeting.from_row(row)

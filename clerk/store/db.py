@@ -64,6 +64,16 @@ class Store:
         """The first row of a query, or None."""
         return next(iter(self.db.query(sql, params)), None)
 
+    def by_ref(self, table: str, key: str | int) -> dict[str, Any] | None:
+        """The row of ``table`` (one with a unique ``ref``) named by its ref or, when ``key`` is
+        a number, its id; each lookup uses an index (an ``OR`` over a cast would scan)."""
+        text = str(key).strip()
+        if text.isdigit():
+            row = self.one(f"SELECT * FROM {table} WHERE id = ?", [int(text)])
+            if row is not None:
+                return row
+        return self.one(f"SELECT * FROM {table} WHERE ref = ?", [text])
+
     def all(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         return list(self.db.query(sql, params))
 
