@@ -86,9 +86,10 @@ class TelegramBot:
                     log.exception("chat outbox pass failed")
                 await self._pause(stop)
         finally:
-            polling.cancel()
+            if not stop.is_set():  # left for another reason: the poller would go on
+                polling.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await polling
+                await polling  # on stop, it marks what was handled as read, then returns
             await application.stop()
             await application.shutdown()
 

@@ -112,6 +112,7 @@ class FakeBotApi:
         self._all_updates: list[dict[str, Any]] = []
         self._seen_ids: set[int] = set()
         self._connections: set[asyncio.Task[None]] = set()
+        self._failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self._loop = asyncio.new_event_loop()
         self._arrived = asyncio.Event()  # set (on the server's loop) when an update is injected
         self._listening = threading.Event()
@@ -240,6 +241,21 @@ class FakeBotApi:
             self._cond.notify_all()
         self._wake_polls()
 
+    def fail(self, method: str, times: int, status: int = 502,
+             description: str = "Bad Gateway", retry_after: int | None = None) -> None:
+        """Answer the next ``times`` calls of ``method`` with an error, as Telegram does when it
+        is down (502), refuses the token (401) or is flooded (429 with ``retry_after``)."""
+        payload: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if retry_after is not None:
+            payload["parameters"] = {"retry_after": retry_after}
+        with self._cond:
+            self._failures[method] = [(status, payload)] * times
+
+    def _failure(self, method: str) -> tuple[int, dict[str, Any]] | None:
+        """The error the next call of ``method`` is to get, if any (under ``_cond``)."""
+        queue = self._failures.get(method)
+        return queue.pop(0) if queue else None
+
     def flood_for(self, seconds: float, retry_after: int = 1) -> None:
         """Answer every message (send or edit) with 429 and ``retry_after`` for ``seconds``."""
         with self._cond:
@@ -363,6 +379,10 @@ class FakeBotApi:
         with self._cond:
             self.calls.append(call)
             self._cond.notify_all()
+            failure = self._failure("getUpdates")
+        if failure is not None:
+            call.status = failure[0]
+            return failure
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         deadline = time.monotonic() + float(params.get("timeout") or 0)
@@ -389,6 +409,9 @@ class FakeBotApi:
         return 200, {"ok": True, "result": result}
 
     def _answer(self, method: str, p: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        failure = self._failure(method)
+        if failure is not None:
+            return failure
         if method == "getMe":
             return 200, {"ok": True, "result": BOT_USER}
         if method in MESSAGE_METHODS and time.monotonic() < self._flood_until:

@@ -1,0 +1,149 @@
+"""How the bot fetches and answers updates (``bot/polling.py``, ``bot/answers.py``), over the real
+HTTP stack against the fake Bot API: pressed buttons are answered before any work is done,
+Telegram being down or flooded is waited out, a refused token stops the bot (and only the bot),
+an update that cannot be read is logged and skipped while the rest of its batch is handled, and
+stopping marks what was handled as read."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from bot.answers import AnswerFirst
+from clerk.app import Clerk
+from clerk.services.invitations import invite
+from clerk.services.meetings import AddMeeting, add_meeting
+from clerk.times import parse_local, to_iso
+from tests.botapi import BotHarness, FakeBotApi, button
+
+
+@pytest.fixture
+def api() -> FakeBotApi:
+    with FakeBotApi() as server:
+        yield server
+
+
+def linked_members(app: Clerk, count: int) -> list[int]:
+    """The first ``count`` Carers Partnership members, each with a linked chat; their chat ids."""
+    people = app.store.all("SELECT p.id FROM people p JOIN memberships m ON m.person_id = p.id "
+                           "WHERE m.body = 'carers' ORDER BY p.id LIMIT ?", [count])
+    assert len(people) == count
+    with app.store.write() as db:
+        for i, person in enumerate(people):
+            db["chat_links"].insert({"chat_id": 50_000 + i, "person_id": person["id"],
+                                     "linked_at": to_iso(app.clock.now())})
+    return [50_000 + i for i in range(count)]
+
+
+def test_pressed_buttons_are_all_answered_before_any_reply_is_recorded(clerk_app: Clerk,
+                                                                       api: FakeBotApi) -> None:
+    chats = linked_members(clerk_app, 12)
+    meeting = add_meeting(clerk_app, AddMeeting("carers", parse_local("2027-01-14 10:00",
+                                                                      clerk_app.tz)))
+
+    async def scenario() -> None:
+        async with BotHarness(clerk_app, api) as h:
+            invite(h.app, meeting.ref)
+            cards = await h.wait(lambda: (lambda c: c if len(c) == len(chats) else None)(
+                [c for c in api.calls_of("sendMessage") if c.chat_id in chats]))
+            mark = len(api.calls)
+            api.press_all([(c.chat_id, h.message_of(c), button(c, "Attending")) for c in cards])
+            await h.wait(lambda: len([c for c in api.calls[mark:]
+                                      if c.method == "editMessageText"]) == len(chats))
+            after = [c.method for c in api.calls[mark:] if c.method != "getUpdates"]
+            assert after[:len(chats)] == ["answerCallbackQuery"] * len(chats)
+            assert sorted(after[len(chats):]) == ["editMessageText"] * len(chats)
+
+    asyncio.run(scenario())
+    replies = clerk_app.store.all("SELECT reply, channel FROM invitations WHERE meeting_id = ? "
+                                  "AND channel = 'telegram'", [meeting.id])
+    assert [r["reply"] for r in replies] == ["attend"] * len(chats)
+
+
+def test_telegram_down_then_back_and_a_flood_wait_are_waited_out(
+    clerk_app: Clerk, api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        async with BotHarness(clerk_app, api) as h:
+            # the poll in progress delivers the first message; the next two polls fail, and the
+            # second message is answered once Telegram is back
+            api.fail("getUpdates", 2, 502, "Bad Gateway")
+            assert "clerk" in (await h.say(61, "/start")).text.lower()
+            assert (await h.say(61, "/meetings")).text
+            api.fail("getUpdates", 1, 429, "Too Many Requests: retry after 1", retry_after=1)
+            assert (await h.say(61, "/help")).text
+            assert (await h.say(61, "/mybookings")).text
+
+    with caplog.at_level(logging.WARNING, logger="clerk.bot"):
+        asyncio.run(scenario())
+    failures = [c for c in api.calls_of("getUpdates", ok_only=False) if c.status != 200]
+    assert [c.status for c in failures] == [502, 502, 429]
+    assert "polling Telegram failed (Bad Gateway); trying again in 1 s" in caplog.text
+    assert len(api.calls_of("sendMessage", 61)) == 4  # each answered once
+
+
+def test_a_refused_token_stops_the_bot_with_a_message(clerk_app: Clerk, api: FakeBotApi,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    async def scenario() -> None:
+        h = BotHarness(clerk_app, api)
+        stop = asyncio.Event()
+        api.fail("getUpdates", 1, 401, "Unauthorized")
+        # the worker returns by itself; clerk run's stop event is not touched
+        await asyncio.wait_for(h.bot.run(stop), 15)
+        assert not stop.is_set()
+
+    with caplog.at_level(logging.ERROR, logger="clerk.bot"):
+        asyncio.run(scenario())
+    assert "the Telegram token was refused; the bot stops polling" in caplog.text
+
+
+def test_an_update_that_cannot_be_read_is_logged_and_the_rest_of_its_batch_handled(
+    clerk_app: Clerk, api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        async with BotHarness(clerk_app, api) as h:
+            api.push_raw({"message": {"message_id": 1, "text": "no chat, no date"}})
+            reply = await h.say(62, "/start")
+            assert "clerk" in reply.text.lower()
+
+    with caplog.at_level(logging.ERROR, logger="clerk.bot"):
+        asyncio.run(scenario())
+    assert "an update from Telegram could not be read and is skipped" in caplog.text
+    assert '"text": "no chat, no date"' in caplog.text  # the raw update is kept in the log
+
+
+def test_stopping_marks_the_handled_updates_read(clerk_app: Clerk, api: FakeBotApi) -> None:
+    async def scenario() -> None:
+        async with BotHarness(clerk_app, api) as h:
+            await h.say(63, "/start")
+            last = max(api.injected)
+
+        final = api.calls_of("getUpdates")[-1]
+        assert int(final.params["offset"]) == last + 1
+        assert float(final.params["timeout"]) == 0
+
+    asyncio.run(scenario())
+
+
+def test_turns_are_given_in_order_and_only_when_no_answer_is_in_flight() -> None:
+    async def scenario() -> list[str]:
+        answers = AnswerFirst(8)
+        order: list[str] = []
+        answers.in_flight = 1  # an answer is on its way
+
+        async def work(name: str) -> None:
+            await answers.turn()
+            order.append(name)
+
+        tasks = [asyncio.create_task(work(n)) for n in ("first", "second", "third")]
+        await asyncio.sleep(0.01)
+        assert order == []  # nothing runs while a button waits for its answer
+        answers.in_flight = 0
+        answers._schedule()
+        await asyncio.gather(*tasks)
+        return order
+
+    assert asyncio.run(scenario()) == ["first", "second", "third"]
+
