@@ -19,6 +19,7 @@ from clerk.app import Clerk
 #: How many updates are handled at once (each handler's database work is short and synchronous,
 #: on the event loop's thread; the waiting is all network).
 CONCURRENT_UPDATES = 512
+TELEGRAM = "https://api.telegram.org/bot"
 #: Seconds allowed for Telegram's answer to a long poll beyond the poll's own timeout.
 READ_SLACK = 5.0
 
@@ -61,12 +62,10 @@ def build_application(app: Clerk, token: str, *,
     """The bot for this configuration: the token, ``telegram.api_url`` if set (a local Bot API
     server), aiohttp for the Bot API requests (:mod:`bot.request`), Telegram's flood limits kept by
     PTB's AIORateLimiter, and clerk's handlers."""
-    urls = {}
-    if app.config.telegram.api_url:
-        urls["base_url"] = app.config.telegram.api_url.rstrip("/")
-    bot = ClerkBot(token, request=AiohttpRequest(),
+    base_url = (app.config.telegram.api_url or TELEGRAM).rstrip("/")
+    bot = ClerkBot(token, base_url=base_url, request=AiohttpRequest(),
                    get_updates_request=AiohttpRequest(connections=1),
-                   rate_limiter=AIORateLimiter(max_retries=3), **urls)
+                   rate_limiter=AIORateLimiter(max_retries=3))
     builder = (Application.builder().bot(bot)
                .concurrent_updates(AnswerFirst(concurrency))
                .job_queue(None)

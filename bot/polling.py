@@ -12,6 +12,10 @@ pressed buttons answered quickly when many arrive at once (:mod:`bot.answers`):
 PTB documents this way in: ``ApplicationBuilder.updater(None)``, and updates put on
 ``Application.update_queue``. Updates that cannot be parsed are logged with their raw JSON and
 skipped; the others of the batch go on.
+
+Telegram forgets a batch once the next poll asks for what follows it. On a clean stop every
+fetched batch is handed on and handled before clerk stops; if the process is killed, a batch
+fetched in its last moments may be lost, as with PTB's own Updater (its buttons were answered).
 """
 
 from __future__ import annotations
@@ -71,8 +75,8 @@ class Poller:
         """Long polls, one after another: each batch's buttons are answered as it arrives, and
         the next poll goes out at once, while the batch waits for its turn to be handed on."""
         delay = 0.0
-        stopping = asyncio.ensure_future(stop.wait())
-        fetch: asyncio.Future[list[dict[str, Any]]] | None = None
+        stopping: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+        fetch: asyncio.Future[Any] | None = None
         try:
             while not stop.is_set():
                 fetch = fetch or asyncio.ensure_future(self._get_updates(self.timeout))
