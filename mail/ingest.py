@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
 from clerk.app import Clerk
+from clerk.calendar import read_calendar_reply
 from clerk.config import MailSettings
 from clerk.services.inbound_mail import Automation, InboundMail, InboundResult
 from clerk.services.inbox import handle_inbound, own_addresses, quarantine_inbound
@@ -43,7 +44,8 @@ def _understand(mail: MailSettings, parsed: IncomingMail, raw: bytes) -> Inbound
         raw=raw, raw_sha256=parsed.raw_sha256, message_id=parsed.message_id,
         from_addr=parsed.from_addr, subject=parsed.subject, fresh_text=parsed.fresh_text,
         reply_key=find_reply_key(parsed, mail.reply_local_part),
-        automation=automation, auth_results=tuple(parsed.header_all("Authentication-Results")))
+        automation=automation, auth_results=tuple(parsed.header_all("Authentication-Results")),
+        calendar_reply=read_calendar_reply(parsed.calendar) if parsed.calendar else None)
 
 
 def ingest(app: Clerk, raw: bytes, *, source: str, uidvalidity: int | None = None,

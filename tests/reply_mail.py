@@ -131,3 +131,38 @@ def bounce(failed: str, *, permanent: bool = True, message_id: str | None = None
         f"--{boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\n"
         f"From: Partnership clerk <clerk@{DOMAIN}>\r\nTo: {failed}\r\nSubject: Invitation\r\n\r\n"
         f"--{boundary}--\r\n").encode("ascii")
+
+
+def calendar_reply(uid: str, sender: str, name: str, partstat: str, *, to: str,
+                   body: str = "", delegated_to: tuple[str, str] | None = None,
+                   message_id: str | None = None) -> bytes:
+    """What Outlook sends when a member presses Accept, Tentative or Decline on an invitation in
+    their calendar: to the organizer (clerk's From address, not the reply address), no
+    In-Reply-To, "Accepted: ..." as the subject, often no text, and an iTIP REPLY carrying the
+    event's UID and the attendee's PARTSTAT."""
+    word = {"ACCEPTED": "Accepted", "DECLINED": "Declined", "TENTATIVE": "Tentative",
+            "DELEGATED": "Delegated"}.get(partstat, partstat.title())
+    attendee = f"ATTENDEE;PARTSTAT={partstat};CN={name}"
+    extra = ""
+    if delegated_to:
+        attendee += f';DELEGATED-TO="mailto:{delegated_to[0]}"'
+        extra = (f"ATTENDEE;PARTSTAT=NEEDS-ACTION;CN={delegated_to[1]};"
+                 f'DELEGATED-FROM="mailto:{sender}":mailto:{delegated_to[0]}\r\n')
+    ics = ("BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nPRODID:Microsoft Exchange Server 2010\r\n"
+           "VERSION:2.0\r\nBEGIN:VEVENT\r\n"
+           f"{attendee}:mailto:{sender}\r\n{extra}"
+           "SUMMARY;LANGUAGE=en-GB:Accepted: Worcestershire Carers Partnership\r\n"
+           f"UID:{uid}\r\nSEQUENCE:0\r\nDTSTAMP:20261123T093000Z\r\n"
+           "DTSTART:20270114T100000Z\r\nDTEND:20270114T120000Z\r\n"
+           "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    msg = EmailMessage()
+    msg["From"] = f"{name} <{sender}>"
+    msg["To"] = to
+    msg["Subject"] = f"{word}: Worcestershire Carers Partnership"
+    msg["Date"] = format_datetime(datetime(2026, 11, 23, 9, 30, tzinfo=UTC))
+    msg["Message-ID"] = message_id or new_id("DB9PR02MB7001.eurprd02.prod.outlook.com")
+    msg["Thread-Topic"] = "Worcestershire Carers Partnership"
+    msg["Content-Class"] = "urn:content-classes:calendarmessage"
+    msg.set_content(body)
+    msg.add_alternative(ics, subtype="calendar", params={"method": "REPLY"})
+    return msg.as_bytes(policy=policy.SMTP)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from clerk.calendar import CalendarReply
 from clerk.services.keys import ReplyKey
 
 Status = Literal["processed", "ignored", "refused", "unclear", "duplicate", "quarantined"]
@@ -37,7 +38,8 @@ class InboundMail:
     ``from_addr`` is the lower-cased address only (display names are never trusted);
     ``fresh_text`` is what the sender wrote now (quotes and signatures cut); ``reply_key`` is the
     key found in the recipient address or the In-Reply-To/References ids; ``auth_results`` are
-    the raw ``Authentication-Results`` values, top first.
+    the raw ``Authentication-Results`` values, top first; ``calendar_reply`` a calendar's answer
+    (iTIP REPLY) carried by the message, as Outlook's "Accepted:" is.
     """
 
     raw: bytes
@@ -49,6 +51,7 @@ class InboundMail:
     reply_key: str | None = None
     automation: Automation | None = None
     auth_results: tuple[str, ...] = ()
+    calendar_reply: CalendarReply | None = None
 
     @property
     def message_key(self) -> str:

@@ -34,12 +34,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlite_utils import Database
 
 from clerk.app import Clerk
+from clerk.calendar import CalendarReply
 from clerk.config import MailSettings
 from clerk.errors import ClerkError
 from clerk.rules.sender_auth import judge_sender
@@ -193,6 +195,8 @@ def _decide(app: Clerk, db: Database, mail: InboundMail, received: datetime,
         return refuse(auth.reason, f"sender authentication: {auth.verdict}", answer=False,
                       why_not="the sender's address cannot be believed")
     known = find_person(db, mail.from_addr)
+    if not mail.reply_key and known is not None and mail.calendar_reply is not None:
+        mail = replace(mail, reply_key=_calendar_key(db, mail.calendar_reply, known["id"]))
     if not mail.reply_key:
         return refuse("no reply key: it does not answer one of clerk's emails",
                       "a message that answers none of clerk's emails", answer=known is not None,
@@ -231,6 +235,17 @@ def _decide(app: Clerk, db: Database, mail: InboundMail, received: datetime,
                       person_id=sender["id"])
     mark_used(db, key.key, now)
     return decision
+
+
+def _calendar_key(db: Database, reply: CalendarReply, person_id: int) -> str | None:
+    """The invitation key of a calendar's answer sent to clerk's own address (Outlook and Google
+    answer the organizer, not the reply address): the meeting by the event's UID, the invitation
+    by the sender, who must be a person clerk knows."""
+    row = db.execute(
+        "SELECT k.key FROM meetings m JOIN reply_keys k ON k.purpose = 'rsvp' "
+        "AND k.subject_ref = m.ref AND k.person_id = ? AND k.revoked = 0 WHERE m.uid = ? "
+        "ORDER BY k.created_at DESC LIMIT 1", [person_id, reply.uid]).fetchone()
+    return str(row[0]) if row else None
 
 
 def _about(key: ReplyKey) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from clerk.app import Clerk
+from clerk.calendar import rsvp_from_calendar
 from clerk.errors import NotFound, Refused
 from clerk.language import RsvpReading, read_rsvp
 from clerk.services.inbound_mail import Decision, VerifiedReply
@@ -39,7 +40,7 @@ def handle_rsvp(app: Clerk, db: Database, reply: VerifiedReply) -> Decision:
         raise Refused(f"the {body.name} meeting on {when} has been cancelled")
     if meeting.starts_at <= reply.received_at:
         raise Refused(f"the {body.name} meeting on {when} has already taken place")
-    reading = read_rsvp(reply.mail.fresh_text)
+    reading = _reading(reply, meeting)
     if reading.intent == "unclear":
         return _ask_again(app, db, reply, meeting, reading, when)
     outcome = record_reply(app, RecordReply(
@@ -99,6 +100,17 @@ def _confirm(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting,
                         reply_key=_answer_key(app, db, reply, meeting))
 
 
+def _reading(reply: VerifiedReply, meeting: Meeting) -> RsvpReading:
+    """What the member said: their words, or where those say nothing clear (Outlook's "Accepted:"
+    has no text of its own), the answer their calendar sent for this meeting."""
+    reading = read_rsvp(reply.mail.fresh_text)
+    calendar = reply.mail.calendar_reply
+    if reading.intent != "unclear" or calendar is None or calendar.uid != meeting.uid:
+        return reading
+    from_calendar = rsvp_from_calendar(calendar)
+    return from_calendar if from_calendar.intent != "unclear" or not reading.evidence else reading
+
+
 def _ask_again(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting,
                reading: RsvpReading, when: str) -> Decision:
     current = db.execute("SELECT reply FROM invitations WHERE meeting_id = ? AND person_id = ?",
@@ -138,6 +150,10 @@ def quote(text: str) -> list[str]:
 def why_unclear(reading: RsvpReading) -> str:
     """The reader's reason, said to the person who wrote."""
     reason = reading.reason
+    if "in their calendar" in reason or reason.startswith("their calendar"):
+        said = f'"{reading.evidence}"' if reading.evidence != "no status" else "without a status"
+        return (f"Your calendar answered {said}. We need a firm yes or no: press Accept or "
+                "Decline in your calendar, or reply to the invitation with YES or NO.")
     if reason.startswith("contradiction: names a substitute"):
         return ("You name someone to come in your place, but also seem to say that you will come "
                 "yourself.")
