@@ -94,6 +94,35 @@ def test_reimport_updates_rather_than_duplicates(workdir: Path, capsys) -> None:
     assert len(rows) == 20
 
 
+def test_an_address_that_bounced_is_shown_and_mail_to_it_can_be_resumed(workdir: Path,
+                                                                         capsys) -> None:
+    shutil.copy(EXAMPLE_MEMBERS, workdir / "members.csv")
+    assert run(capsys, "members", "import", "members.csv")[0] == 0
+    from clerk.app import open_clerk
+
+    app = open_clerk(workdir / "config.toml")
+    with app.store.write() as db:
+        db.execute("UPDATE people SET undeliverable = 'mail bounced (5.1.1)' WHERE email = ?",
+                   ["carol.chowdhury@example.org"])
+    app.store.close()
+    _, out, _ = run(capsys, "members", "list", "--body", "carers", "--json")
+    assert [r["undeliverable"] for r in json.loads(out) if r["undeliverable"]] == [
+        "mail bounced (5.1.1)"]
+    _, out, _ = run(capsys, "members", "list", "--body", "carers")
+    assert "Mail is not sent to 1 address(es) that bounced: carol.chowdhury@example.org" in out
+
+    code, out, _ = run(capsys, "members", "resume-mail", "Carol.Chowdhury@example.org")
+    assert code == 0
+    assert ("Mail to carol.chowdhury@example.org will be sent again (it had been stopped: mail "
+            "bounced (5.1.1)).") in out
+    code, out, _ = run(capsys, "members", "resume-mail", "carol.chowdhury@example.org")
+    assert code == 0 and "was not stopped: mail to it is sent as usual" in out
+    code, _, err = run(capsys, "members", "resume-mail", "nobody@example.net")
+    assert code == 2 and "no one in clerk has the address nobody@example.net" in err
+    _, out, _ = run(capsys, "members", "list", "--body", "carers")
+    assert "Mail is not sent" not in out
+
+
 def test_csv_with_a_missing_column(workdir: Path, capsys) -> None:
     (workdir / "members.csv").write_text("body,name\ncarers,Someone\n")
     code, _, err = run(capsys, "members", "import", "members.csv")

@@ -464,6 +464,20 @@ def test_a_permanent_bounce_marks_the_address_undeliverable(clerk_app: Clerk,
     assert read(clerk_app, bounce(CAROL)).status == "ignored", "already marked"
 
 
+def test_a_message_from_an_address_that_bounced_sends_mail_to_it_again(clerk_app: Clerk,
+                                                                      meeting: Meeting) -> None:
+    read(clerk_app, bounce(CAROL))
+    result = read(clerk_app, reply(CAROL, key_of(clerk_app, CAROL, meeting.ref), "Yes, I'll be there"))
+
+    assert result.status == "processed" and reply_of(clerk_app, meeting, CAROL) == "attend"
+    assert clerk_app.store.one("SELECT undeliverable FROM people WHERE email = ?",
+                               [CAROL]) == {"undeliverable": None}
+    [event] = audit_rows(clerk_app, "mail.deliverable")
+    assert event["subject"] == CAROL
+    assert json.loads(event["detail"])["why"] == "a message came from this address"
+    assert [m["To"] for m in answers(clerk_app, to=CAROL)] == [CAROL]  # the confirmation goes
+
+
 def test_a_delay_or_a_stranger_s_bounce_changes_nothing(clerk_app: Clerk, meeting: Meeting) -> None:
     assert read(clerk_app, bounce(DEV, permanent=False)).status == "ignored"
     assert read(clerk_app, bounce("nobody@example.net")).status == "ignored"

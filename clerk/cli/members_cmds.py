@@ -1,4 +1,5 @@
-"""``clerk members``: import the membership from CSV, and list it."""
+"""``clerk members``: import the membership from CSV, list it, and resume mail to an address that
+bounced."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from rich.table import Table
 
 from clerk.cli.common import ConfigOption, JsonOption, console, err_console, open_app, print_json
 from clerk.errors import BadInput
-from clerk.services.members import import_members, list_members
+from clerk.services.members import import_members, list_members, resume_mail
 
 members = typer.Typer(help="The members of each body.", no_args_is_help=True)
 
@@ -56,9 +57,29 @@ def list_cmd(
         print_json(rows)
         return
     table = Table("body", "name", "email", "role", "office", "organisation", "carer", "voting",
-                  "substitute")
+                  "substitute", "mail")
     for r in rows:
         table.add_row(r["body"], r["name"], r["email"], r["role"], r["office"], r["organisation"],
-                      "yes" if r["carer"] else "", "yes" if r["voting"] else "no", r["substitute"])
+                      "yes" if r["carer"] else "", "yes" if r["voting"] else "no", r["substitute"],
+                      "BOUNCES" if r["undeliverable"] else "")
     console.print(table)
+    bouncing = sorted({r["email"] for r in rows if r["undeliverable"]})
     console.print(f"{len(rows)} members.")
+    if bouncing:
+        console.print(f"Mail is not sent to {len(bouncing)} address(es) that bounced: "
+                      f"{', '.join(bouncing)}. Once fixed: clerk members resume-mail EMAIL.")
+
+
+@members.command("resume-mail")
+def resume_mail_cmd(
+    email: Annotated[str, typer.Argument(help="The address that bounced.")],
+    config: ConfigOption = None,
+) -> None:
+    """Send mail to an address again after it bounced (the mailbox is fixed, or the bounce was
+    wrong). A message from the address does the same by itself."""
+    was = resume_mail(open_app(config), email)
+    if was is None:
+        console.print(f"{email.strip().lower()} was not stopped: mail to it is sent as usual.")
+    else:
+        console.print(f"Mail to {email.strip().lower()} will be sent again (it had been stopped: "
+                      f"{was}).", markup=False)

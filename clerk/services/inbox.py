@@ -10,7 +10,8 @@ In order, for each message:
 2. **Written by a person?** Auto-replies, out-of-office notes and mailing-list traffic are
    ``ignored``: they change nothing and are never answered. Clerk's own mail come back is
    dropped. A bounce reporting a *permanent* failure marks that person's address undeliverable
-   (with the reason, audited); a delay changes nothing.
+   (with the reason, audited); a delay changes nothing. A message that later comes from the
+   address (past the sender check) clears the mark, as ``clerk members resume-mail`` does.
 3. **Is the sender believable?** Only our own mail server's ``Authentication-Results`` are read
    (:mod:`clerk.rules.sender_auth`); a failed or forged one refuses the message, unanswered.
 4. **Whose reply is it?** The reply key must be one clerk issued, not withdrawn nor expired, and
@@ -58,7 +59,7 @@ from clerk.services.inbox_answers import queue_answer, refused_recently
 from clerk.services.inbox_rsvp import handle_rsvp
 from clerk.services.inbox_vote import handle_vote
 from clerk.services.keys import ReplyKey, check_key, mark_used
-from clerk.services.people import find_person, is_email
+from clerk.services.people import clear_undeliverable, find_person, is_email
 from clerk.times import day_in_words, to_iso
 
 PurposeHandler = Callable[[Clerk, Database, VerifiedReply], Decision]
@@ -195,6 +196,10 @@ def _decide(app: Clerk, db: Database, mail: InboundMail, received: datetime,
         return refuse(auth.reason, f"sender authentication: {auth.verdict}", answer=False,
                       why_not="the sender's address cannot be believed")
     known = find_person(db, mail.from_addr)
+    if known is not None and known["undeliverable"]:  # they wrote from it: the mailbox works
+        clear_undeliverable(db, known, now=now, actor=mail.from_addr, channel="email",
+                            why="a message came from this address",
+                            evidence=_evidence(mail, received))
     if not mail.reply_key and known is not None and mail.calendar_reply is not None:
         mail = replace(mail, reply_key=_calendar_key(db, mail.calendar_reply, known["id"]))
     if not mail.reply_key:

@@ -8,9 +8,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clerk.app import Clerk
-from clerk.errors import BadInput
+from clerk.errors import BadInput, NotFound
 from clerk.services import audit
-from clerk.services.people import SEAT_SQL, ensure_person, find_person, is_email, normalise_email
+from clerk.services.people import (
+    SEAT_SQL,
+    clear_undeliverable,
+    ensure_person,
+    find_person,
+    is_email,
+    normalise_email,
+)
 from clerk.times import to_iso
 
 COLUMNS = ["body", "name", "email", "role", "office", "organisation", "sector", "carer", "voting",
@@ -183,5 +190,18 @@ def list_members(app: Clerk, body: str | None = None) -> list[dict[str, Any]]:
             out.append({"body": slug, **{k: row[k] for k in row if k != "person_id"},
                         "carer": bool(row["carer"]), "voting": bool(row["voting"]),
                         "advisory": bool(row["advisory"]),
+                        "undeliverable": row["undeliverable"] or "",
                         "substitute": subs[0]["email"] if subs else ""})
     return out
+
+
+def resume_mail(app: Clerk, email: str) -> str | None:
+    """``clerk members resume-mail``: send mail to this address again after a bounce (the
+    mailbox was fixed, or the bounce was wrong). Returns the bounce that had stopped it, or None
+    if nothing had (and nothing changes); an unknown address is NotFound."""
+    with app.store.write() as db:
+        person = find_person(db, email)
+        if person is None:
+            raise NotFound(f"no one in clerk has the address {normalise_email(email)}")
+        return clear_undeliverable(db, person, now=app.clock.now(), actor="cli",
+                                   why="the facilitator asked for mail to be sent again")

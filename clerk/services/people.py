@@ -8,6 +8,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from clerk.rules.people import Seat
+from clerk.services import audit
 from clerk.store import insert_row
 from clerk.times import to_iso
 
@@ -27,6 +28,21 @@ def find_person(db: Database, email: str) -> dict[str, Any] | None:
                 None)
 
 
+def clear_undeliverable(db: Database, person: dict[str, Any], *, now: Any, actor: str,
+                        why: str, channel: str = "cli",
+                        evidence: dict[str, Any] | None = None) -> str | None:
+    """Send mail to this person again; returns the bounce that had stopped it (None, and no
+    change, if nothing had). Call inside a write transaction: it writes an audit event."""
+    before = person.get("undeliverable")
+    if not before:
+        return None
+    db.execute("UPDATE people SET undeliverable = NULL WHERE id = ?", [person["id"]])
+    audit.record(db, at=now, actor=actor, action="mail.deliverable", subject=person["email"],
+                 channel=channel, evidence=evidence, detail={"was": before, "why": why})
+    person["undeliverable"] = None
+    return str(before)
+
+
 def ensure_person(db: Database, email: str, name: str, now: Any) -> dict[str, Any]:
     """The person with this address, created if new; a better (non-empty) name replaces a blank."""
     person = find_person(db, email)
@@ -42,7 +58,7 @@ def ensure_person(db: Database, email: str, name: str, now: Any) -> dict[str, An
 
 _SEATS = """
 SELECT p.id AS person_id, p.email, p.name, m.role, m.office, m.organisation, m.sector,
-       m.carer, m.voting, m.advisory
+       m.carer, m.voting, m.advisory, p.undeliverable
 FROM memberships m JOIN people p ON p.id = m.person_id
 WHERE m.body = ? AND m.active = 1
 """
