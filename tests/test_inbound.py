@@ -478,6 +478,26 @@ def test_a_message_from_an_address_that_bounced_sends_mail_to_it_again(clerk_app
     assert [m["To"] for m in answers(clerk_app, to=CAROL)] == [CAROL]  # the confirmation goes
 
 
+def test_a_declaration_before_the_agenda_is_out_goes_to_the_facilitator(clerk_app: Clerk,
+                                                                        meeting: Meeting) -> None:
+    text = ("Sorry, I can't make it. I should declare an interest in item 4 as my employer "
+            "is bidding for the contract.")
+    result = read(clerk_app, reply(CAROL, key_of(clerk_app, CAROL, meeting.ref), text))
+
+    assert result.status == "processed" and reply_of(clerk_app, meeting, CAROL) == "apologies"
+    assert "declaration of interest passed to the facilitator (the agenda is not out yet" \
+        in result.action
+    [forwarded] = answers(clerk_app, kind="reply_forward")
+    assert forwarded["To"] == "Facilitator <facilitator@carers.example.org>"
+    assert "my employer is bidding for the contract" in forwarded.get_body(("plain",)).get_content()
+    [confirmation] = answers(clerk_app, to=CAROL)
+    body = confirmation.get_body(("plain",)).get_content()
+    assert "we have recorded your apologies" in body
+    assert "You also declared an interest. We could not record it against an agenda item (the " \
+        "agenda is not out yet, so its items have no numbers), so we have passed it to the " \
+        "facilitator" in " ".join(body.split())
+
+
 def test_a_delay_or_a_stranger_s_bounce_changes_nothing(clerk_app: Clerk, meeting: Meeting) -> None:
     assert read(clerk_app, bounce(DEV, permanent=False)).status == "ignored"
     assert read(clerk_app, bounce("nobody@example.net")).status == "ignored"

@@ -19,6 +19,7 @@ from clerk.services import delivery
 from clerk.services.agenda import AddItem, ApproveAgenda, add_item, approve_agenda, get_agenda, send_draft
 from clerk.services.circulation import circulate_papers
 from clerk.services.inbound_mail import InboundResult
+from clerk.services.invitations import invite
 from clerk.services.papers import AddPaper, add_paper
 from clerk.services.replies import RecordReply, record_reply
 from clerk.services.views import meeting_view
@@ -360,6 +361,35 @@ def test_a_declaration_of_interest_by_reply_is_recorded_against_the_item(
 
     question = ingest(app, reply(papers, MEMBER, "Where is the venue map?", clock), source="test")
     assert question.action == "passed to the facilitator"
+
+
+def test_a_declaration_made_in_an_answer_to_the_invitation_is_recorded_too(
+        clock: FakeClock, tmp_path: Path, smtp_sink: SmtpSink) -> None:
+    app = make_app(clock, tmp_path, smtp=smtp_sink)
+    meeting = carers_meeting(app)
+    invite(app, meeting.ref)
+    add_item(app, AddItem(meeting.ref, "Carers' grants 2027", papers=(pdf("Grants.pdf", 9000),)))
+    approve_agenda(app, ApproveAgenda(meeting.ref, CHAIR))
+    clock.set(at(app, "2027-01-05 09:00"))
+    circulate_papers(app, meeting.ref, actor="scheduler", channel="scheduler")
+    send_outbox(app)
+    [invitation] = [m for m in smtp_sink.messages_to(MEMBER)
+                    if m["Subject"].startswith("Invitation")]
+    smtp_sink.clear()
+
+    result = ingest(app, reply(invitation, MEMBER, "Yes, I will be there. I declare an interest "
+                               "in item 3 as a trustee of the Worcester Carers' Trust.", clock),
+                    source="test")
+    assert result.status == "processed"
+    assert "recorded: attending" in result.action
+    assert "declaration of interest recorded (item 3)" in result.action
+    [declared] = meeting_view(app, meeting.ref)["papers"]["declarations"]
+    assert (declared["item"], declared["email"]) == (3, MEMBER)
+    send_outbox(app)
+    [confirmation] = smtp_sink.messages_to(MEMBER)
+    assert "we have you down as attending" in text_of(confirmation)
+    assert "We have also recorded your declaration of interest:\n  Item 3, Carers' grants 2027: " \
+        "a trustee of the Worcester Carers' Trust" in text_of(confirmation).replace("\r\n", "\n")
 
 
 def test_messages_share_one_encoded_pack(clock: FakeClock, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from clerk.app import Clerk
-from clerk.language import read_agenda_reply, read_declaration
+from clerk.language import DeclarationReading, read_agenda_reply, read_declaration
 from clerk.messages import render_email
 from clerk.services import audit
 from clerk.services.agenda import ApproveAgenda, approve_agenda, mail_context, read_agenda
@@ -70,19 +70,8 @@ def _forward(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting, a
     """Pass what the sender wrote to the facilitator, and tell the sender it was passed on."""
     body = app.body(meeting.body)
     sender = reply.sender
-    queued: list[int] = []
-    text = reply.mail.fresh_text.strip()[:QUOTE_CHARS]
-    now = app.clock.now()
-    if body.facilitator:
-        r = render_email("reply_forward", **mail_context(app, meeting, "Facilitator"),
-                         sender_name=sender["name"], sender_email=sender["email"], about=about,
-                         why=why, text=text, subject=reply.mail.subject)
-        forwarded = queue(db, app.config.mail, Outgoing(
-            kind="reply_forward", to_addr=body.facilitator, to_name="Facilitator",
-            subject=r.subject, text=r.text, html=r.html, subject_ref=meeting.ref,
-            dedupe_key=f"forward:{reply.mail.message_key}"), now)
-        if forwarded:
-            queued.append(forwarded)
+    forwarded = forward_to_facilitator(app, db, reply, meeting, about, why)
+    queued = [forwarded] if forwarded else []
     answer = queue_answer(app, db, template="reply_passed_on", to_addr=sender["email"],
                           in_reply_to=reply.mail.message_id,
                           dedupe_key=f"passed-on:{reply.mail.message_key}",
@@ -92,6 +81,39 @@ def _forward(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting, a
     if answer:
         queued.append(answer)
     return queued
+
+
+def forward_to_facilitator(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting,
+                           about: str, why: str) -> int | None:
+    """Pass what the sender wrote to the body's facilitator (None if it has none, or the message
+    was passed on already)."""
+    body = app.body(meeting.body)
+    if not body.facilitator:
+        return None
+    sender = reply.sender
+    r = render_email("reply_forward", **mail_context(app, meeting, "Facilitator"),
+                     sender_name=sender["name"], sender_email=sender["email"], about=about,
+                     why=why, text=reply.mail.fresh_text.strip()[:QUOTE_CHARS],
+                     subject=reply.mail.subject)
+    return queue(db, app.config.mail, Outgoing(
+        kind="reply_forward", to_addr=body.facilitator, to_name="Facilitator",
+        subject=r.subject, text=r.text, html=r.html, subject_ref=meeting.ref,
+        dedupe_key=f"forward:{reply.mail.message_key}"), app.clock.now())
+
+
+def record_declared(app: Clerk, reply: VerifiedReply, meeting: Meeting,
+                    reading: DeclarationReading) -> list[dict[str, Any]]:
+    """Record each declaration of interest read in a reply; what was recorded, item by item."""
+    recorded: list[dict[str, Any]] = []
+    for declared in reading.declarations:
+        for number in declared.items:
+            outcome = record_declaration(app, RecordDeclaration(
+                meeting=meeting.ref, email=reply.sender["email"], item=number,
+                interest=declared.interest, channel="email",
+                evidence={**reply.evidence, "text": declared.evidence}))
+            recorded.append({"item": number, "title": outcome.item_title,
+                             "interest": declared.interest})
+    return recorded
 
 
 # ----------------------------------------------------------------------------- agenda
@@ -158,15 +180,7 @@ def handle_papers_reply(app: Clerk, db: Database, reply: VerifiedReply) -> Decis
         queued = _forward(app, db, reply, meeting, "the papers", why)
         return Decision("unclear" if reading.unclear else "processed", reading.reason,
                         "passed to the facilitator", meeting=meeting.ref, queued=queued)
-    recorded: list[dict[str, Any]] = []
-    for declared in reading.declarations:
-        for number in declared.items:
-            outcome = record_declaration(app, RecordDeclaration(
-                meeting=meeting.ref, email=reply.sender["email"], item=number,
-                interest=declared.interest, channel="email",
-                evidence={**reply.evidence, "text": declared.evidence}))
-            recorded.append({"item": number, "title": outcome.item_title,
-                             "interest": declared.interest})
+    recorded = record_declared(app, reply, meeting, reading)
     queued = []
     answer = queue_answer(app, db, template="declaration_receipt", to_addr=reply.sender["email"],
                           in_reply_to=reply.mail.message_id,

@@ -4,16 +4,23 @@ The answer is read (:func:`clerk.language.read_rsvp`) and recorded through
 :func:`clerk.services.replies.record_reply`, which applies the body's rules (substitutes, later
 replies replacing earlier ones); the sender is thanked with a short confirmation. An answer that
 is unclear or contradicts itself changes nothing: the sender is asked again, shown what was read.
+A declaration of interest made in the same answer is recorded too (or passed to the facilitator
+when the agenda is not out yet), and the answer says so.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlite_utils import Database
 
 from clerk.app import Clerk
 from clerk.calendar import rsvp_from_calendar
 from clerk.errors import NotFound, Refused
-from clerk.language import RsvpReading, read_rsvp
+from clerk.language import RsvpReading, read_declaration, read_rsvp
+from clerk.services.agenda import read_agenda
+from clerk.services.agenda_replies import forward_to_facilitator, record_declared
 from clerk.services.inbound_mail import Decision, VerifiedReply
 from clerk.services.inbox_answers import meeting_context, queue_answer
 from clerk.services.keys import issue_key
@@ -40,9 +47,10 @@ def handle_rsvp(app: Clerk, db: Database, reply: VerifiedReply) -> Decision:
         raise Refused(f"the {body.name} meeting on {when} has been cancelled")
     if meeting.starts_at <= reply.received_at:
         raise Refused(f"the {body.name} meeting on {when} has already taken place")
+    declared = _declarations(app, db, reply, meeting)
     reading = _reading(reply, meeting)
     if reading.intent == "unclear":
-        return _ask_again(app, db, reply, meeting, reading, when)
+        return declared.add_to(_ask_again(app, db, reply, meeting, reading, when, declared))
     outcome = record_reply(app, RecordReply(
         meeting=meeting.ref, email=reply.sender["email"], intent=reading.intent,
         substitute_email=reading.substitute_email or "",
@@ -53,15 +61,56 @@ def handle_rsvp(app: Clerk, db: Database, reply: VerifiedReply) -> Decision:
     what = _what(outcome, member_name)
     where = f"for {body.label}, {when}"
     if outcome.status == "superseded":
-        return Decision("processed", reading.reason, f"not applied ({what} {where}): a later "
-                        "reply from them is already recorded", meeting=meeting.ref)
+        return declared.add_to(Decision("processed", reading.reason, f"not applied ({what} "
+                                        f"{where}): a later reply from them is already recorded",
+                                        meeting=meeting.ref))
     if outcome.status == "duplicate":
-        return Decision("processed", reading.reason, f"already recorded: {what} {where}",
-                        meeting=meeting.ref)
-    queued = _confirm(app, db, reply, meeting, outcome, member_name, when)
-    return Decision("processed", reading.reason,
-                    f"recorded: {what} {where}" + ("; confirmation queued" if queued else ""),
-                    meeting=meeting.ref, queued=[queued] if queued else [])
+        return declared.add_to(Decision("processed", reading.reason,
+                                        f"already recorded: {what} {where}", meeting=meeting.ref))
+    queued = _confirm(app, db, reply, meeting, outcome, member_name, when, declared)
+    return declared.add_to(Decision(
+        "processed", reading.reason,
+        f"recorded: {what} {where}" + ("; confirmation queued" if queued else ""),
+        meeting=meeting.ref, queued=[queued] if queued else []))
+
+
+@dataclass
+class Declared:
+    """Declarations of interest made in an answer to the invitation: recorded against agenda
+    items, or (when the agenda is not out yet, or the items are not clear) passed to the
+    facilitator, so that none is lost."""
+
+    recorded: list[dict[str, Any]] = field(default_factory=list)
+    passed_on: str = ""  # why it was passed on, when it was
+    queued: list[int] = field(default_factory=list)
+
+    @property
+    def context(self) -> dict[str, Any]:
+        return {"declared": self.recorded, "declaration_passed_on": self.passed_on}
+
+    def add_to(self, decision: Decision) -> Decision:
+        if self.recorded:
+            items = ", ".join(str(d["item"]) for d in self.recorded)
+            decision.action += f"; declaration of interest recorded (item {items})"
+        elif self.passed_on:
+            decision.action += f"; declaration of interest passed to the facilitator ({self.passed_on})"
+        decision.queued.extend(self.queued)
+        return decision
+
+
+def _declarations(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting) -> Declared:
+    """Item numbers mean something only once the papers (with the numbered agenda) are out."""
+    out = db.execute("SELECT papers_sent_at FROM meetings WHERE id = ?", [meeting.id]).fetchone()
+    items = len(read_agenda(app, db, meeting).items) if out and out[0] else 0
+    reading = read_declaration(reply.mail.fresh_text, items)
+    if reading.found:
+        return Declared(recorded=record_declared(app, reply, meeting, reading))
+    if not reading.unclear:
+        return Declared()
+    why = "the agenda is not out yet, so its items have no numbers" if not items else reading.reason
+    forwarded = forward_to_facilitator(app, db, reply, meeting, "a declaration of interest in "
+                                       "their answer to the invitation", why)
+    return Declared(passed_on=why, queued=[forwarded] if forwarded else [])
 
 
 def _name_of(db: Database, email: str) -> str:
@@ -88,8 +137,8 @@ def _answer_key(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting
 
 
 def _confirm(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting,
-             outcome: ReplyOutcome, member_name: str, when: str) -> int | None:
-    context = {**meeting_context(app, meeting, reply.sender["name"], when),
+             outcome: ReplyOutcome, member_name: str, when: str, declared: Declared) -> int | None:
+    context = {**meeting_context(app, meeting, reply.sender["name"], when), **declared.context,
                "reply": outcome.reply, "stands_for_name": member_name,
                "substitute_name": outcome.substitute_name,
                "substitute_email": outcome.substitute_email}
@@ -112,10 +161,10 @@ def _reading(reply: VerifiedReply, meeting: Meeting) -> RsvpReading:
 
 
 def _ask_again(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting,
-               reading: RsvpReading, when: str) -> Decision:
+               reading: RsvpReading, when: str, declared: Declared) -> Decision:
     current = db.execute("SELECT reply FROM invitations WHERE meeting_id = ? AND person_id = ?",
                          [meeting.id, reply.sender["id"]]).fetchone()
-    context = {**meeting_context(app, meeting, reply.sender["name"], when),
+    context = {**meeting_context(app, meeting, reply.sender["name"], when), **declared.context,
                "quote": quote(reply.mail.fresh_text), "why": why_unclear(reading),
                "current": _NOW_ON_RECORD.get(current[0] if current else "", "")}
     queued = queue_answer(app, db, template="reply_unclear", to_addr=reply.sender["email"],
