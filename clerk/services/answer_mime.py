@@ -1,5 +1,6 @@
 """Writing an outgoing message's raw bytes: text and HTML alternatives, a calendar part,
-attachments.
+attachments; and the personal head of a paper pack whose attachments are stored once. It is the
+only MIME writer for outgoing mail.
 
 Every reply read gets an answer and every member an invitation, so composing has to be cheap:
 the ``email`` package's modern API costs about 3 ms a message, more than all the rest of reading
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import binascii
 import secrets
+from dataclasses import replace
 from datetime import datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr
@@ -104,9 +106,8 @@ def _attached_parts(msg: Outgoing) -> list[str]:
     return parts
 
 
-def compose_answer(mail: MailSettings, msg: Outgoing, now: datetime) -> tuple[bytes, str]:
-    """``(raw bytes, Message-ID without brackets)``: text (+ HTML), and any calendar part and
-    attachments after them in a multipart/mixed."""
+def _headers(mail: MailSettings, msg: Outgoing, now: datetime) -> tuple[list[str], str]:
+    """The header lines, and the Message-ID (without brackets)."""
     if msg.reply_key:
         message_id = f"{msg.purpose}.{msg.reply_key}.{secrets.token_hex(4)}@{mail.reply_domain}"
     else:
@@ -125,12 +126,35 @@ def compose_answer(mail: MailSettings, msg: Outgoing, now: datetime) -> tuple[by
         headers += [f"In-Reply-To: {ref}", f"References: {ref}"]
     headers += [f"Auto-Submitted: {msg.auto}", "X-Auto-Response-Suppress: OOF, AutoReply",
                 f"X-Clerk-Kind: {msg.kind}", "MIME-Version: 1.0"]
+    return headers, message_id
+
+
+def _mixed(boundary: str, parts: list[str]) -> str:
+    """A multipart/mixed body up to (not including) its closing delimiter."""
+    return (f'Content-Type: multipart/mixed; boundary="{boundary}"\n'
+            + "".join(f"\n--{boundary}\n{part}" for part in parts))
+
+
+def compose_answer(mail: MailSettings, msg: Outgoing, now: datetime) -> tuple[bytes, str]:
+    """``(raw bytes, Message-ID without brackets)``: text (+ HTML), and any calendar part and
+    attachments after them in a multipart/mixed."""
+    headers, message_id = _headers(mail, msg, now)
     body = _text_parts(msg)
     attached = _attached_parts(msg)
     if attached:
         boundary = f"=_clerk_{secrets.token_hex(12)}"
-        parts = "".join(f"\n--{boundary}\n{part}" for part in [body, *attached])
-        body = (f'Content-Type: multipart/mixed; boundary="{boundary}"\n{parts}'
-                f"\n--{boundary}--\n")
+        body = _mixed(boundary, [body, *attached]) + f"\n--{boundary}--\n"
     raw = "\n".join(headers) + "\n" + body
+    return raw.encode("ascii"), message_id
+
+
+def compose_head(mail: MailSettings, msg: Outgoing, boundary: str,
+                 now: datetime) -> tuple[bytes, str]:
+    """The personal head of a message whose attachment parts are stored once for many
+    recipients (:func:`clerk.services.outbox.store_shared_body`): the headers, and the text
+    (+ HTML) and calendar parts of a multipart/mixed with ``boundary``, ending where the shared
+    parts begin; the sender appends them (and the closing delimiter) byte for byte."""
+    headers, message_id = _headers(mail, msg, now)
+    parts = [_text_parts(msg), *_attached_parts(replace(msg, attachments=()))]
+    raw = "\n".join(headers) + "\n" + _mixed(boundary, parts)
     return raw.encode("ascii"), message_id

@@ -6,56 +6,21 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from email import policy as email_policy
-from email.headerregistry import Address
-from email.message import EmailMessage, MIMEPart
-from email.utils import format_datetime
+from email.message import MIMEPart
 
 from sqlite_utils import Database
 
 from clerk.config import MailSettings
-from clerk.services.answer_mime import compose_answer
+from clerk.services.answer_mime import compose_answer, compose_head
 from clerk.services.chat_outbox import mirror
 from clerk.services.outgoing import Attachment, Outgoing, reply_address
 from clerk.times import to_iso
 
-__all__ = ["Attachment", "Outgoing", "SharedBody", "compose", "queue", "queue_shared",
-           "reply_address", "store_shared_body"]
-
-
-def compose(mail: MailSettings, msg: Outgoing, now: datetime) -> EmailMessage:
-    """The MIME message: text and HTML alternatives, a calendar part, attachments."""
-    email = EmailMessage()
-    email["From"] = Address(mail.from_name, addr_spec=mail.from_address)
-    email["To"] = Address(msg.to_name, addr_spec=msg.to_addr) if msg.to_name else msg.to_addr
-    email["Subject"] = msg.subject
-    email["Date"] = format_datetime(now)
-    token = secrets.token_hex(4)
-    if msg.reply_key:
-        email["Message-ID"] = f"<{msg.purpose}.{msg.reply_key}.{token}@{mail.reply_domain}>"
-        email["Reply-To"] = reply_address(mail, msg.reply_key)
-    else:
-        email["Message-ID"] = f"<{msg.kind}.{secrets.token_hex(12)}@{mail.reply_domain}>"
-    if msg.in_reply_to:
-        ref = msg.in_reply_to if msg.in_reply_to.startswith("<") else f"<{msg.in_reply_to}>"
-        email["In-Reply-To"] = ref
-        email["References"] = ref
-    email["Auto-Submitted"] = msg.auto
-    email["X-Auto-Response-Suppress"] = "OOF, AutoReply"
-    email["X-Clerk-Kind"] = msg.kind
-    email.set_content(msg.text)
-    if msg.html:
-        email.add_alternative(msg.html, subtype="html")
-    if msg.calendar:
-        email.add_attachment(msg.calendar, maintype="text", subtype="calendar",
-                             filename="invite.ics",
-                             params={"method": msg.calendar_method, "charset": "utf-8"})
-    for item in msg.attachments:
-        email.add_attachment(item.content, maintype=item.maintype, subtype=item.subtype,
-                             filename=item.filename)
-    return email
+__all__ = ["Attachment", "Outgoing", "SharedBody", "queue", "queue_shared", "reply_address",
+           "store_shared_body"]
 
 
 def queue(db: Database, mail: MailSettings, msg: Outgoing, now: datetime) -> int | None:
@@ -119,16 +84,6 @@ def store_shared_body(db: Database, attachments: Sequence[Attachment], now: date
     return SharedBody(int(row[0]), boundary, len(body))
 
 
-def compose_head(mail: MailSettings, msg: Outgoing, shared: SharedBody,
-                 now: datetime) -> EmailMessage:
-    """The personal part of a message whose attachments are ``shared``: headers and the text
-    and HTML alternatives, as the first part of ``multipart/mixed``."""
-    email = compose(mail, replace(msg, attachments=()), now)
-    email.make_mixed()
-    email.set_boundary(shared.boundary)
-    return email
-
-
 def queue_shared(db: Database, mail: MailSettings, msg: Outgoing, shared: SharedBody,
                  now: datetime) -> int | None:
     """Queue ``msg`` with the shared attachment parts; None when ``dedupe_key`` was queued
@@ -136,16 +91,12 @@ def queue_shared(db: Database, mail: MailSettings, msg: Outgoing, shared: Shared
     if msg.dedupe_key and db.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?",
                                      [msg.dedupe_key]).fetchone():
         return None
-    email = compose_head(mail, msg, shared, now)
-    full = email.as_bytes()
-    closing = f"\n--{shared.boundary}--\n".encode("ascii")
-    if not full.endswith(closing):
-        raise ValueError("the head of a shared-body message did not end with its boundary")
+    head, message_id = compose_head(mail, msg, shared.boundary, now)
     row = {
         "created_at": to_iso(now), "kind": msg.kind, "subject_ref": msg.subject_ref,
         "person_id": msg.person_id, "to_addr": msg.to_addr.lower(), "subject": msg.subject,
-        "message_id": str(email["Message-ID"]).strip("<>"), "dedupe_key": msg.dedupe_key,
-        "raw": full[:-len(closing)], "body_id": shared.id, "status": "queued",
+        "message_id": message_id, "dedupe_key": msg.dedupe_key,
+        "raw": head, "body_id": shared.id, "status": "queued",
         "next_attempt_at": to_iso(now),
     }
     outbox_id = int(db["outbox"].insert(row).last_pk)
