@@ -47,6 +47,7 @@ class AnswerFirst(BaseUpdateProcessor):
         self.answerers = answerers
         self.in_flight = 0  # answers queued or being sent
         self._to_answer: deque[tuple[Bot, str]] = deque()
+        self._senders = 0
         self._answering: set[asyncio.Task[None]] = set()
         self._waiting: deque[asyncio.Future[None]] = deque()
         self._scheduled = False
@@ -61,21 +62,27 @@ class AnswerFirst(BaseUpdateProcessor):
                 self._to_answer.append((bot, str(query["id"])))
                 queued += 1
         self.in_flight += queued
-        while self._to_answer and len(self._answering) < self.answerers:
+        while self._to_answer and self._senders < min(self.answerers, len(self._to_answer)):
+            self._senders += 1
             task = asyncio.create_task(self._answer_queued())
             self._answering.add(task)
             task.add_done_callback(self._answering.discard)
         return queued
 
     async def _answer_queued(self) -> None:
-        """One of ``answerers`` senders: answers queued queries one after another."""
-        while self._to_answer:
-            bot, query_id = self._to_answer.popleft()
-            try:
-                await _answer(bot, query_id)
-            finally:
-                self.in_flight -= 1
-                self._schedule()
+        """One of at most ``answerers`` senders: answers queued queries one after another. It
+        counts itself out in the same step as it finds the queue empty, so a batch queued just
+        then always finds a sender."""
+        try:
+            while self._to_answer:
+                bot, query_id = self._to_answer.popleft()
+                try:
+                    await _answer(bot, query_id)
+                finally:
+                    self.in_flight -= 1
+                    self._schedule()
+        finally:
+            self._senders -= 1
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         await self.turn()

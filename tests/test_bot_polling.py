@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import pytest
 
@@ -147,3 +148,47 @@ def test_turns_are_given_in_order_and_only_when_no_answer_is_in_flight() -> None
 
     assert asyncio.run(scenario()) == ["first", "second", "third"]
 
+
+
+def test_every_pressed_button_is_answered_however_the_batches_fall() -> None:
+    """Batches arriving while the senders are finishing are still answered, each button once."""
+
+    class Request:
+        def __init__(self) -> None:
+            self.ids: list[str] = []
+
+        async def post(self, url: str) -> bool:
+            await asyncio.sleep(0)
+            self.ids.append(url.rsplit("=", 1)[1])
+            return True
+
+    class StubBot:
+        base_url = "http://127.0.0.1:1/botTOKEN"
+        request = Request()
+
+    async def settle(answers: AnswerFirst) -> None:
+        for _ in range(200):
+            if not answers.in_flight:
+                return
+            await asyncio.sleep(0.001)
+        raise AssertionError("a pressed button was left unanswered")
+
+    async def scenario() -> list[str]:
+        answers = AnswerFirst(8, answerers=1)
+        bot: Any = StubBot()
+        # a batch comes just as the sender finds the queue empty (one button, two passes later)
+        answers.answer_buttons(bot, [{"update_id": 1, "callback_query": {"id": "a"}}])
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        answers.answer_buttons(bot, [{"update_id": 2, "callback_query": {"id": "b"}}])
+        await settle(answers)
+        for batch in range(30):
+            answers.answer_buttons(bot, [{"update_id": i, "callback_query": {"id": f"{batch}-{i}"}}
+                                         for i in range(batch % 4)])
+            for _ in range(batch % 3):
+                await asyncio.sleep(0)
+        await settle(answers)
+        return StubBot.request.ids
+
+    ids = asyncio.run(scenario())
+    assert sorted(ids) == sorted([*(f"{b}-{i}" for b in range(30) for i in range(b % 4)), "a", "b"])
