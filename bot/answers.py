@@ -37,6 +37,9 @@ from telegram.ext import BaseUpdateProcessor
 log = logging.getLogger("clerk.bot")
 #: Answers sent at once (each on a connection of the bot's request pool, which holds 16).
 ANSWERERS = 16
+#: Seconds an answer may take: work waits while answers are in flight, and an answer is only
+#: the end of a spinner, so a slow one is given up (and logged) rather than holding up the work.
+ANSWER_TIMEOUT = 3.0
 
 
 class AnswerFirst(BaseUpdateProcessor):
@@ -131,7 +134,8 @@ async def _answer(bot: Bot, query_id: str) -> None:
     limit answers) cost half as much again as the request itself."""
     url = f"{bot.base_url}/answerCallbackQuery?{urlencode({'callback_query_id': query_id})}"
     try:
-        await bot.request.post(url)
+        await bot.request.post(url, read_timeout=ANSWER_TIMEOUT, write_timeout=ANSWER_TIMEOUT,
+                               connect_timeout=ANSWER_TIMEOUT)
     except BadRequest as exc:  # an old query (a redelivered update): nothing spins any more
         log.debug("callback query %s not answered: %s", query_id, exc)
     except TelegramError as exc:

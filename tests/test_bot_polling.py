@@ -157,7 +157,7 @@ def test_every_pressed_button_is_answered_however_the_batches_fall() -> None:
         def __init__(self) -> None:
             self.ids: list[str] = []
 
-        async def post(self, url: str) -> bool:
+        async def post(self, url: str, **timeouts: float) -> bool:
             await asyncio.sleep(0)
             self.ids.append(url.rsplit("=", 1)[1])
             return True
@@ -192,3 +192,26 @@ def test_every_pressed_button_is_answered_however_the_batches_fall() -> None:
 
     ids = asyncio.run(scenario())
     assert sorted(ids) == sorted([*(f"{b}-{i}" for b in range(30) for i in range(b % 4)), "a", "b"])
+
+
+def test_an_answer_that_hangs_does_not_hold_up_the_reply(clerk_app: Clerk, api: FakeBotApi,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    [chat] = linked_members(clerk_app, 1)
+    meeting = add_meeting(clerk_app, AddMeeting("carers", parse_local("2027-01-14 10:00",
+                                                                      clerk_app.tz)))
+
+    async def scenario() -> float:
+        async with BotHarness(clerk_app, api, timeout=15) as h:
+            invite(h.app, meeting.ref)
+            [card] = await h.wait(lambda: api.calls_of("sendMessage", chat))
+            api.hold("answerCallbackQuery", 30)  # Telegram never answers this one in time
+            pressed = asyncio.get_running_loop().time()
+            api.press(chat, h.message_of(card), button(card, "Attending"))
+            [edited] = await h.wait(lambda: api.calls_of("editMessageText", chat))
+            assert "Recorded: recorded as attending" in edited.text
+            return asyncio.get_running_loop().time() - pressed
+
+    with caplog.at_level(logging.WARNING, logger="clerk.bot"):
+        took = asyncio.run(scenario())
+    assert took < 8  # the answer is given up after 3 s (plus the write allowance), not 30
+    assert "could not answer a pressed button" in caplog.text

@@ -113,6 +113,7 @@ class FakeBotApi:
         self._seen_ids: set[int] = set()
         self._connections: set[asyncio.Task[None]] = set()
         self._failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        self._holds: dict[str, list[float]] = {}
         self._loop = asyncio.new_event_loop()
         self._arrived = asyncio.Event()  # set (on the server's loop) when an update is injected
         self._listening = threading.Event()
@@ -251,6 +252,12 @@ class FakeBotApi:
         with self._cond:
             self._failures[method] = [(status, payload)] * times
 
+    def hold(self, method: str, seconds: float, times: int = 1) -> None:
+        """Keep the next ``times`` calls of ``method`` waiting ``seconds`` before answering, as a
+        slow or stuck server does."""
+        with self._cond:
+            self._holds[method] = [seconds] * times
+
     def _failure(self, method: str) -> tuple[int, dict[str, Any]] | None:
         """The error the next call of ``method`` is to get, if any (under ``_cond``)."""
         queue = self._failures.get(method)
@@ -360,6 +367,11 @@ class FakeBotApi:
             return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {exc}"}
         if method == "getUpdates":
             return await self._long_poll(params)
+        with self._cond:
+            held = self._holds.get(method)
+            wait = held.pop(0) if held else 0.0
+        if wait:
+            await asyncio.sleep(wait)
         return self._dispatch(method, params)
 
     def _dispatch(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
