@@ -17,6 +17,7 @@ from clerk.config import MailSettings
 from clerk.services.answer_mime import compose_answer, compose_head
 from clerk.services.chat_outbox import mirror
 from clerk.services.outgoing import Attachment, Outgoing, reply_address
+from clerk.store import insert_row
 from clerk.times import to_iso
 
 __all__ = ["Attachment", "Outgoing", "SharedBody", "queue", "queue_shared", "reply_address",
@@ -99,7 +100,7 @@ def queue_shared(db: Database, mail: MailSettings, msg: Outgoing, shared: Shared
         "raw": head, "body_id": shared.id, "status": "queued",
         "next_attempt_at": to_iso(now),
     }
-    outbox_id = int(db["outbox"].insert(row).last_pk)
+    outbox_id = insert_row(db, "outbox", row)
     if msg.person_id is not None:
         mirror(db, outbox_id, msg.kind, msg.person_id, msg.subject_ref, now)
     return outbox_id
