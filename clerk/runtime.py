@@ -5,6 +5,7 @@ cleanly by Ctrl-C or SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Callable, Coroutine
@@ -93,6 +94,7 @@ def run_service(app: Clerk, *, once: bool = False) -> None:
     """Take the lock, then serve until Ctrl-C or SIGTERM."""
     configure_logging()
     with RunLock(app.config.database_path):
+        gc.freeze()  # what is loaded by now lives as long as the process: out of the collector
         run_loop(_main(app, once))
 
 

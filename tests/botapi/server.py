@@ -409,7 +409,7 @@ class FakeBotApi:
                         if u["update_id"] not in self._seen_ids:
                             self._seen_ids.add(u["update_id"])
                             self._all_updates.append(u)
-                    result = json.loads(json.dumps(ready))
+                    result = list(ready)  # updates are never changed once queued
                     break
             left = deadline - time.monotonic()
             if left <= 0:
