@@ -12,6 +12,7 @@ from clerk.app import Clerk
 from clerk.clock import FakeClock
 from clerk.config import load_config
 from clerk.services.bodies import sync_bodies
+from clerk.services.meetings import Meeting
 from clerk.services.members import import_members
 from clerk.store import open_store
 
@@ -45,3 +46,10 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CLERK_CONFIG", raising=False)
     return tmp_path
+
+
+def reply_of(app: Clerk, meeting: Meeting, email: str) -> str:
+    """What is on record for ``email``'s invitation to ``meeting``."""
+    row = app.store.one("SELECT i.reply FROM invitations i JOIN people p ON p.id = i.person_id "
+                        "WHERE i.meeting_id = ? AND p.email = ?", [meeting.id, email])
+    return row["reply"] if row else "no invitation"

@@ -15,6 +15,7 @@ from clerk.services.invitations import invite
 from clerk.services.meetings import AddMeeting, Meeting, add_meeting
 from clerk.times import parse_local
 from mail.ingest import ingest
+from tests.app_fixtures import reply_of
 from tests.reply_mail import calendar_reply
 
 CAROL = "carol.chowdhury@example.org"
@@ -37,11 +38,6 @@ def press(app: Clerk, meeting: Meeting, partstat: str, *, sender: str = CAROL,
                          delegated_to=delegated_to)
     return ingest(app, raw, source="test").status
 
-
-def reply_of(app: Clerk, meeting: Meeting, email: str) -> str:
-    row = app.store.one("SELECT i.reply FROM invitations i JOIN people p ON p.id = i.person_id "
-                        "WHERE i.meeting_id = ? AND p.email = ?", [meeting.id, email])
-    return row["reply"] if row else "no invitation"
 
 
 def last_answer(app: Clerk, to: str) -> str:

@@ -27,6 +27,7 @@ from clerk.services.meetings import AddMeeting, Meeting, add_meeting
 from clerk.services.quorum import forecast
 from clerk.times import parse_local
 from mail.ingest import ingest
+from tests.app_fixtures import reply_of
 from tests.reply_mail import bounce, out_of_office, reply
 
 CAROL = "carol.chowdhury@example.org"
@@ -56,11 +57,6 @@ def key_of(app: Clerk, email: str, ref: str) -> str:
 def read(app: Clerk, raw: bytes, **kwargs: Any) -> InboundResult:
     return ingest(app, raw, source="test", **kwargs)
 
-
-def reply_of(app: Clerk, meeting: Meeting, email: str) -> str:
-    row = app.store.one("SELECT i.reply FROM invitations i JOIN people p ON p.id = i.person_id "
-                        "WHERE i.meeting_id = ? AND p.email = ?", [meeting.id, email])
-    return row["reply"] if row else "no invitation"
 
 
 def answers(app: Clerk, to: str | None = None, kind: str | None = None) -> list[EmailMessage]:

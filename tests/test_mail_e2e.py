@@ -30,7 +30,7 @@ from clerk.store import open_store
 from clerk.times import parse_local
 from mail.imap_reader import ImapReader, ReadReport
 from mail.sender import send_outbox
-from tests.app_fixtures import EXAMPLE_CONFIG, EXAMPLE_MEMBERS
+from tests.app_fixtures import EXAMPLE_CONFIG, EXAMPLE_MEMBERS, reply_of
 from tests.reply_mail import bounce, gmail_reply_to, out_of_office, outlook_reply_to, reply
 from tests.servers import Dovecot, SmtpSink
 
@@ -110,11 +110,6 @@ def read_inbox(app: Clerk, **kwargs: Any) -> ReadReport:
 
     return asyncio.run(once())
 
-
-def reply_of(app: Clerk, meeting: Meeting, email: str) -> str:
-    row = app.store.one("SELECT i.reply FROM invitations i JOIN people p ON p.id = i.person_id "
-                        "WHERE i.meeting_id = ? AND p.email = ?", [meeting.id, email])
-    return row["reply"] if row else "no invitation"
 
 
 def kinds_to(sink: SmtpSink, email: str) -> list[str]:
