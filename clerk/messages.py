@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+from clerk.resources import templates_dir
 
 
 @dataclass(frozen=True)
@@ -26,7 +25,7 @@ class Rendered:
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
+        loader=FileSystemLoader(str(templates_dir())),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -2,15 +2,16 @@
 # The one command that installs clerk on a fresh machine and runs it on a configuration
 # (default: config.example.toml, which needs no mail server and no credentials).
 #   scripts/run.sh [CONFIG] [clerk run options...]
+# It installs exactly the versions in uv.lock (no development tools) into .venv with the pinned uv.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 config="${1:-config.example.toml}"
 shift || true
 
-if [ ! -x .venv/bin/python ]; then
-    python3 -m venv .venv
-fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e .
+# shellcheck source=scripts/uv-env.sh
+. scripts/uv-env.sh
+ensure_uv
+"$UV" sync --locked --no-dev --quiet
 .venv/bin/clerk init --config "$config"
 if [ "$config" = "config.example.toml" ]; then
     # The example membership, so there is someone to invite.

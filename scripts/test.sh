@@ -2,8 +2,10 @@
 # The one command that sets up a fresh Debian machine for clerk's tests and runs them:
 #   - installs Dovecot (IMAP + LMTP) and openssl with apt when missing and running as root
 #     (the test suite starts its own private Dovecot on loopback; the system one is not started),
-#   - creates .venv and installs the project with its dev extra,
-#   - runs `ruff check .` and then `pytest -q "$@"`.
+#   - installs the pinned uv into .tools/ and, with it, exactly the versions in uv.lock into .venv
+#     (`uv sync --locked`: the project and its dev group; it refuses a lock that no longer matches
+#     pyproject.toml, so what passes here is the locked set),
+#   - runs `ruff check .` and then `pytest -q "$@"` (pytest collecting nothing is a failure).
 # Usage: scripts/test.sh [pytest args...]        (CI runs it through .ci/run with CI=true)
 set -euo pipefail
 
@@ -46,7 +48,7 @@ fi
 if ! command -v openssl >/dev/null 2>&1; then
     missing+=(openssl)
 fi
-if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1 && [ ! -x .venv/bin/python ]; then
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1 && [ ! -x .tools/bin/uv ]; then
     missing+=(python3-venv)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -59,13 +61,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
     fi
 fi
 
-# --- Python environment -----------------------------------------------------------------------
-if [ ! -x .venv/bin/python ]; then
-    log "creating .venv"
-    python3 -m venv .venv
-fi
-log "installing clerk with its dev extra into .venv"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+# --- Python environment: exactly the locked versions -------------------------------------------
+# shellcheck source=scripts/uv-env.sh
+. scripts/uv-env.sh
+ensure_uv
+log "installing the locked versions into .venv (uv sync --locked)"
+"$UV" sync --locked --quiet
 
 # --- checks -----------------------------------------------------------------------------------
 log "ruff check ."
