@@ -1,6 +1,12 @@
 """``clerk run``: one asyncio process (on uvloop where installed) holding the deadline keeper,
 the outbox sender, the inbox reader and (when a token is configured) the Telegram bot, stopped
-cleanly by Ctrl-C or SIGTERM."""
+cleanly by Ctrl-C or SIGTERM.
+
+Stopping: the signal sets ``stop``; the scheduler stops; every worker finishes the message in
+hand and returns (the sender and the inbox reader look at ``stop`` between messages). A worker
+still busy after :data:`STOP_GRACE` seconds is cancelled (a cancelled send puts its message back
+in the queue), so the process exits within about five seconds whatever is queued; what was not
+sent goes out when clerk runs again. A second signal cancels at once."""
 
 from __future__ import annotations
 
@@ -15,8 +21,15 @@ from typing import Any
 from clerk.app import Clerk
 from clerk.config import secret
 from clerk.lock import RunLock
+from clerk.log_format import LogFormat
 
 log = logging.getLogger("clerk")
+
+#: How long the workers get to finish the message in hand once stopped, then how long a
+#: cancelled worker gets to tidy up (close its connection): together well inside systemd's stop
+#: timeout, and inside the five seconds clerk promises.
+STOP_GRACE = 3.0
+CANCEL_GRACE = 1.0
 
 
 @dataclass(frozen=True)
@@ -26,13 +39,6 @@ class Worker:
     name: str
     run: Callable[[asyncio.Event], Coroutine[Any, Any, None]]
     once: Callable[[], Coroutine[Any, Any, None]] | None = None
-
-
-def configure_logging(level: int = logging.INFO) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s",
-                        datefmt="%Y-%m-%d %H:%M:%S")
-    for noisy in ("apscheduler", "aiohttp", "telegram", "aiosmtplib"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def workers_for(app: Clerk) -> list[Worker]:
@@ -52,8 +58,11 @@ def workers_for(app: Clerk) -> list[Worker]:
     return found
 
 
-async def serve(app: Clerk, stop: asyncio.Event, *, once: bool = False) -> None:
-    """Run until ``stop`` is set (or one round with ``once``)."""
+async def serve(app: Clerk, stop: asyncio.Event, *, once: bool = False,
+                hurry: asyncio.Event | None = None, grace: float = STOP_GRACE,
+                cancel_grace: float = CANCEL_GRACE) -> None:
+    """Run until ``stop`` is set (or one round with ``once``); then give the workers ``grace``
+    seconds to finish the message in hand (none once ``hurry`` is set), and cancel the rest."""
     from zoneinfo import ZoneInfo
 
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -65,8 +74,7 @@ async def serve(app: Clerk, stop: asyncio.Event, *, once: bool = False) -> None:
     inbox = next((w.once for w in workers if w.name == "inbox"), None)
     keeper = DeadlineKeeper(app, scheduler, read_inbox=inbox)
     if once:
-        for done in await keeper.run_due_async():
-            log.info("ran %s for %s: %s", done.job.kind, done.job.subject_ref, done.outcome)
+        await keeper.run_due_async()  # each deadline run is logged as it runs
         for worker in workers:
             if worker.once:
                 await worker.once()
@@ -84,15 +92,58 @@ async def serve(app: Clerk, stop: asyncio.Event, *, once: bool = False) -> None:
     try:
         await stop.wait()
     finally:
-        log.info("stopping: finishing the work in hand")
+        stop.set()  # also when serve itself is cancelled
+        log.info("stopping: finishing the message in hand (at most %g s)", grace)
         scheduler.shutdown(wait=False)
-        await asyncio.gather(*tasks, return_exceptions=True)
-        log.info("stopped")
+        await _finish(tasks, grace, cancel_grace, hurry)
+        log.info("stopped: %s", _left_over(app))
 
 
-def run_service(app: Clerk, *, once: bool = False) -> None:
+async def _finish(tasks: list[asyncio.Task[None]], grace: float, cancel_grace: float,
+                  hurry: asyncio.Event | None) -> None:
+    """Wait up to ``grace`` seconds for the workers (less if ``hurry`` is set), then cancel
+    those still busy and give them ``cancel_grace`` seconds to close their connections."""
+    if not tasks:
+        return
+    waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(asyncio.wait(tasks))]
+    if hurry is not None:
+        waiters.append(asyncio.ensure_future(hurry.wait()))
+    await asyncio.wait(waiters, timeout=grace, return_when=asyncio.FIRST_COMPLETED)
+    for waiter in waiters:
+        waiter.cancel()
+    busy = [t for t in tasks if not t.done()]
+    for task in busy:
+        log.warning("%s did not finish within %g s; cancelled", task.get_name(), grace)
+        task.cancel()
+    if busy:
+        await asyncio.wait(busy, timeout=cancel_grace)
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            log.error("%s failed: %s", task.get_name(), exc, exc_info=exc)
+
+
+def _left_over(app: Clerk) -> str:
+    """What is still waiting to go out, in words, for the last line of the log."""
+    from clerk.services.delivery import queued_count
+
+    try:
+        emails = queued_count(app)
+    except Exception:  # the database may be what failed: the last line must still be written
+        log.debug("could not count the outbox", exc_info=True)
+        return "the outbox could not be counted"
+    if not emails:
+        return "nothing is waiting in the outbox"
+    return (f"{emails} email{'s' if emails != 1 else ''} still queued; "
+            f"{'they go' if emails != 1 else 'it goes'} out when clerk runs again")
+
+
+def run_service(app: Clerk, *, once: bool = False,
+                log_format: LogFormat = LogFormat.TEXT) -> None:
     """Take the lock, then serve until Ctrl-C or SIGTERM."""
-    configure_logging()
+    from clerk.log_setup import configure_logging
+
+    configure_logging(log_format=log_format)
     with RunLock(app.config.database_path):
         gc.freeze()  # what is loaded by now lives as long as the process: out of the collector
         run_loop(_main(app, once))
@@ -112,7 +163,18 @@ def run_loop(main: Coroutine[Any, Any, None]) -> None:
 
 async def _main(app: Clerk, once: bool) -> None:
     stop = asyncio.Event()
+    hurry = asyncio.Event()
+
+    def on_signal(number: int) -> None:
+        if stop.is_set():
+            log.info("%s again: not waiting for the message in hand",
+                     signal.Signals(number).name)
+            hurry.set()
+            return
+        log.info("%s received", signal.Signals(number).name)
+        stop.set()
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await serve(app, stop, once=once)
+        loop.add_signal_handler(sig, on_signal, sig)
+    await serve(app, stop, once=once, hurry=hurry)

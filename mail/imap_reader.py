@@ -36,6 +36,7 @@ from imapclient.exceptions import LoginError
 
 from clerk.app import Clerk
 from clerk.config import ImapSettings, secret
+from clerk.outage import Outage
 from clerk.services.inbound_mail import InboundResult
 from clerk.services.inbox import known_uids
 from mail.ingest import ingest
@@ -129,6 +130,8 @@ class ImapReader:
         self._client: IMAPClient | None = None
         self._idle = False
         self._move_ok = False
+        self.outage = Outage(f"IMAP server {self.where}", log, app.clock, tz=app.tz,
+                             consequence="replies wait on the server and are read when it is back")
 
     @property
     def where(self) -> str:
@@ -215,9 +218,9 @@ class ImapReader:
         if self._client is None:
             self._client = await asyncio.to_thread(self._open)
             self.connections += 1
-            log.info("reading %s (%s)", self.where,
-                     "IDLE: new mail is seen at once" if self._idle
-                     else f"checking every {self.poll_seconds:g} s")
+            log.log(logging.INFO if self.connections == 1 else logging.DEBUG, "reading %s (%s)",
+                    self.where, "IDLE: new mail is seen at once" if self._idle
+                    else f"checking every {self.poll_seconds:g} s")
 
     async def close(self) -> None:
         """Log out (quietly: the connection may be gone already)."""
@@ -271,12 +274,15 @@ class ImapReader:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Read until ``stop`` is set: a pass, then IDLE (or a pause), and again; after a
-        failure, reconnect after 1, 2, 4 ... seconds (at most ``backoff_max``)."""
+        failure, reconnect after 1, 2, 4 ... seconds (at most ``backoff_max``). A server that
+        stays down is logged by :attr:`outage`: once, a reminder every few minutes, once when
+        back."""
         delay = self.backoff_first
         try:
             while not stop.is_set():
                 try:
                     await self.drain_once(stop)
+                    self.outage.succeeded()
                     delay = self.backoff_first
                     if stop.is_set():
                         break
@@ -285,8 +291,7 @@ class ImapReader:
                     else:
                         await sleep_or_stop(stop, self.poll_seconds)
                 except Exception as exc:
-                    log.warning("cannot read the inbox at %s: %s; trying again in %g s",
-                                self.where, _describe(exc), delay)
+                    self.outage.failed(_describe(exc))
                     await self.close()
                     await sleep_or_stop(stop, delay)
                     delay = min(delay * 2, self.backoff_max)

@@ -15,6 +15,7 @@ import mailbox
 from pathlib import Path
 
 from clerk.app import Clerk
+from clerk.outage import Outage
 from mail.imap_reader import ReadReport, ResultHook, sleep_or_stop
 from mail.ingest import ingest
 
@@ -32,6 +33,8 @@ class MaildirReader:
         self.root = Path(root) if root is not None else app.config.maildir_path
         self.on_result = on_result
         self.poll_seconds = poll_seconds
+        self.outage = Outage(f"mail folder {self.where}", log, app.clock, tz=app.tz,
+                             consequence="replies wait there and are read when it can be read")
 
     @property
     def where(self) -> str:
@@ -70,8 +73,13 @@ class MaildirReader:
         while not stop.is_set():
             try:
                 await self.drain_once(stop)
+            except OSError as exc:  # the folder cannot be read or written: say so once
+                self.outage.failed(f"{exc.strerror or type(exc).__name__}"
+                                   + (f" ({exc.filename})" if exc.filename else ""))
             except Exception:
                 log.exception("reading %s failed; trying again shortly", self.where)
+            else:
+                self.outage.succeeded()
             await sleep_or_stop(stop, self.poll_seconds)
 
     async def close(self) -> None:

@@ -13,9 +13,11 @@ import asyncio
 import contextlib
 import logging
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from clerk.app import Clerk
+from clerk.outage import Outage
 from clerk.services import delivery
 from mail.transport import (
     PermanentFailure,
@@ -27,10 +29,14 @@ from mail.transport import (
 
 log = logging.getLogger(__name__)
 
+RELEASED = ("clerk stopped while sending this message; it is sent again when clerk runs again "
+            "(if the server had taken it already, the copy has the same Message-ID)")
+
 
 @dataclass
 class DrainReport:
-    """What one pass over the outbox did."""
+    """What one pass over the outbox did. ``stopped`` is the server failure that ended the pass
+    early (empty if none); ``interrupted`` says the pass ended because clerk is stopping."""
 
     sent: int = 0
     retrying: int = 0
@@ -39,14 +45,19 @@ class DrainReport:
     recovered: int = 0
     stopped: str = ""
     transport: str = ""
+    interrupted: bool = False
 
     @property
-    def message(self) -> str:
-        text = (f"{self.sent} sent, {self.retrying} to try again later, {self.failed} failed"
+    def summary(self) -> str:
+        """The counts in words, without the reason a pass stopped (for the log)."""
+        return (f"{self.sent} sent, {self.retrying} to try again later, {self.failed} failed"
                 + (f", {self.skipped} not sent (address bounces)" if self.skipped else "")
                 + (f", {self.recovered} recovered after an interrupted send"
                    if self.recovered else ""))
-        return text + (f". Stopped: {self.stopped}" if self.stopped else ".")
+
+    @property
+    def message(self) -> str:
+        return self.summary + (f". Stopped: {self.stopped}" if self.stopped else ".")
 
 
 def transport_for(app: Clerk, *, tls_context: ssl.SSLContext | None = None) -> Transport:
@@ -54,20 +65,42 @@ def transport_for(app: Clerk, *, tls_context: ssl.SSLContext | None = None) -> T
     return make_transport(app.config.mail, app.config.maildir_path, tls_context=tls_context)
 
 
-async def drain_once(app: Clerk, transport: Transport, *, limit: int | None = None) -> DrainReport:
-    """Send every message due now (at most ``limit``), one by one over the transport."""
+def destination(app: Clerk) -> str:
+    """Where mail goes, in words: "SMTP server smtp.example.org:587" or "mail folder PATH"."""
+    smtp = app.config.mail.smtp
+    if smtp is not None:
+        return f"SMTP server {smtp.host}:{smtp.port}"
+    return f"mail folder {app.config.maildir_path / 'outbox'}"
+
+
+async def drain_once(app: Clerk, transport: Transport, *, limit: int | None = None,
+                     stop: asyncio.Event | None = None,
+                     on_reached: Callable[[], None] | None = None) -> DrainReport:
+    """Send every message due now (at most ``limit``), one by one over the transport.
+
+    When ``stop`` is set the pass ends after the message in hand; the rest stay queued. If the
+    send in hand is cancelled, its claim is released at once (see :func:`delivery.release`).
+    ``on_reached`` is called once, after the first message the server answered (accepted or
+    refused for good): the server is up."""
     report = DrainReport(transport=transport.name)
     report.recovered = delivery.recover_stale(app)
     report.skipped = delivery.skip_undeliverable(app)
     sender = app.config.mail.from_address
     tried = 0
+    reached = False
     while limit is None or tried < limit:
+        if stop is not None and stop.is_set():
+            report.interrupted = True
+            break
         claim = delivery.claim_next(app)
         if claim is None:
             break
         tried += 1
         try:
             await transport.send(claim.raw, sender, claim.to_addr)
+        except asyncio.CancelledError:
+            delivery.release(app, claim.id, RELEASED)
+            raise
         except PermanentFailure as exc:
             delivery.mark_failed(app, claim.id, str(exc), address=exc.address)
             report.failed += 1
@@ -77,12 +110,18 @@ async def drain_once(app: Clerk, transport: Transport, *, limit: int | None = No
             break
         except TemporaryFailure as exc:
             _count(report, delivery.mark_retry(app, claim.id, str(exc)))
+            continue
         except Exception as exc:  # a bug must not leave the row claimed until the lease ends
             log.exception("sending outbox message %s failed unexpectedly", claim.id)
             _count(report, delivery.mark_retry(app, claim.id, f"{type(exc).__name__}: {exc}"))
+            continue
         else:
-            delivery.mark_sent(app, claim.id)
+            delivery.mark_sent(app, claim.id)  # no await between the 250 and this commit
             report.sent += 1
+        if not reached:
+            reached = True
+            if on_reached is not None:
+                on_reached()
     return report
 
 
@@ -109,40 +148,58 @@ def send_outbox(app: Clerk, *, tls_context: ssl.SSLContext | None = None,
 
 class OutboxSender:
     """The service's sender: drains the outbox every ``interval`` seconds, or at once when
-    :meth:`wake` is called, over one transport kept open between passes."""
+    :meth:`wake` is called, over one transport kept open between passes. A server that stays
+    down is logged by :attr:`outage` (once, a reminder every few minutes, once when back)."""
 
     def __init__(self, app: Clerk, transport: Transport | None = None, *,
                  interval: float = 30.0) -> None:
         self.app = app
         self.transport = transport or transport_for(app)
         self.interval = interval
+        self.outage = Outage(destination(app), log, app.clock, tz=app.tz,
+                             consequence="mail stays queued and is sent when it is back")
         self._wake = asyncio.Event()
 
-    async def drain_once(self) -> DrainReport:
-        return await drain_once(self.app, self.transport)
+    async def drain_once(self, stop: asyncio.Event | None = None) -> DrainReport:
+        """One pass; its outcome is logged (a pass that sent or failed something) and fed to
+        :attr:`outage`."""
+        report = await drain_once(self.app, self.transport, stop=stop, on_reached=self._back)
+        if report.sent or report.failed or report.skipped or (report.retrying and not report.stopped):
+            log.info("outbox: %s", report.summary)  # a pass that only met the server down: see outage
+        if report.stopped:
+            self.outage.failed(report.stopped)
+        return report
+
+    def _back(self) -> None:
+        if self.outage.down is not None:
+            queued = delivery.queued_count(self.app)
+            self.outage.succeeded(f"{queued} queued message{'s' if queued != 1 else ''}")
 
     def wake(self) -> None:
         """Something was queued: drain now rather than at the next interval."""
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Drain until ``stop`` is set; a failing pass is logged and tried again next time."""
+        """Drain until ``stop`` is set (then finish the message in hand and return); a failing
+        pass is logged and tried again next time."""
         try:
             while not stop.is_set():
                 try:
-                    report = await self.drain_once()
-                    if report.sent or report.failed or report.stopped:
-                        log.info("outbox: %s", report.message)
+                    await self.drain_once(stop)
                 except Exception:
                     log.exception("outbox pass failed")
+                if stop.is_set():
+                    break
                 self._wake.clear()
                 waiters = [asyncio.ensure_future(stop.wait()),
                            asyncio.ensure_future(self._wake.wait())]
-                _done, pending = await asyncio.wait(waiters, timeout=self.interval,
-                                                    return_when=asyncio.FIRST_COMPLETED)
-                for task in pending:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                try:
+                    await asyncio.wait(waiters, timeout=self.interval,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for task in waiters:
+                        task.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await task
         finally:
             await self.transport.close()

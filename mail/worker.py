@@ -55,8 +55,9 @@ def workers(app: Clerk) -> list[Worker]:
 
     async def send_once() -> None:
         try:
-            report = await sender.drain_once()
-            log.info("outbox: %s", report.message)
+            report = await sender.drain_once()  # logs what it sent, and a server that is down
+            if not (report.sent or report.failed or report.retrying or report.skipped):
+                log.info("outbox: nothing to send")
         finally:
             await sender.transport.close()
 

@@ -11,7 +11,9 @@ sent because a newer version of the same calendar message replaced them.
 a row is ``sending`` its ``next_attempt_at`` holds the end of the claim's *lease*. Two senders
 (the service and ``clerk mail send``) can never claim the same row. A row still ``sending`` when
 its lease has run out belongs to a sender that stopped mid-send (crash, kill, power cut):
-:func:`recover_stale` puts it back in the queue.
+:func:`recover_stale` puts it back in the queue. A sender that is stopped (SIGTERM) finishes
+the message in hand; if that send has to be cancelled (the server hangs), :func:`release` puts
+the row back at once instead of leaving it claimed for the whole lease.
 
 **Never twice.** A retry after a refusal (4xx, connection refused, timeout before the message
 was handed over) cannot duplicate: the server did not take the message. The one window in which
@@ -109,6 +111,27 @@ def mark_sent(app: Clerk, outbox_id: int) -> None:
         db.execute("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
                    "last_error = '' WHERE id = ? AND status IN ('sending', 'queued')",
                    [to_iso(now), outbox_id])
+
+
+def release(app: Clerk, outbox_id: int, error: str) -> bool:
+    """Clerk is stopping in the middle of this message's send (the send was cancelled): put it
+    back in the queue, due at once, rather than leave it claimed until its lease runs out.
+    Whether it has been sent already, is known at one place only (the sender returns after the
+    server's ``250``, and :func:`mark_sent` follows with no wait between), so a message the
+    server was known to accept is never released; one cancelled after its data went out but
+    before the answer came is the documented window above. Returns whether a row was released."""
+    now = app.clock.now()
+    with app.store.write() as db:
+        changed = db.execute("UPDATE outbox SET status = 'queued', attempts = attempts + 1, "
+                             "next_attempt_at = ?, last_error = ? WHERE id = ? AND "
+                             "status = 'sending'", [to_iso(now), error, outbox_id]).rowcount
+    return bool(changed)
+
+
+def queued_count(app: Clerk) -> int:
+    """How many messages wait to be sent (queued, or claimed by a sender right now)."""
+    row = app.store.one("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('queued', 'sending')")
+    return int(row["n"]) if row else 0
 
 
 def mark_retry(app: Clerk, outbox_id: int, error: str) -> str:
