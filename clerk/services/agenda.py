@@ -519,4 +519,5 @@ def ensure_draft_sent(app: Clerk, db: Database, meeting: Meeting) -> str:
         result = _send_draft_in(app, db, meeting, app.clock.now())
     except Refused as exc:
         return f"the draft agenda could not be sent: {exc}"
-    return f"the draft agenda was sent to {', '.join(result.sent_to)}" if result.sent_to else ""
+    n = len(result.sent_to)
+    return f"the draft agenda was sent to {n} {'person' if n == 1 else 'people'}" if n else ""

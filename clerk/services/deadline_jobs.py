@@ -80,7 +80,7 @@ def run_invite(app: Clerk, db: Database, job: DueJob) -> str:
     from clerk.services.invitations import invite
 
     result = invite(app, job.subject_ref)
-    return f"{result.queued} invitations queued"
+    return f"invitations: {result.message}"
 
 
 def run_reminder(app: Clerk, db: Database, job: DueJob) -> str:
