@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from clerk.cli.common import ConfigOption, JsonOption, console, open_app, print_json
+from clerk.log_format import LogFormat  # an enum only: cheap to load
 from clerk.times import in_words, to_iso
 
 
@@ -20,12 +21,16 @@ def run_cmd(
     config: ConfigOption = None,
     once: Annotated[bool, typer.Option("--once", help="Do one round (catch up, send, read) and "
                                        "exit, instead of running until stopped.")] = False,
+    log_format: Annotated[LogFormat, typer.Option(
+        "--log-format", help="text (a line per event) or json (an object per line, for log "
+        "collectors).")] = LogFormat.TEXT,
 ) -> None:
-    """Run clerk: keep every deadline, send the outbox, read replies (and run the bot)."""
+    """Run clerk: keep every deadline, send the outbox, read replies (and run the bot).
+    SIGTERM or Ctrl-C stops it within 5 s, after the message in hand."""
     from clerk.runtime import run_service
 
     clerk = open_app(config)
-    run_service(clerk, once=once)
+    run_service(clerk, once=once, log_format=log_format)
 
 
 def schedule_cmd(
