@@ -84,9 +84,20 @@ def cancel_cmd(
     _print_result(result, "cancelled")
 
 
+#: sysexits.h "temporary failure; the user is invited to retry": mail was left unsent for a
+#: reason that may pass (distinct from 1, a crash, and 2, a usage or configuration error).
+EX_TEMPFAIL = 75
+
+
 @mail.command("send")
 def send_cmd(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """Send every message in the outbox that is due now (once), and say what happened."""
+    """Send every message in the outbox that is due now (once), and say what happened.
+
+    Exit status 0 when nothing was left unsent for a reason that may pass (a message refused
+    for good, e.g. a 550 for one address, is final: it is reported, and listed by `clerk mail
+    outbox --status failed`); 75 (EX_TEMPFAIL, "try again later") when the server was down or
+    refused us, or refused messages for now: that mail stays queued."""
+    from clerk.cli.common import err_console
     from mail.sender import send_outbox  # the adapter is loaded only when mail is sent
 
     clerk = open_app(config)
@@ -97,13 +108,22 @@ def send_cmd(config: ConfigOption = None, as_json: JsonOption = False) -> None:
                     "skipped": report.skipped, "recovered": report.recovered,
                     "stopped": report.stopped, "transport": report.transport,
                     "outbox": counts})
-        return
-    where = (f"into {clerk.config.maildir_path / 'outbox'}" if report.transport == "maildir"
-             else "by SMTP")
-    console.print(f"Outbox {where}: {report.message}", markup=False)
-    console.print(f"Waiting in the outbox: {counts['queued']}.")
-    if report.failed:
-        console.print("See `clerk mail outbox --status failed` for the reasons.")
+    else:
+        where = (f"into {clerk.config.maildir_path / 'outbox'}" if report.transport == "maildir"
+                 else "by SMTP")
+        console.print(f"Outbox {where}: {report.message}", markup=False)
+        console.print(f"Waiting in the outbox: {counts['queued']}.")
+        if report.failed:
+            console.print("See `clerk mail outbox --status failed` for the reasons.")
+    left = counts["queued"] + counts["sending"]
+    later = f"{left} message{'s stay' if left != 1 else ' stays'} queued and will be sent by clerk run"
+    if report.stopped:
+        err_console.print(f"{report.stopped[:1].upper()}{report.stopped[1:]}: {later}.", markup=False)
+        raise typer.Exit(EX_TEMPFAIL)
+    if report.retrying:
+        err_console.print(f"The server refused {report.retrying} message"
+                          f"{'s' if report.retrying != 1 else ''} for now: {later}.", markup=False)
+        raise typer.Exit(EX_TEMPFAIL)
 
 
 @mail.command("outbox")
