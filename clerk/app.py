@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from clerk.clock import Clock, SystemClock
 from clerk.config import Body, Config, load_config
 from clerk.errors import NotFound
+from clerk.ops.files import private_umask
 from clerk.store import Store, open_store
 
 
@@ -35,7 +36,12 @@ class Clerk:
 
 def open_clerk(config_path: Path | str, *, clock: Clock | None = None,
                memory: bool = False) -> Clerk:
-    """Load the configuration and open its database."""
+    """Load the configuration and open its database.
+
+    From here on the process creates files 0600 and folders 0700: the database, its -wal and -shm,
+    the Maildir folders and messages hold personal data (clerk.ops.files).
+    """
+    private_umask()
     config = load_config(config_path)
     store = open_store(config.database_path, memory=memory)
     return Clerk(config=config, store=store, clock=clock or SystemClock())

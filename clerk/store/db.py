@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +12,10 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.utils import dedupe_keys
 
+from clerk.ops.files import create_private_file, make_private_dir
 from clerk.store.schema import migrations
+
+log = logging.getLogger("clerk.store")
 
 
 class ClerkDatabase(sqlite_utils.Database):
@@ -94,12 +98,40 @@ def open_store(path: Path | str | None = None, *, memory: bool = False) -> Store
     if memory or path is None:
         db = ClerkDatabase(memory=True)
     else:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(path)
+        make_private_dir(path.parent)
+        existed = path.is_file() and path.stat().st_size > 0
+        create_private_file(path)  # 0600; SQLite gives its -wal and -shm the same mode
         conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
         db = ClerkDatabase(conn)
+        db.execute("PRAGMA busy_timeout = 30000")
+        if existed:
+            _backup_before_upgrade(db, path)
         db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA busy_timeout = 30000")
     migrations.apply(db)
     return Store(db)
+
+
+def _backup_before_upgrade(db: sqlite_utils.Database, path: Path) -> Path | None:
+    """Keep a copy of a database that is about to have its schema upgraded, and say where.
+
+    Only a database clerk has already migrated counts (a new, empty one has nothing to lose). The
+    copy is made with the online backup API; if it cannot be made, nothing is migrated.
+    """
+    if not migrations.applied(db):
+        return None
+    pending = migrations.pending(db)
+    if not pending:
+        return None
+    from clerk.ops.backup import backup_connection, before_migration_path
+
+    target = before_migration_path(path)
+    report = backup_connection(db.conn, target)
+    count = f"{len(pending)} migration{'s' if len(pending) != 1 else ''}"
+    log.warning("Backed up the database to %s before upgrading its schema (%s: %s); to go back, "
+                "stop clerk and copy it over %s", report.path, count, ", ".join(m.name for m in pending),
+                path)
+    return report.path
