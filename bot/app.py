@@ -8,10 +8,11 @@ from typing import Any
 
 from telegram import BotCommand
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ExtBot
+from telegram.ext import Application, ExtBot
 from telegram.warnings import PTBUserWarning
 
 from bot.answers import AnswerFirst
+from bot.flood_limits import FloodLimiter, Lane
 from bot.handlers import register
 from bot.request import AiohttpRequest
 from clerk.app import Clerk
@@ -43,7 +44,7 @@ async def set_commands(application: Application) -> None:  # type: ignore[type-a
     await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
 
 
-class ClerkBot(ExtBot):  # type: ignore[type-arg]
+class ClerkBot(ExtBot[Lane]):
     """PTB's ExtBot, and one more call: the updates as Telegram sent them (plain JSON), so that
     :mod:`bot.polling` can answer pressed buttons before PTB parses the updates."""
 
@@ -61,11 +62,12 @@ def build_application(app: Clerk, token: str, *,
                       concurrency: int = CONCURRENT_UPDATES) -> Application:  # type: ignore[type-arg]
     """The bot for this configuration: the token, ``telegram.api_url`` if set (a local Bot API
     server), aiohttp for the Bot API requests (:mod:`bot.request`), Telegram's flood limits kept by
-    PTB's AIORateLimiter, and clerk's handlers."""
+    :class:`bot.flood_limits.FloodLimiter` (replies to people ahead of bulk sends), and clerk's
+    handlers."""
     base_url = (app.config.telegram.api_url or TELEGRAM).rstrip("/")
     bot = ClerkBot(token, base_url=base_url, request=AiohttpRequest(),
                    get_updates_request=AiohttpRequest(connections=1),
-                   rate_limiter=AIORateLimiter(max_retries=3))
+                   rate_limiter=FloodLimiter())
     builder = (Application.builder().bot(bot)
                .concurrent_updates(AnswerFirst(concurrency))
                .job_queue(None)

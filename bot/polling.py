@@ -33,6 +33,7 @@ from telegram.ext import Application
 
 from bot.answers import AnswerFirst
 from bot.app import ClerkBot
+from bot.flood_limits import retry_seconds
 
 log = logging.getLogger("clerk.bot")
 
@@ -88,7 +89,7 @@ class Poller:
                 except TimedOut:
                     batch, delay = [], 0.0
                 except RetryAfter as exc:
-                    batch, delay = [], _seconds(exc) + 0.5
+                    batch, delay = [], retry_seconds(exc) + 0.5
                 except InvalidToken:
                     log.error("the Telegram token was refused; the bot stops polling")
                     return
@@ -146,9 +147,3 @@ class Poller:
             log.warning("could not mark the last updates read (%s); a restart may see them "
                         "again (each is handled once)", exc)
 
-
-def _seconds(exc: RetryAfter) -> float:
-    """How long Telegram asked us to wait (PTB 22 keeps it as a timedelta; its public
-    ``retry_after`` property warns about a coming change of type)."""
-    value = getattr(exc, "_retry_after", 1)
-    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)

@@ -10,7 +10,7 @@ import logging
 from telegram.error import InvalidToken, TelegramError
 
 from bot.answers import AnswerFirst
-from bot.app import build_application, set_commands
+from bot.app import ClerkBot, build_application, set_commands
 from bot.outbox import drain_chat_outbox
 from bot.polling import Poller
 from clerk.app import Clerk
@@ -37,6 +37,12 @@ class TelegramBot:
         processor = self.application.update_processor
         assert isinstance(processor, AnswerFirst)
         return processor
+
+    @property
+    def bot(self) -> ClerkBot:
+        bot = self.application.bot
+        assert isinstance(bot, ClerkBot)
+        return bot
 
     @property
     def wake(self) -> asyncio.Event:
@@ -78,7 +84,7 @@ class TelegramBot:
             while not stop.is_set() and not polling.done():
                 await self.answers.turn()  # pressed buttons are answered first
                 try:
-                    report = await drain_chat_outbox(self.app, application.bot)
+                    report = await drain_chat_outbox(self.app, self.bot)
                     if report.sent or report.failed:
                         log.info("chat outbox: %d sent, %d to retry, %d failed", report.sent,
                                  report.retrying, report.failed)
@@ -114,7 +120,7 @@ class TelegramBot:
             log.warning("cannot reach Telegram (%s); chat messages wait for the next run", exc)
             return
         try:
-            report = await drain_chat_outbox(self.app, self.application.bot)
+            report = await drain_chat_outbox(self.app, self.bot)
             log.info("chat outbox: %d sent, %d to retry, %d failed", report.sent,
                      report.retrying, report.failed)
         finally:

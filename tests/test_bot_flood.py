@@ -1,7 +1,8 @@
 """Telegram answering 429 (RetryAfter) for a while in the middle of a reminder fan-out: every
-message is still delivered, exactly once. PTB's AIORateLimiter retries a refused message after
-``retry_after`` (three times); one still refused goes back to the chat outbox
-(``mark_retry``) and is sent on a later pass."""
+message is still delivered, exactly once. A refused bulk message goes straight back to the chat
+outbox (``mark_retry``, due after ``retry_after``) and is sent on a later pass; meanwhile the bot
+sends nothing for ``retry_after`` (bot.flood_limits), so it probes the flood once a second rather
+than sending the whole batch into it."""
 
 from __future__ import annotations
 
@@ -51,8 +52,7 @@ def test_a_reminder_fan_out_through_429s_delivers_each_message_exactly_once(
 
         async def scenario() -> None:
             async with BotHarness(clerk_app, api, timeout=30) as h:
-                # "retry after 1 s" to every message for 4.5 s: longer than PTB's own three
-                # retries (a second apart), so at least the first messages go back to the outbox
+                # "retry after 1 s" to every message for 4.5 s
                 flood_ends = time.monotonic() + 4.5
                 api.flood_for(4.5, retry_after=1)
                 with h.app.store.write() as db:
@@ -74,7 +74,8 @@ def test_a_reminder_fan_out_through_429s_delivers_each_message_exactly_once(
 
     assert sorted(c.chat_id for c in sent) == list(range(FIRST_CHAT, FIRST_CHAT + MEMBERS))
     assert all("Reminder: can you come?" in c.text for c in sent)
-    assert len(refused) >= MEMBERS  # every message was refused at least once
+    # one message tried after each retry_after, not forty into the flood
+    assert 1 <= len(refused) <= 6, [round(c.at - refused[0].at, 1) for c in refused]
     again = requeued()
-    assert again, "no message went back to the outbox: mark_retry was not exercised"
+    assert len(again) == len(refused), "each refused message went back to the outbox"
     assert all(r["status"] == "sent" and r["attempts"] == 2 for r in again)  # refused, then sent
