@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-IN_CI = os.environ.get("CI", "").lower() == "true"
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 COPY_IGNORE = shutil.ignore_patterns(
     ".git", ".venv", ".tools", "var", "build", "dist", "*.egg-info", "__pycache__", "*.pyc",
     ".pytest_cache", ".ruff_cache", ".mypy_cache", "*.db", "*.db-wal", "*.db-shm",
