@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ class DrainReport:
     stopped: str = ""
     transport: str = ""
     interrupted: bool = False
+    why_stopped: str = ""  # the cause alone ("the connection was refused"), for the log
 
     @property
     def summary(self) -> str:
@@ -71,6 +73,23 @@ def destination(app: Clerk) -> str:
     if smtp is not None:
         return f"SMTP server {smtp.host}:{smtp.port}"
     return f"mail folder {app.config.maildir_path / 'outbox'}"
+
+
+def server_failure(where: str, exc: ServerUnavailable) -> tuple[str, str]:
+    """Why the server cannot be used, in words without Python's reprs: a sentence naming the
+    server ("SMTP server mail.example:587 refused the connection (is it running?)"), and the
+    cause alone for the outage log ("the connection was refused (is it running?)")."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return (f"{where} refused the connection (is it running?)",
+                    "the connection was refused (is it running?)")
+        if isinstance(seen, socket.gaierror):
+            return f"{where} cannot be found (unknown host name)", "unknown host name"
+        if isinstance(seen, TimeoutError):
+            return f"{where} did not answer in time", "no answer in time"
+        seen = seen.__cause__ or seen.__context__
+    return str(exc), str(exc)
 
 
 async def drain_once(app: Clerk, transport: Transport, *, limit: int | None = None,
@@ -106,7 +125,7 @@ async def drain_once(app: Clerk, transport: Transport, *, limit: int | None = No
             report.failed += 1
         except ServerUnavailable as exc:
             _count(report, delivery.mark_retry(app, claim.id, str(exc)))
-            report.stopped = str(exc)
+            report.stopped, report.why_stopped = server_failure(destination(app), exc)
             break
         except TemporaryFailure as exc:
             _count(report, delivery.mark_retry(app, claim.id, str(exc)))
@@ -167,7 +186,7 @@ class OutboxSender:
         if report.sent or report.failed or report.skipped or (report.retrying and not report.stopped):
             log.info("outbox: %s", report.summary)  # a pass that only met the server down: see outage
         if report.stopped:
-            self.outage.failed(report.stopped)
+            self.outage.failed(report.why_stopped or report.stopped)
         return report
 
     def _back(self) -> None:

@@ -9,6 +9,7 @@ stopped and started again on the same port. With ``tls=True`` it requires STARTT
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import email
 import email.policy
@@ -121,6 +122,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.sink.data_delay:  # a slow server: think before answering the data
+            await asyncio.sleep(self.sink.data_delay)
         reply = self.sink._take_failure("data")
         if reply:
             return reply
@@ -172,6 +175,7 @@ class SmtpSink:
         self._rejected: dict[str, str] = {}
         self._controller: Controller | None = None
         self.auth_attempts: list[tuple[str, bool]] = []  # (login, accepted)
+        self.data_delay = 0.0  # seconds to wait before answering each message's data
 
     # ------------------------------------------------------------ lifecycle
 
