@@ -61,8 +61,8 @@ def run_doctor(config_path: Path, *, send_test: str | None = None,
         return report
     db = config.database_path
     steps: list[tuple[Part, Callable[[], list[Check]]]] = [
+        (Part.DATABASE, lambda: check_database_modes(db)),  # before SQLite opens a -shm beside it
         (Part.DATABASE, lambda: check_database(db)),
-        (Part.DATABASE, lambda: check_database_modes(db)),
         (Part.DISK, lambda: check_disk(db)),
         (Part.TIMEZONE, lambda: check_timezone(config.clerk.timezone)),
         (Part.MAILDIR, lambda: check_maildir(config)),
