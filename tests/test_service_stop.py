@@ -7,7 +7,6 @@ import asyncio
 import logging
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,43 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from clerk.app import Clerk
-from clerk.config import load_config
 from clerk.runtime import serve
-from clerk.services.bodies import sync_bodies
 from clerk.services.delivery import outbox_counts
-from clerk.services.outbox import Outgoing, queue
-from clerk.store import open_store
-from tests.app_fixtures import ROOT
 from tests.servers import SmtpSink
+from tests.service_helpers import config_for, open_on, queue_notes
 
 CLERK = [sys.executable, "-m", "clerk"]
 QUEUED = 300
-
-
-def config_for(directory: Path, sink: SmtpSink) -> Path:
-    """The example configuration, sending through ``sink``."""
-    path = directory / "config.toml"
-    shutil.copy(ROOT / "config.example.toml", path)
-    with path.open("a", encoding="utf-8") as out:
-        out.write(f'\n[mail.smtp]\nhost = "{sink.host}"\nport = {sink.port}\nstarttls = false\n'
-                  "timeout_seconds = 10\n")
-    return path
-
-
-def open_on(path: Path) -> Clerk:
-    config = load_config(path)
-    app = Clerk(config=config, store=open_store(config.database_path))
-    sync_bodies(app)
-    return app
-
-
-def queue_notes(app: Clerk, n: int) -> None:
-    with app.store.write() as db:
-        for i in range(n):
-            queue(db, app.config.mail, Outgoing(kind="note", to_addr=f"member{i}@example.org",
-                                                subject=f"Note {i}", text="A note to member.",
-                                                dedupe_key=f"stop-test:{i}"), app.clock.now())
 
 
 def env() -> dict[str, str]:

@@ -1,0 +1,42 @@
+"""Helpers for the tests of ``clerk run`` and ``clerk mail send`` as a service: a working folder
+whose configuration sends through an SMTP sink, and a queue of plain notes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from clerk.app import Clerk
+from clerk.config import load_config
+from clerk.services.bodies import sync_bodies
+from clerk.services.outbox import Outgoing, queue
+from clerk.store import open_store
+from tests.app_fixtures import ROOT
+from tests.servers import SmtpSink
+
+
+def config_for(directory: Path, sink: SmtpSink) -> Path:
+    """The example configuration in ``directory``, sending through ``sink``."""
+    path = directory / "config.toml"
+    shutil.copy(ROOT / "config.example.toml", path)
+    with path.open("a", encoding="utf-8") as out:
+        out.write(f'\n[mail.smtp]\nhost = "{sink.host}"\nport = {sink.port}\nstarttls = false\n'
+                  "timeout_seconds = 10\n")
+    return path
+
+
+def open_on(path: Path) -> Clerk:
+    """clerk on the configuration at ``path`` (its database file), bodies mirrored."""
+    config = load_config(path)
+    app = Clerk(config=config, store=open_store(config.database_path))
+    sync_bodies(app)
+    return app
+
+
+def queue_notes(app: Clerk, n: int) -> None:
+    """Queue ``n`` notes, one each to member0@example.org ... member{n-1}@example.org."""
+    with app.store.write() as db:
+        for i in range(n):
+            queue(db, app.config.mail, Outgoing(kind="note", to_addr=f"member{i}@example.org",
+                                                subject=f"Note {i}", text="A note to member.",
+                                                dedupe_key=f"service-test:{i}"), app.clock.now())
