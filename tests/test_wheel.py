@@ -133,9 +133,8 @@ def test_every_command_runs_from_the_installed_wheel(installed: Installed) -> No
     def cfg(*args: str) -> str:
         return clerk(*args, "--config", "config.toml")
 
-    top_help = clerk("--help")
-    if "--version" in top_help:
-        assert "0.1.0" in clerk("--version")
+    clerk("--help")
+    assert clerk("--version").split() == ["clerk", "0.1.0"]
     cfg("check-config")
     cfg("init")
     cfg("members", "import", "members.csv")
@@ -174,9 +173,6 @@ def test_every_command_runs_from_the_installed_wheel(installed: Installed) -> No
     assert (site / "style.css").is_file()
     cfg("audit", "verify")
 
-    commands = {line.split()[0] for line in top_help.splitlines() if line.startswith("  ") and line.split()}
-    if "doctor" in commands:
-        cfg("doctor")
-    if "backup" in commands:
-        cfg("backup", str(work / "backup.db"))
-        assert (work / "backup.db").stat().st_size > 0
+    cfg("doctor")
+    cfg("backup", str(work / "backup.db"))
+    assert (work / "backup.db").stat().st_size > 0
