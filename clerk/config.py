@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from clerk.errors import ConfigError
 from clerk.rules.frequency import FrequencyPolicy
 from clerk.rules.people import Who
 from clerk.rules.quorum import Condition, NoQuorum
@@ -238,15 +239,6 @@ class Config(_Section):
     @property
     def maildir_path(self) -> Path:
         return self.resolve(self.mail.maildir)
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; ``problems`` holds one sentence per problem."""
-
-    def __init__(self, path: Path | str, problems: list[str]):
-        self.path = Path(path)
-        self.problems = problems
-        super().__init__(f"{path}: " + "; ".join(problems))
 
 
 def secret(env_name: str) -> str | None:

@@ -1,5 +1,7 @@
 """The errors a service raises to say no; each carries a sentence for the person who asked."""
 
+from pathlib import Path
+
 
 class ClerkError(Exception):
     """Something a person asked for cannot be done; the message says what and what to do."""
@@ -17,3 +19,15 @@ class Refused(ClerkError):
 
 class BadInput(ClerkError):
     """The input (a file, an argument) is malformed."""
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``problems`` holds one sentence per problem.
+
+    It lives here, not in ``clerk.config``, so that the command line can catch it without loading
+    the configuration's models (pydantic) before a command needs them."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = Path(path)
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))

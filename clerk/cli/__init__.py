@@ -1,21 +1,37 @@
-"""The ``clerk`` command line: every command is a thin call of one service function."""
+"""The ``clerk`` command line: every command is a thin call of one service function.
+
+``main`` loads only the command modules the command line needs (``clerk.cli.registry``), and turns
+every error a person can cause into a short message and an exit status, never a traceback.
+"""
 
 from __future__ import annotations
 
-import click
+import sys
 
-from clerk.cli.app import app
+import typer
+
 from clerk.cli.common import err_console
-from clerk.config import ConfigError
-from clerk.errors import ClerkError
+from clerk.cli.registry import build, modules_for
+from clerk.errors import ClerkError, ConfigError
 
-__all__ = ["app", "main"]
+__all__ = ["main"]  # the complete Typer app is clerk.cli.app.app
+
+#: The exit status of a command stopped by Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: runs a command; a refusal or a bad input prints a message and exits 2."""
+    """Entry point: runs a command and returns its exit status.
+
+    A usage error (unknown command, missing or unknown argument or option, bad value) prints the
+    usage, a hint and the error, and returns 2; a refusal or bad input returns the error's status
+    (2); Ctrl-C prints "Stopped." and returns 130.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = app(args=argv, prog_name="clerk", standalone_mode=False)
+        result = build(modules_for(args))(args=args, prog_name="clerk", standalone_mode=False)
+    except KeyboardInterrupt:  # typer turns one inside a command into exit status 130
+        result = INTERRUPTED
     except ConfigError as exc:
         err_console.print(f"[bold red]The configuration in {exc.path} has "
                           f"{len(exc.problems)} problem(s):[/]")
@@ -25,13 +41,24 @@ def main(argv: list[str] | None = None) -> int:
     except ClerkError as exc:
         err_console.print(f"clerk: {exc}", markup=False, highlight=False)
         return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console.print("Stopped.")
         return 1
-    except click.ClickException as exc:
-        exc.show()
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except typer.TyperException as exc:  # typer's own click's errors: usage errors exit 2
+        _show(exc)
         return exc.exit_code
+    if result == INTERRUPTED:
+        err_console.print("Stopped.")
     return result if isinstance(result, int) else 0
+
+
+def _show(exc: typer.TyperException) -> None:
+    """Print an error the way click does (usage, "Try 'clerk --help' for help.", the error)."""
+    show = getattr(exc, "show", None)
+    if callable(show):
+        show()
+    else:
+        err_console.print(f"Error: {exc.format_message()}", markup=False, highlight=False)
 

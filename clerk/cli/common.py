@@ -4,18 +4,38 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.console import Console
 
-from clerk.app import Clerk, open_clerk
 from clerk.errors import BadInput
-from clerk.services.bodies import sync_bodies
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from clerk.app import Clerk
+
+
+class _LazyConsole:
+    """A rich Console made on first use, so that a command printing JSON (or nothing) and a usage
+    error never load rich."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+console = cast("Console", _LazyConsole(highlight=False, soft_wrap=True))
+err_console = cast("Console", _LazyConsole(stderr=True, highlight=False, soft_wrap=True))
 
 ConfigOption = Annotated[
     Path | None,
@@ -43,13 +63,20 @@ def config_path(explicit: Path | None = None) -> Path:
 
 def open_app(explicit: Path | None = None) -> Clerk:
     """Open clerk on the chosen configuration; the configured bodies are mirrored first."""
+    from clerk.app import open_clerk  # the configuration's models load when a command needs them
+    from clerk.services.bodies import sync_bodies
+
     app = open_clerk(config_path(explicit))
     sync_bodies(app)
     return app
 
 
 def print_json(data: Any) -> None:
-    console.print_json(json.dumps(data, default=str, ensure_ascii=False))
+    """Print data as indented JSON: coloured on a terminal; elsewhere the same text, written plainly."""
+    if sys.stdout.isatty():
+        console.print_json(json.dumps(data, default=str, ensure_ascii=False))
+    else:
+        sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
 
 
 def parse_when(text: str, zone: Any) -> Any:

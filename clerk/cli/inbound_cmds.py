@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,9 +23,10 @@ from clerk.cli.common import (
     print_json,
 )
 from clerk.cli.mail_cmds import mail
-from clerk.services.inbound_mail import InboundResult
-from clerk.services.inbox import list_inbound
 from clerk.times import from_iso, in_words
+
+if TYPE_CHECKING:  # the services are imported by the commands that call them
+    from clerk.services.inbound_mail import InboundResult
 
 STATUSES = ("processed", "ignored", "refused", "unclear", "quarantined")
 
@@ -119,6 +120,8 @@ def inbox_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """The messages read recently, newest first: from whom, what was understood and done."""
+    from clerk.services.inbox import list_inbound
+
     check_choice("--status", status, STATUSES)
     clerk = open_app(config)
     rows = list_inbound(clerk, status, limit)

@@ -5,3 +5,7 @@ from __future__ import annotations
 import typer
 
 mail = typer.Typer(help="Mail: send the outbox, read replies, replay messages.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(mail, name="mail")

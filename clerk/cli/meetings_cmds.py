@@ -5,16 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from clerk.cli.common import ConfigOption, JsonOption, console, open_app, parse_when, print_json
 from clerk.errors import BadInput
-from clerk.services.attendance import RecordAttendance, record_attendance
-from clerk.services.decisions import AddDecision, add_decision, list_decisions
-from clerk.services.meetings import AddMeeting, add_meeting, list_meetings
-from clerk.services.replies import RecordReply, record_reply
-from clerk.services.views import meeting_view
 from clerk.times import in_words, to_iso
+
+# Each command imports the services it calls, so that one command does not load them all.
 
 meetings = typer.Typer(help="Meetings: schedule, list and show.", no_args_is_help=True)
 attendance = typer.Typer(help="Replies before a meeting and the register on the day.",
@@ -22,6 +18,12 @@ attendance = typer.Typer(help="Replies before a meeting and the register on the 
 decisions = typer.Typer(help="Decisions taken at a meeting.", no_args_is_help=True)
 
 MeetingArg = Annotated[str, typer.Argument(help="The meeting, e.g. carers-2027-01-14.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(meetings, name="meetings")
+    app.add_typer(attendance, name="attendance")
+    app.add_typer(decisions, name="decisions")
 
 
 @meetings.command("add")
@@ -34,6 +36,8 @@ def add_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Schedule a meeting."""
+    from clerk.services.meetings import AddMeeting, add_meeting
+
     clerk = open_app(config)
     starts = parse_when(at, clerk.tz)
     m = add_meeting(clerk, AddMeeting(body=body, starts_at=starts, venue=venue, online_url=online))
@@ -52,12 +56,16 @@ def list_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """List meetings, earliest first."""
+    from clerk.services.meetings import list_meetings
+
     clerk = open_app(config)
     rows = list_meetings(clerk, body)
     if as_json:
         print_json([{"ref": m.ref, "body": m.body, "starts_at": to_iso(m.starts_at),
                      "where": m.where, "status": m.status} for m in rows])
         return
+    from rich.table import Table
+
     table = Table("meeting", "body", "when", "where", "status")
     for m in rows:
         table.add_row(m.ref, clerk.body(m.body).label, in_words(m.starts_at, clerk.tz), m.where,
@@ -68,12 +76,16 @@ def list_cmd(
 @meetings.command("show")
 def show_cmd(meeting: MeetingArg, config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """A meeting: members and their replies, the quorum forecast with its reason, deadlines."""
+    from clerk.services.views import meeting_view
+
     view = meeting_view(open_app(config), meeting)
     if as_json:
         print_json(view)
         return
     console.print(f"[bold]{view['body_name']}[/] — {view['when']}")
     console.print(f"{view['ref']} · {view['where']} · {view['status']}", markup=False)
+    from rich.table import Table
+
     table = Table("member", "email", "reply")
     for r in view["replies"]:
         reply = r["reply"].replace("_", " ")
@@ -125,6 +137,8 @@ def record_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Record who was present; prints whether the meeting was quorate, and why."""
+    from clerk.services.attendance import RecordAttendance, record_attendance
+
     pairs = []
     for item in _split(substitute):
         sub, sep, member = item.partition("=")
@@ -161,6 +175,8 @@ def reply_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Record a reply given to the facilitator in person or by phone."""
+    from clerk.services.replies import RecordReply, record_reply
+
     chosen = [k for k, v in (("attend", attend), ("apologies", apologies),
                              ("substitute", bool(substitute))) if v]
     if len(chosen) != 1:
@@ -179,6 +195,8 @@ def add_decision_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Record a decision taken at a meeting."""
+    from clerk.services.decisions import AddDecision, add_decision
+
     d = add_decision(open_app(config), AddDecision(meeting=meeting, text=text))
     if as_json:
         print_json({"meeting": d.meeting, "number": d.number, "text": d.text,
@@ -191,6 +209,8 @@ def add_decision_cmd(
 def list_decisions_cmd(meeting: MeetingArg, config: ConfigOption = None,
                        as_json: JsonOption = False) -> None:
     """The decisions of a meeting and their status."""
+    from clerk.services.decisions import list_decisions
+
     rows = list_decisions(open_app(config), meeting)
     if as_json:
         print_json([{"number": d.number, "text": d.text, "status": d.status} for d in rows])

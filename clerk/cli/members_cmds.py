@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from clerk.cli.common import ConfigOption, JsonOption, console, err_console, open_app, print_json
 from clerk.errors import BadInput
-from clerk.services.members import import_members, list_members, resume_mail
 
 members = typer.Typer(help="The members of each body.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(members, name="members")
 
 
 @members.command("import")
@@ -30,6 +32,8 @@ def import_cmd(
     except UnicodeDecodeError:
         raise BadInput(f"{file} is not UTF-8 text; save it from your spreadsheet as "
                        "'CSV UTF-8'") from None
+    from clerk.services.members import import_members
+
     clerk = open_app(config)
     report = import_members(clerk, text, source=str(file))
     if as_json:
@@ -52,10 +56,14 @@ def list_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """List the members of every body (or one)."""
+    from clerk.services.members import list_members
+
     rows = list_members(open_app(config), body)
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table("body", "name", "email", "role", "office", "organisation", "carer", "voting",
                   "substitute", "mail")
     for r in rows:
@@ -77,6 +85,8 @@ def resume_mail_cmd(
 ) -> None:
     """Send mail to an address again after it bounced (the mailbox is fixed, or the bounce was
     wrong). A message from the address does the same by itself."""
+    from clerk.services.members import resume_mail
+
     was = resume_mail(open_app(config), email)
     if was is None:
         console.print(f"{email.strip().lower()} was not stopped: mail to it is sent as usual.")

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from clerk.cli.common import ConfigOption, JsonOption, check_choice, console, open_app, parse_when, print_json
 from clerk.cli.mail_cmds import mail
 from clerk.cli.meetings_cmds import MeetingArg, meetings
 from clerk.services.delivery import STATUSES, list_outbox, outbox_counts
-from clerk.services.invitations import InviteResult, cancel_meeting, invite, move_meeting
 from clerk.times import from_iso, in_words, to_iso
+
+if TYPE_CHECKING:
+    from clerk.services.invitations import InviteResult
 
 
 def _result_json(result: InviteResult) -> dict[str, Any]:
@@ -33,6 +34,8 @@ def _print_result(result: InviteResult, what: str) -> None:
 def invite_cmd(meeting: MeetingArg, config: ConfigOption = None,
                as_json: JsonOption = False) -> None:
     """Queue an invitation, with a calendar invitation, to every member of the meeting's body."""
+    from clerk.services.invitations import invite
+
     clerk = open_app(config)
     result = invite(clerk, meeting)
     if as_json:
@@ -52,6 +55,8 @@ def move_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Move a meeting; everyone invited is sent the new time and an updated calendar entry."""
+    from clerk.services.invitations import move_meeting
+
     clerk = open_app(config)
     starts = parse_when(at, clerk.tz)
     result = move_meeting(clerk, meeting, starts, venue=venue, online_url=online)
@@ -74,6 +79,8 @@ def cancel_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Cancel a meeting; everyone invited is told, and it is taken out of their calendars."""
+    from clerk.services.invitations import cancel_meeting
+
     result = cancel_meeting(open_app(config), meeting, reason)
     if as_json:
         print_json(_result_json(result))
@@ -142,6 +149,8 @@ def outbox_cmd(
     if as_json:
         print_json(rows)
         return
+    from rich.table import Table
+
     table = Table("id", "to", "kind", "about", "status", "tries", "when", "note")
     for r in rows:
         when = r["sent_at"] if r["status"] == "sent" else (

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from clerk.cli.common import ConfigOption, JsonOption, console, open_app, print_json
 from clerk.log_format import LogFormat  # an enum only: cheap to load
@@ -49,6 +48,8 @@ def schedule_cmd(
                      "for": j.subject_ref, "what": j.what, "why": j.why, "overdue": j.at <= now}
                     for j in jobs])
         return
+    from rich.table import Table
+
     table = Table("when", "what", "for", "why")
     for j in jobs:
         when = in_words(j.at, clerk.tz) + (" (overdue: runs at start)" if j.at <= now else "")

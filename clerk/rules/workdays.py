@@ -7,13 +7,13 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Literal
 
-import holidays
-
 DayUnit = Literal["working_days", "days"]
 
 
 @lru_cache(maxsize=64)
 def _bank_holidays(year: int) -> frozenset[date]:
+    import holidays  # loaded when a date is first checked, not by every command that reads the config
+
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
 
 
@@ -24,6 +24,8 @@ def is_bank_holiday(day: date) -> bool:
 
 def bank_holiday_name(day: date) -> str | None:
     """The holiday's name, or None on an ordinary day."""
+    import holidays
+
     return holidays.country_holidays("GB", subdiv="ENG", years=day.year).get(day)
 
 

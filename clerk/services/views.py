@@ -11,7 +11,6 @@ from clerk.rules.workdays import describe
 from clerk.services.attendance import attendance_verdict
 from clerk.services.decisions import list_decisions
 from clerk.services.meetings import get_meeting
-from clerk.services.observer_jobs import booking_list
 from clerk.services.quorum import forecast
 from clerk.services.record import papers_record
 from clerk.times import in_words, to_iso
@@ -62,6 +61,8 @@ def meeting_view(app: Clerk, ref: str) -> dict[str, Any]:
 
 def _observers(app: Clerk, ref: str) -> dict[str, Any]:
     """Observers booked and waiting (public meetings only)."""
+    from clerk.services.observer_jobs import booking_list  # loads the mail templates: only when shown
+
     return booking_list(app, ref).as_json()
 
 
