@@ -8,7 +8,6 @@ importlib.resources; a source checkout (the editable install, pytest from the ch
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 
 
@@ -19,6 +18,8 @@ class TemplatesNotFound(RuntimeError):
 @lru_cache(maxsize=1)
 def templates_dir() -> Path:
     """The folder holding ``email/``, ``chat/`` and ``site/`` templates."""
+    from importlib.resources import files  # loaded when a message is first rendered, not at start
+
     packaged = files("clerk") / "templates"
     if isinstance(packaged, Path) and packaged.is_dir():
         return packaged
