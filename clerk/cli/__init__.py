@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from clerk.cli.common import err_console
+from clerk.cli.common import collector_paused, err_console
 from clerk.cli.registry import build, modules_for
 from clerk.errors import ClerkError, ConfigError
 
@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = build(modules_for(args))(args=args, prog_name="clerk", standalone_mode=False)
+        with collector_paused():
+            app = build(modules_for(args))
+        result = app(args=args, prog_name="clerk", standalone_mode=False)
     except KeyboardInterrupt:  # typer turns one inside a command into exit status 130
         result = INTERRUPTED
     except ConfigError as exc:

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from clerk.cli.common import ConfigOption, JsonOption, console, open_app, print_json
-from clerk.services.observer_jobs import booking_list, send_booking_list
 
 bookings = typer.Typer(help="Observers' bookings at public meetings.", no_args_is_help=True)
 
@@ -25,6 +24,8 @@ def list_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """The observers booked (and places on offer) and the waiting list, in order."""
+    from clerk.services.observer_jobs import booking_list, send_booking_list
+
     clerk = open_app(config)
     listing = booking_list(clerk, meeting)
     sent = None

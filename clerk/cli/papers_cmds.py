@@ -4,29 +4,18 @@ add|approve|show``, ``clerk declare`` and ``clerk publish``."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from clerk.cli.common import ConfigOption, JsonOption, console, open_app, print_json
 from clerk.cli.meetings_cmds import MeetingArg
 from clerk.errors import BadInput, Refused
-from clerk.services.agenda import (
-    AddItem,
-    Agenda,
-    ApproveAgenda,
-    add_item,
-    approve_agenda,
-    get_agenda,
-    send_draft,
-)
-from clerk.services.circulation import circulate_papers, size_words
-from clerk.services.declarations import RecordDeclaration, list_declarations, record_declaration
-from clerk.services.files import FileUpload
-from clerk.services.minutes import AddMinutes, ApproveMinutes, add_minutes, approve_minutes, minutes_state
-from clerk.services.papers import AddPaper, add_paper
-from clerk.services.publish import publish_site
 from clerk.times import in_words
+
+if TYPE_CHECKING:  # each command imports the services it calls
+    from clerk.services.agenda import Agenda
+    from clerk.services.files import FileUpload
 
 agenda_app = typer.Typer(help="The agenda of a meeting, and the Chair's approval.",
                          no_args_is_help=True)
@@ -44,6 +33,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _upload(path: Path) -> FileUpload:
+    from clerk.services.files import FileUpload
+
     try:
         return FileUpload(path.name, path.read_bytes())
     except OSError as exc:
@@ -61,6 +52,8 @@ def _agenda_json(agenda: Agenda) -> dict[str, Any]:
 
 
 def _print_agenda(agenda: Agenda, tz: Any) -> None:
+    from clerk.services.circulation import size_words
+
     m = agenda.meeting
     console.print(f"{m.ref}: agenda for {in_words(m.starts_at, tz)} (version {agenda.version})",
                   markup=False)
@@ -91,6 +84,8 @@ def agenda_add_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Add an item to a meeting's agenda, with its papers."""
+    from clerk.services.agenda import AddItem, add_item, get_agenda
+
     clerk = open_app(config)
     uploads = tuple(_upload(p) for p in paper or [])
     item = add_item(clerk, AddItem(meeting, title, lead=lead, papers=uploads))
@@ -106,6 +101,9 @@ def agenda_add_cmd(
 def agenda_show_cmd(meeting: MeetingArg, config: ConfigOption = None,
                     as_json: JsonOption = False) -> None:
     """Show the agenda, its papers, the Chair's approval and declarations of interest."""
+    from clerk.services.agenda import get_agenda
+    from clerk.services.declarations import list_declarations
+
     clerk = open_app(config)
     agenda = get_agenda(clerk, meeting)
     declared = list_declarations(clerk, meeting)
@@ -121,6 +119,8 @@ def agenda_show_cmd(meeting: MeetingArg, config: ConfigOption = None,
 def agenda_send_cmd(meeting: MeetingArg, config: ConfigOption = None,
                     as_json: JsonOption = False) -> None:
     """Email the draft agenda to the Chair to approve by replying."""
+    from clerk.services.agenda import send_draft
+
     clerk = open_app(config)
     result = send_draft(clerk, meeting)
     if as_json:
@@ -144,6 +144,8 @@ def agenda_approve_cmd(
 ) -> None:
     """Record the Chair's approval given outside email (only the Chair, or Vice-Chair where
     allowed)."""
+    from clerk.services.agenda import ApproveAgenda, approve_agenda
+
     clerk = open_app(config)
     outcome = approve_agenda(clerk, ApproveAgenda(meeting, by, channel="cli",
                                                   evidence={"recorded_by": "facilitator"}))
@@ -164,6 +166,8 @@ def papers_add_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Add a paper to an agenda item (after circulation it goes out as a supplement)."""
+    from clerk.services.papers import AddPaper, add_paper
+
     clerk = open_app(config)
     result = add_paper(clerk, AddPaper(meeting, item, _upload(file)))
     if as_json:
@@ -181,6 +185,8 @@ def papers_add_cmd(
 def papers_send_cmd(meeting: MeetingArg, config: ConfigOption = None,
                     as_json: JsonOption = False) -> None:
     """Circulate the papers now (if the agenda is approved), or whatever is new since."""
+    from clerk.services.circulation import circulate_papers
+
     clerk = open_app(config)
     result = circulate_papers(clerk, meeting)
     if as_json:
@@ -196,6 +202,8 @@ def minutes_add_cmd(meeting: MeetingArg,
                     file: Annotated[Path, typer.Argument(help="The draft minutes.")],
                     config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Record the draft minutes and circulate them to the members."""
+    from clerk.services.minutes import AddMinutes, add_minutes
+
     result = add_minutes(open_app(config), AddMinutes(meeting, _upload(file)))
     if as_json:
         print_json(result.__dict__)
@@ -207,6 +215,8 @@ def minutes_add_cmd(meeting: MeetingArg,
 def minutes_approve_cmd(meeting: MeetingArg, config: ConfigOption = None,
                         as_json: JsonOption = False) -> None:
     """Record that the minutes of MEETING were approved (at the next meeting), with their hash."""
+    from clerk.services.minutes import ApproveMinutes, approve_minutes
+
     result = approve_minutes(open_app(config), ApproveMinutes(meeting))
     if as_json:
         print_json(result.__dict__)
@@ -218,6 +228,8 @@ def minutes_approve_cmd(meeting: MeetingArg, config: ConfigOption = None,
 def minutes_show_cmd(meeting: MeetingArg, config: ConfigOption = None,
                      as_json: JsonOption = False) -> None:
     """The versions of the minutes, which was approved, and whether it has changed since."""
+    from clerk.services.minutes import minutes_state
+
     state = minutes_state(open_app(config), meeting)
     if as_json:
         print_json(state)
@@ -243,6 +255,8 @@ def declare_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Record a declaration of interest given to the facilitator."""
+    from clerk.services.declarations import RecordDeclaration, record_declaration
+
     outcome = record_declaration(open_app(config), RecordDeclaration(meeting, email, item,
                                                                      interest))
     words = "recorded" if outcome.status == "recorded" else "was already recorded"
@@ -255,5 +269,7 @@ def publish_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Write the published meeting records (HTML) for the partnership's web pages."""
+    from clerk.services.publish import publish_site
+
     report = publish_site(open_app(config), out)
     console.print(report.message[0].upper() + report.message[1:] + ".", markup=False)

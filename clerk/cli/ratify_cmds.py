@@ -9,15 +9,9 @@ import typer
 from typer.core import TyperGroup
 
 from clerk.cli.common import ConfigOption, JsonOption, console, open_app, print_json
-from clerk.services.ballots import (
-    close_ballot,
-    current_tally,
-    get_ballot,
-    latest_votes,
-    open_ballot,
-    verify_ballot,
-)
 from clerk.times import in_words
+
+# Each command imports the services it calls.
 
 
 class _OpenByDefault(TyperGroup):
@@ -44,6 +38,8 @@ def register(app: typer.Typer) -> None:
 def open_cmd(meeting: Annotated[str, typer.Argument(help="The inquorate meeting.")],
              config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Open one email ballot on the meeting's provisional decisions and send it to the voters."""
+    from clerk.services.ballots import open_ballot
+
     clerk = open_app(config)
     ballot = open_ballot(clerk, meeting)
     closes = in_words(ballot.closes_at - ONE_MINUTE, clerk.tz)
@@ -58,6 +54,8 @@ def open_cmd(meeting: Annotated[str, typer.Argument(help="The inquorate meeting.
 @ratify.command("show")
 def show_cmd(ballot: BallotArg, config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """The tally so far (or the result), per decision, and who has not voted."""
+    from clerk.services.ballots import current_tally, get_ballot, latest_votes
+
     clerk = open_app(config)
     b = get_ballot(clerk, ballot)
     result = current_tally(clerk, b)
@@ -88,6 +86,8 @@ def show_cmd(ballot: BallotArg, config: ConfigOption = None, as_json: JsonOption
 @ratify.command("verify")
 def verify_cmd(ballot: BallotArg, config: ConfigOption = None) -> None:
     """Recompute the tally from the audit log and check the log's hash chain."""
+    from clerk.services.ballots import verify_ballot
+
     check = verify_ballot(open_app(config), ballot)
     for line in check.lines:
         console.print(line, markup=False)
@@ -98,6 +98,8 @@ def verify_cmd(ballot: BallotArg, config: ConfigOption = None) -> None:
 @ratify.command("close")
 def close_cmd(ballot: BallotArg, config: ConfigOption = None) -> None:
     """Close a ballot now (the scheduler closes it at its deadline), and announce the result."""
+    from clerk.services.ballots import close_ballot
+
     clerk = open_app(config)
     result = close_ballot(clerk, ballot)
     console.print(f"{ballot}: closed; "
