@@ -13,8 +13,9 @@ UIDVALIDITY and the message's UID, and its Message-ID (or the hash of its bytes)
 - if the server renumbers the folder (a new UIDVALIDITY), messages still there are recognised by
   their Message-ID or hash in the same way.
 
-imapclient is blocking: every call runs in a worker thread (``asyncio.to_thread``), one at a
-time, while the database is only touched on the event loop's thread. The long-running
+imapclient is blocking: every call runs on the reader's own thread
+(:class:`mail.blocking_lane.BlockingLane`, which never holds up clerk's exit), one at a time,
+while the database is only touched on the event loop's thread. The long-running
 :meth:`ImapReader.run` waits with IDLE where the server offers it (renewed every
 ``idle_renew_seconds``), polls otherwise, and reconnects after a failure with a growing wait.
 """
@@ -39,6 +40,7 @@ from clerk.config import ImapSettings, secret
 from clerk.outage import Outage
 from clerk.services.inbound_mail import InboundResult
 from clerk.services.inbox import known_uids
+from mail.blocking_lane import BlockingLane
 from mail.ingest import ingest
 
 log = logging.getLogger(__name__)
@@ -128,6 +130,7 @@ class ImapReader:
         self.connections = 0
         self.idles = 0
         self._client: IMAPClient | None = None
+        self._lane = BlockingLane(f"imap {self.where}")
         self._idle = False
         self._move_ok = False
         self.outage = Outage(f"IMAP server {self.where}", log, app.clock, tz=app.tz,
@@ -216,7 +219,7 @@ class ImapReader:
 
     async def connect(self) -> None:
         if self._client is None:
-            self._client = await asyncio.to_thread(self._open)
+            self._client = await self._lane.run(self._open)
             self.connections += 1
             log.log(logging.INFO if self.connections == 1 else logging.DEBUG, "reading %s (%s)",
                     self.where, "IDLE: new mail is seen at once" if self._idle
@@ -226,7 +229,8 @@ class ImapReader:
         """Log out (quietly: the connection may be gone already)."""
         client, self._client = self._client, None
         if client is not None:
-            await asyncio.to_thread(_close_quietly, client)
+            await self._lane.run(_close_quietly, client)
+        self._lane.retire()
 
     async def drain_once(self, stop: asyncio.Event | None = None) -> ReadReport:
         """Read every message now in the folder, filing each after its result is committed;
@@ -236,21 +240,21 @@ class ImapReader:
         attempted: set[int] = set()
         filed: set[int] = set()
         while stop is None or not stop.is_set():
-            uids = await asyncio.to_thread(self._search)
+            uids = await self._lane.run(self._search)
             known = known_uids(self.app, self.source, self.uidvalidity, uids) if uids else {}
             leftovers = {u: s for u, s in known.items() if u not in filed}
             new = [u for u in uids if u not in known and u not in attempted]
             if not leftovers and not new:
                 break
             for folder, group in _by_folder(leftovers, self.settings).items():
-                await asyncio.to_thread(self._move, group, folder)
+                await self._lane.run(self._move, group, folder)
                 filed.update(group)
                 report.moved_again += len(group)
                 log.info("filed %d message(s) read before clerk last stopped into %s",
                          len(group), folder)
-            sizes = await asyncio.to_thread(self._sizes, new) if new else {}
+            sizes = await self._lane.run(self._sizes, new) if new else {}
             for chunk in _batches(new, sizes, self.batch, BATCH_BYTES):
-                fetched = await asyncio.to_thread(self._fetch, chunk)
+                fetched = await self._lane.run(self._fetch, chunk)
                 for uid in chunk:
                     attempted.add(uid)
                     if uid not in fetched:
@@ -261,7 +265,7 @@ class ImapReader:
                     report.results.append(result)
                     if self.on_result is not None:
                         self.on_result(result)
-                    await asyncio.to_thread(self._move, [uid],
+                    await self._lane.run(self._move, [uid],
                                             folder_for(result, self.settings))
                     filed.add(uid)
                     if stop is not None and stop.is_set():
@@ -302,17 +306,17 @@ class ImapReader:
         """Wait in IDLE until the server reports new mail, ``stop`` is set, or it is time to
         renew the IDLE (servers drop a client idle for 30 minutes)."""
         client = self._require()
-        await asyncio.to_thread(client.idle)
+        await self._lane.run(client.idle)
         self.idles += 1
         started = time.monotonic()
         while not stop.is_set():
             remaining = self.idle_renew_seconds - (time.monotonic() - started)
             if remaining <= 0:
                 break
-            responses = await asyncio.to_thread(client.idle_check, min(self.idle_tick, remaining))
+            responses = await self._lane.run(client.idle_check, min(self.idle_tick, remaining))
             if _news(responses):
                 break
-        await asyncio.to_thread(client.idle_done)
+        await self._lane.run(client.idle_done)
 
 
 def _batches(uids: list[int], sizes: Mapping[int, int], count: int,

@@ -77,17 +77,18 @@ def destination(app: Clerk) -> str:
 
 def server_failure(where: str, exc: ServerUnavailable) -> tuple[str, str]:
     """Why the server cannot be used, in words without Python's reprs: a sentence naming the
-    server ("SMTP server mail.example:587 refused the connection (is it running?)"), and the
-    cause alone for the outage log ("the connection was refused (is it running?)")."""
+    server ("cannot connect to the SMTP server mail.example:587: it refused the connection (is
+    it running?)"), and the cause alone for the outage log ("the connection was refused (is it
+    running?)")."""
+    causes = {ConnectionRefusedError: ("it refused the connection (is it running?)",
+                                       "the connection was refused (is it running?)"),
+              socket.gaierror: ("its host name is not known", "unknown host name"),
+              TimeoutError: ("it did not answer in time", "no answer in time")}
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, ConnectionRefusedError):
-            return (f"{where} refused the connection (is it running?)",
-                    "the connection was refused (is it running?)")
-        if isinstance(seen, socket.gaierror):
-            return f"{where} cannot be found (unknown host name)", "unknown host name"
-        if isinstance(seen, TimeoutError):
-            return f"{where} did not answer in time", "no answer in time"
+        for kind, (sentence, cause) in causes.items():
+            if isinstance(seen, kind):
+                return f"cannot connect to the {where}: {sentence}", cause
         seen = seen.__cause__ or seen.__context__
     return str(exc), str(exc)
 

@@ -57,8 +57,9 @@ def test_a_server_that_is_down_exits_75_says_why_and_keeps_the_mail(
     smtp_sink.stop()
     done = send(queued)
     assert done.returncode == 75
-    assert (f"SMTP server 127.0.0.1:{smtp_sink.port} refused the connection (is it running?): "
-            "3 messages stay queued and will be sent by clerk run.") in done.stderr
+    assert (f"Cannot connect to the SMTP server 127.0.0.1:{smtp_sink.port}: it refused the "
+            "connection (is it running?). 3 messages stay queued and will be sent by clerk "
+            "run.") in done.stderr
     assert "Traceback" not in done.stderr
     assert counts(queued)["queued"] == 3
     as_json = send(queued, "--json")  # the same status for scripts reading JSON
@@ -78,7 +79,7 @@ def test_a_refused_login_exits_75(tmp_path: Path, smtp_sink_tls: SmtpSink,
     done = send(tmp_path)  # no STARTTLS configured: the server will not take a login in clear
     assert done.returncode == 75, done.stdout + done.stderr
     assert "2 messages stay queued and will be sent by clerk run." in done.stderr
-    assert ".:" not in done.stderr
+    assert ".." not in done.stderr
     assert smtp_sink_tls.received == []
 
 

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -165,3 +166,29 @@ def test_stopping_mid_send_finishes_the_message_in_hand_and_claims_no_other(
         assert not any("cancelled" in m for m in messages), messages
         assert "stopped: 2 emails still queued; they go out when clerk runs again" in messages
         app.store.close()
+
+
+def test_sigterm_while_the_imap_server_hangs_still_stops_within_5_s(
+        tmp_path: Path, smtp_sink: SmtpSink) -> None:
+    silent = socket.create_server(("127.0.0.1", 0))  # takes connections, never says a word
+    try:
+        config = config_for(tmp_path, smtp_sink)
+        with config.open("a", encoding="utf-8") as out:
+            out.write(f'\n[mail.imap]\nhost = "127.0.0.1"\nport = {silent.getsockname()[1]}\n'
+                      "ssl = false\ntimeout_seconds = 60\n")
+        proc = subprocess.Popen([*CLERK, "run", "--config", "config.toml"], cwd=tmp_path,
+                                env=env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True)
+        try:
+            wait_for(proc, "clerk is running")
+            time.sleep(0.5)  # the reader is waiting for the server's greeting
+        finally:
+            asked = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            rest, _ = proc.communicate(timeout=90)
+        took = time.monotonic() - asked
+    finally:
+        silent.close()
+    assert proc.returncode == 0, rest
+    assert took < 5, f"took {took:.1f} s to stop:\n{rest}"
+    assert "stopped: nothing is waiting in the outbox" in rest

@@ -126,7 +126,8 @@ def send_cmd(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     later = f"{left} message{'s stay' if left != 1 else ' stays'} queued and will be sent by clerk run"
     if report.stopped:
         why = report.stopped.rstrip(". ")
-        err_console.print(f"{why[:1].upper()}{why[1:]}: {later}.", markup=False)
+        err_console.print(f"{why[:1].upper()}{why[1:]}. {later[:1].upper()}{later[1:]}.",
+                          markup=False)
         raise typer.Exit(EX_TEMPFAIL)
     if report.retrying:
         err_console.print(f"The server refused {report.retrying} message"
