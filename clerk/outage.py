@@ -45,18 +45,20 @@ class Outage:
     """The up/down state of one thing clerk depends on (``what``: "SMTP server host:587").
 
     ``failed(reason)`` after each failed attempt, ``succeeded(note)`` after one that worked;
-    ``consequence`` ends the first WARNING ("mail stays queued and is sent when it is back").
+    ``consequence`` ends the first WARNING ("mail stays queued and is sent when it is back");
+    ``down`` says what is wrong with it ("down"; "not usable" for a folder).
     """
 
     def __init__(self, what: str, log: logging.Logger, clock: Clock, *,
                  consequence: str = "", remind_every: timedelta = REMIND_EVERY,
-                 tz: tzinfo | None = None) -> None:
+                 tz: tzinfo | None = None, down: str = "down") -> None:
         self.what = what
         self.log = log
         self.clock = clock
         self.consequence = consequence
         self.remind_every = remind_every
         self.tz = tz
+        self.down_word = down
         self._down: Down | None = None
         self._reminded: datetime | None = None
 
@@ -71,14 +73,14 @@ class Outage:
         if self._down is None:
             self._down = Down(now, 1, reason)
             self._reminded = now
-            self.log.warning("%s is down: %s%s", self.what, reason,
+            self.log.warning("%s is %s: %s%s", self.what, self.down_word, reason,
                              f"; {self.consequence}" if self.consequence else "")
             return
         self._down = Down(self._down.since, self._down.attempts + 1, reason)
         if self._reminded is not None and now - self._reminded < self.remind_every:
             return
         self._reminded = now
-        self.log.warning("%s still down since %s (%d attempts): %s", self.what,
+        self.log.warning("%s still %s since %s (%d attempts): %s", self.what, self.down_word,
                          self._time(self._down.since, now), self._down.attempts, reason)
 
     def succeeded(self, note: str = "") -> None:

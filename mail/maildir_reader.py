@@ -34,7 +34,7 @@ class MaildirReader:
         self.on_result = on_result
         self.poll_seconds = poll_seconds
         self.outage = Outage(f"mail folder {self.where}", log, app.clock, tz=app.tz,
-                             consequence="replies wait there and are read when it can be read")
+                             down="not usable", consequence="replies wait until it can be read")
 
     @property
     def where(self) -> str:

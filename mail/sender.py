@@ -109,6 +109,9 @@ async def drain_once(app: Clerk, transport: Transport, *, limit: int | None = No
     tried = 0
     reached = False
     while limit is None or tried < limit:
+        # a Maildir write never awaits: let the loop's other work (the bot's replies) go between
+        # messages, so that a pass of hundreds does not hold them up
+        await asyncio.sleep(0)
         if stop is not None and stop.is_set():
             report.interrupted = True
             break
@@ -177,6 +180,7 @@ class OutboxSender:
         self.transport = transport or transport_for(app)
         self.interval = interval
         self.outage = Outage(destination(app), log, app.clock, tz=app.tz,
+                             down="down" if app.config.mail.smtp is not None else "not usable",
                              consequence="mail stays queued and is sent when it is back")
         self._wake = asyncio.Event()
 

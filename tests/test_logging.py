@@ -33,6 +33,7 @@ from clerk.services.replies import RecordReply, record_reply
 from clerk.store import open_store
 from clerk.times import parse_local
 from mail.imap_reader import ImapReader
+from mail.maildir_reader import MaildirReader
 from mail.sender import OutboxSender
 from scheduler.keeper import DeadlineKeeper
 from tests.app_fixtures import EXAMPLE_CONFIG, ROOT
@@ -275,4 +276,37 @@ def test_an_imap_server_down_is_one_warning_a_reminder_and_one_back_line(
     assert lines[0][1].startswith(f"{where} is down: the server refused the connection")
     assert lines[1][1].startswith(f"{where} still down since 10:02 (")
     assert lines[2][1] == f"{where} is back after 7 min"
+    app.store.close()
+
+
+def test_a_mail_folder_that_cannot_be_read_is_one_warning_then_one_back_line(
+        clock: FakeClock, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    app = app_on(clock, tmp_path)
+    root = tmp_path / "mail"
+    root.mkdir()
+    (root / "inbox").write_text("not a folder")  # what a mistaken restore might leave
+    reader = MaildirReader(app, root, poll_seconds=0.01)
+    caplog.set_level(logging.INFO, logger="mail.maildir_reader")
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(reader.run(stop))
+        await asyncio.sleep(0.3)  # many failed passes
+        (root / "inbox").unlink()
+        clock.advance(timedelta(minutes=2))
+        for _ in range(100):
+            if reader.outage.down is None:
+                break
+            await asyncio.sleep(0.02)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(scenario())
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records
+             if r.name == "mail.maildir_reader"]
+    where = f"mail folder {root / 'inbox'}"
+    assert [level for level, _ in lines] == ["INFO", "WARNING", "INFO"], lines
+    assert lines[1][1].startswith(f"{where} is not usable: Not a directory")
+    assert lines[1][1].endswith("; replies wait until it can be read")
+    assert lines[2][1] == f"{where} is back after 2 min"
     app.store.close()
