@@ -122,6 +122,22 @@ def test_every_command_is_found_when_asked_for_alone(name: str, capsys) -> None:
     assert f"Usage: clerk {name} [OPTIONS]" in out
 
 
+@pytest.mark.parametrize("config", [["--config", "config.toml"], ["-c", "config.toml"],
+                                    ["--config=config.toml"], ["-cconfig.toml"]])
+def test_the_configuration_option_before_the_command(workdir: Path, config: list[str],
+                                                     capsys) -> None:
+    """The root option and its value are not taken for the command's name."""
+    (workdir / "config.toml").rename(workdir / "clerk.toml")
+    config = [c.replace("config.toml", "clerk.toml") for c in config]
+    assert main([*config, "meetings", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_a_configuration_named_like_a_command(workdir: Path) -> None:
+    result = clerk("--config", "meetings", "list", cwd=workdir)
+    assert_usage_error(result, "clerk [OPTIONS] COMMAND [ARGS]...", "No such command 'list'.")
+
+
 def test_refusals_and_bad_configuration_keep_their_messages(workdir: Path) -> None:
     result = clerk("meetings", "show", "nope", cwd=workdir)
     assert result.returncode == 2

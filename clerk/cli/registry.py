@@ -109,11 +109,5 @@ def build(modules: Sequence[str] = MODULES) -> typer.Typer:
     )
     app.callback()(root)
     for name in modules:
-        try:
-            module = importlib.import_module(f"clerk.cli.{name}")
-        except ModuleNotFoundError as exc:  # a command module not written yet (ops_cmds)
-            if exc.name != f"clerk.cli.{name}":
-                raise
-            continue
-        module.register(app)
+        importlib.import_module(f"clerk.cli.{name}").register(app)
     return app
