@@ -230,3 +230,15 @@ def test_version_and_usage_errors_load_no_command_modules(workdir: Path) -> None
     _, seen = probe("meetings", "list", "--bogus", cwd=workdir)
     assert seen["code"] == 2
     assert not set(seen["loaded"]) & set(HEAVY)
+
+
+def test_version_of_a_source_tree_that_is_not_installed(monkeypatch) -> None:
+    import importlib.metadata
+
+    import clerk
+
+    def not_installed(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    assert clerk.version() == clerk.__version__
