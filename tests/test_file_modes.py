@@ -38,6 +38,7 @@ def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The example configuration, initialised, with an invitation sent to the Maildir outbox."""
     monkeypatch.delenv("CLERK_TELEGRAM_TOKEN", raising=False)
     (tmp_path / "config.toml").write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "config.toml").chmod(0o644)  # as an administrator would leave it
     shutil.copy(EXAMPLE_MEMBERS, tmp_path / "members.csv")
     clerk(tmp_path, "init")
     clerk(tmp_path, "members", "import", "members.csv")

@@ -45,7 +45,7 @@ def doctor_cmd(
 
 def backup_cmd(
     path: Annotated[Path, typer.Argument(help="The file to write (replaced atomically if it exists).",
-                                         show_default=False)],
+                                         metavar="PATH", show_default=False)],
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
