@@ -16,12 +16,15 @@ import logging
 import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clerk.app import Clerk
 from clerk.config import secret
 from clerk.lock import RunLock
 from clerk.log_format import LogFormat
+
+if TYPE_CHECKING:
+    from scheduler.keeper import DeadlineKeeper
 
 log = logging.getLogger("clerk")
 
@@ -39,6 +42,9 @@ class Worker:
     name: str
     run: Callable[[asyncio.Event], Coroutine[Any, Any, None]]
     once: Callable[[], Coroutine[Any, Any, None]] | None = None
+    #: As ``once``, but returning after the message in hand when the event is set (preferred
+    #: by ``clerk run --once`` where given).
+    once_until: Callable[[asyncio.Event], Coroutine[Any, Any, None]] | None = None
 
 
 def workers_for(app: Clerk) -> list[Worker]:
@@ -74,10 +80,7 @@ async def serve(app: Clerk, stop: asyncio.Event, *, once: bool = False,
     inbox = next((w.once for w in workers if w.name == "inbox"), None)
     keeper = DeadlineKeeper(app, scheduler, read_inbox=inbox)
     if once:
-        await keeper.run_due_async()  # each deadline run is logged as it runs
-        for worker in workers:
-            if worker.once:
-                await worker.once()
+        await _once(app, keeper, workers, stop, hurry, grace, cancel_grace)
         return
     scheduler.start()
     ran = await keeper.start_async()
@@ -97,6 +100,32 @@ async def serve(app: Clerk, stop: asyncio.Event, *, once: bool = False,
         scheduler.shutdown(wait=False)
         await _finish(tasks, grace, cancel_grace, hurry)
         log.info("stopped: %s", _left_over(app))
+
+
+async def _once(app: Clerk, keeper: DeadlineKeeper, workers: list[Worker], stop: asyncio.Event,
+                hurry: asyncio.Event | None, grace: float, cancel_grace: float) -> None:
+    """One round (``clerk run --once``); a stop signal cuts it short as it does the service."""
+
+    async def round_() -> None:
+        await keeper.run_due_async()  # each deadline run is logged as it runs
+        for worker in workers:
+            if stop.is_set():
+                break
+            if worker.once_until:
+                await worker.once_until(stop)
+            elif worker.once:
+                await worker.once()
+
+    task = asyncio.create_task(round_(), name="one round")
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait([task, stopping], return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if task.done():
+        task.result()  # an error in the round is the command's error
+        return
+    log.info("stopping: finishing the message in hand (at most %g s)", grace)
+    await _finish([task], grace, cancel_grace, hurry)
+    log.info("stopped: %s", _left_over(app))
 
 
 async def _finish(tasks: list[asyncio.Task[None]], grace: float, cancel_grace: float,

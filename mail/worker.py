@@ -7,6 +7,7 @@ Carers Partnership, Thursday 14 January 2027 at 10:00; confirmation queued").
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from clerk.app import Clerk
@@ -45,26 +46,29 @@ def workers(app: Clerk) -> list[Worker]:
 
     reader = make_reader(app, on_result=on_result)
 
-    async def read_once() -> None:
+    async def read_once(stop: asyncio.Event | None = None) -> None:
         try:
-            report = await reader.drain_once()
+            report = await reader.drain_once(stop)
             if report.results or report.moved_again:
                 log.info("inbox: %s", report.message)
         finally:
             await reader.close()
 
-    async def send_once() -> None:
+    async def send_once(stop: asyncio.Event | None = None) -> None:
         try:
-            report = await sender.drain_once()  # logs what it sent, and a server that is down
-            if not (report.sent or report.failed or report.retrying or report.skipped):
+            report = await sender.drain_once(stop)  # logs what it sent, and a server that is down
+            if not (report.sent or report.failed or report.retrying or report.skipped
+                    or report.interrupted):
                 log.info("outbox: nothing to send")
         finally:
             await sender.transport.close()
 
     kind = "IMAP" if isinstance(reader, ImapReader) else "Maildir"
     return [
-        Worker(f"inbox reader ({kind} {reader.where})", reader.run, once=read_once),
-        Worker(f"outbox sender ({sender.transport.name})", sender.run, once=send_once),
+        Worker(f"inbox reader ({kind} {reader.where})", reader.run, once=read_once,
+               once_until=read_once),
+        Worker(f"outbox sender ({sender.transport.name})", sender.run, once=send_once,
+               once_until=send_once),
     ]
 
 

@@ -192,3 +192,29 @@ def test_sigterm_while_the_imap_server_hangs_still_stops_within_5_s(
     assert proc.returncode == 0, rest
     assert took < 5, f"took {took:.1f} s to stop:\n{rest}"
     assert "stopped: nothing is waiting in the outbox" in rest
+
+
+def test_sigterm_cuts_a_once_round_short_after_the_message_in_hand(
+        tmp_path: Path, slow_sink: SmtpSink) -> None:
+    config = config_for(tmp_path, slow_sink)
+    app = open_on(config)
+    queue_notes(app, QUEUED)
+    app.store.close()
+    proc = subprocess.Popen([*CLERK, "run", "--once", "--config", "config.toml"], cwd=tmp_path,
+                            env=env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        slow_sink.wait_for(3, timeout=30)
+    finally:
+        asked = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=30)
+    took = time.monotonic() - asked
+    assert proc.returncode == 0, rest
+    assert took < 1.5, f"took {took:.1f} s to stop:\n{rest}"  # no waiting for a grace
+    assert "cancelled" not in rest
+    left = QUEUED - len(slow_sink.received)
+    assert f"stopped: {left} emails still queued; they go out when clerk runs again" in rest
+    app = open_on(config)
+    counts = outbox_counts(app)
+    app.store.close()
+    assert (counts["queued"], counts["sending"]) == (left, 0)
