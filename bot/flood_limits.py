@@ -10,15 +10,17 @@ hook for this (``ExtBot(rate_limiter=...)``), in one of two lanes (:class:`Lane`
   second's 30.
 * **bulk**: the chat outbox (:mod:`bot.outbox`): invitation and reminder fan-outs, an observer's
   offered place. A bulk message goes only while no interactive one is waiting, is decided one
-  message at a time (never a batch at once), is paced evenly, and leaves a few of each second's
-  slots free (:attr:`FloodLimits.bulk_per_second`), so that a reply arriving during a fan-out
-  finds a slot at once. It also keeps one message a second per chat.
+  message at a time (never a batch at once), is paced evenly, and uses at most 20 of a second's
+  30 slots, fewer while people are using the bot (:attr:`FloodLimits.bulk_per_second`), so that
+  a burst of replies during a fan-out finds free slots at once. It also keeps one message a
+  second per chat. (A fan-out of 200 cards takes about 10 s rather than 7: nobody waits on a
+  card, and someone always waits on a reply.)
 
-The overall limit is a sliding window: in any second at most ``per_second`` requests go, whatever
-their lane (a token bucket, as PTB's AIORateLimiter uses, lets a full bucket's burst through on top
-of a second's rate: up to 60 in the first second of a fan-out). PTB's limiter queues every request
-in one first-come line, so a reply typed during a fan-out waited behind up to 100 queued cards
-(about 3 s); it is not used.
+The overall limit is a sliding window: in any second (and 50 ms) at most ``per_second`` requests
+go, whatever their lane (a token bucket, as PTB's AIORateLimiter uses, lets a full bucket's burst
+through on top of a second's rate: up to 60 in the first second of a fan-out). PTB's limiter
+queues every request in one first-come line, so a reply typed during a fan-out waited behind up
+to 100 queued cards (about 3 s); it is not used.
 
 When Telegram answers 429 anyway, every lane waits ``retry_after``; an interactive request is then
 tried again (up to ``max_retries`` times), a bulk one is handed back (the outbox queues it again
@@ -56,15 +58,19 @@ class FloodLimits:
     """Telegram's published limits, and how much of them bulk sends may use."""
 
     per_second: int = 30
-    #: Bulk sends use at most this many of a second's slots (and are paced at this rate).
-    bulk_per_second: int = 26
+    #: Bulk sends use at most this many of a second's slots (and are paced at this rate), less
+    #: one for each interactive request in the last second: while people are using the bot, the
+    #: free slots are about twice what they use, and a busy bot pauses the fan-out.
+    bulk_per_second: int = 20
     #: Seconds between two bulk messages to one chat (any message to it counts).
     chat_interval: float = 1.0
     group_per_minute: int = 20
     group_window: float = 60.0
     #: Times an interactive request is tried again after a 429.
     max_retries: int = 3
-    window: float = 1.0
+    #: The window of ``per_second``: a second, and 50 ms for the requests' travel (Telegram counts
+    #: them as they arrive, and a request may leave a few ms after its slot was given).
+    window: float = 1.05
 
 
 class _Waiter:
@@ -83,6 +89,7 @@ class FloodLimiter(BaseRateLimiter[Lane]):
     def __init__(self, limits: FloodLimits | None = None) -> None:
         self.limits = limits or FloodLimits()
         self._sent: deque[float] = deque()  # when each of the last second's requests went
+        self._sent_interactive: deque[float] = deque()  # those in the interactive lane
         self._interactive: deque[_Waiter] = deque()
         self._bulk: deque[_Waiter] = deque()
         self._next_bulk = 0.0
@@ -176,15 +183,19 @@ class FloodLimiter(BaseRateLimiter[Lane]):
         self._expire(now)
         if lane is Lane.INTERACTIVE:
             return len(self._sent) < self.limits.per_second
-        return len(self._sent) < self.limits.bulk_per_second and now >= self._next_bulk
+        room = self.limits.bulk_per_second - len(self._sent_interactive)
+        return len(self._sent) < room and now >= self._next_bulk
 
     def _expire(self, now: float) -> None:
         edge = now - self.limits.window
-        while self._sent and self._sent[0] <= edge:
-            self._sent.popleft()
+        for sent in (self._sent, self._sent_interactive):
+            while sent and sent[0] <= edge:
+                sent.popleft()
 
     def _grant(self, lane: Lane, chat: int | None, now: float) -> None:
         self._sent.append(now)
+        if lane is Lane.INTERACTIVE:
+            self._sent_interactive.append(now)
         self.granted[lane] += 1
         if lane is Lane.BULK:
             interval = self.limits.window / self.limits.bulk_per_second
@@ -222,12 +233,17 @@ class FloodLimiter(BaseRateLimiter[Lane]):
             waiter.future.set_result(None)
 
     def _free_at(self, lane: Lane, now: float) -> float:
-        """When a request in ``lane`` may next go (the window is expired up to ``now``)."""
+        """When a request in ``lane`` may next go (the window is expired up to ``now``); for a
+        bulk one, when the window next changes, to look again."""
         at = self._blocked_until
-        room = self.limits.per_second if lane is Lane.INTERACTIVE else self.limits.bulk_per_second
-        if len(self._sent) >= room:
-            at = max(at, self._sent[len(self._sent) - room] + self.limits.window)
-        if lane is Lane.BULK:
+        if lane is Lane.INTERACTIVE:
+            if len(self._sent) >= self.limits.per_second:
+                at = max(at, self._sent[len(self._sent) - self.limits.per_second]
+                         + self.limits.window)
+        else:
+            room = self.limits.bulk_per_second - len(self._sent_interactive)
+            if len(self._sent) >= room and self._sent:
+                at = max(at, self._sent[0] + self.limits.window)
             at = max(at, self._next_bulk)
         return max(at, now + 0.0005)
 
