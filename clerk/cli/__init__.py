@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except typer.Exit as exc:
         return exc.exit_code
-    except typer.TyperException as exc:  # typer's own click's errors: usage errors exit 2
+    except typer.TyperException as exc:  # the base of the errors of the click that typer (>= 0.28)
+        # bundles: a usage error is one, with exit_code 2
         _show(exc)
         return exc.exit_code
     if result == INTERRUPTED:
