@@ -51,6 +51,9 @@ class Lane(Enum):
 
     INTERACTIVE = "interactive"
     BULK = "bulk"
+    #: A bulk request whose slot the caller has already taken (:meth:`FloodLimiter.acquire`):
+    #: the chat outbox does, so that it knows which messages never left when clerk stops.
+    GRANTED = "granted"
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,6 @@ class FloodLimiter(BaseRateLimiter[Lane]):
         self._chat_users: dict[int, int] = {}
         self._groups: dict[int | str, deque[float]] = {}
         self._timer: asyncio.TimerHandle | None = None
-        self.granted = {Lane.INTERACTIVE: 0, Lane.BULK: 0}
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -121,11 +123,10 @@ class FloodLimiter(BaseRateLimiter[Lane]):
         if chat is None:  # not a message (getMe, answerCallbackQuery, setMyCommands...)
             return await callback(*args, **kwargs)
         chat_id = _chat_id(chat)
-        tries = 1 if lane is Lane.BULK else self.limits.max_retries + 1
+        tries = 1 if lane is not Lane.INTERACTIVE else self.limits.max_retries + 1
         for attempt in range(tries):
-            if isinstance(chat_id, str) or chat_id < 0:  # a group or a channel
-                await self._group_slot(chat_id)
-            await self.acquire(lane, chat_id if isinstance(chat_id, int) else None)
+            if lane is not Lane.GRANTED:
+                await self.acquire(lane, chat_id)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -137,27 +138,32 @@ class FloodLimiter(BaseRateLimiter[Lane]):
                 log.info("Telegram asked to wait %.1f s (flood limit); trying again", wait)
         raise AssertionError("unreachable")
 
-    async def acquire(self, lane: Lane, chat: int | None = None) -> None:
-        """Return when a request in ``lane`` (to ``chat``) may go."""
-        if lane is Lane.INTERACTIVE or chat is None:
-            await self._slot(lane, chat)
+    async def acquire(self, lane: Lane, chat: int | str | None = None) -> None:
+        """Return when a request in ``lane`` (to ``chat``) may go; its slot is then taken.
+        Cancelled while waiting, nothing is taken but what a group's limit counted."""
+        lane = Lane.INTERACTIVE if lane is Lane.INTERACTIVE else Lane.BULK
+        if isinstance(chat, str) or (chat is not None and chat < 0):  # a group or a channel
+            await self._group_slot(chat)
+        private = chat if isinstance(chat, int) else None
+        if lane is Lane.INTERACTIVE or private is None:
+            await self._slot(lane, private)
             return
         # bulk: one at a time per chat, a chat interval after the chat's last message
-        lock = self._chat_locks.get(chat)
+        lock = self._chat_locks.get(private)
         if lock is None:
-            lock = self._chat_locks[chat] = asyncio.Lock()
-        self._chat_users[chat] = self._chat_users.get(chat, 0) + 1
+            lock = self._chat_locks[private] = asyncio.Lock()
+        self._chat_users[private] = self._chat_users.get(private, 0) + 1
         try:
             async with lock:
                 loop = asyncio.get_running_loop()
-                while (wait := self._chat_last.get(chat, -1e9) + self.limits.chat_interval
+                while (wait := self._chat_last.get(private, -1e9) + self.limits.chat_interval
                        - loop.time()) > 0:
                     await asyncio.sleep(wait)
-                await self._slot(lane, chat)
+                await self._slot(lane, private)
         finally:
-            self._chat_users[chat] -= 1
-            if not self._chat_users[chat]:
-                del self._chat_users[chat], self._chat_locks[chat]
+            self._chat_users[private] -= 1
+            if not self._chat_users[private]:
+                del self._chat_users[private], self._chat_locks[private]
 
     async def _slot(self, lane: Lane, chat: int | None) -> None:
         loop = asyncio.get_running_loop()
@@ -196,7 +202,6 @@ class FloodLimiter(BaseRateLimiter[Lane]):
         self._sent.append(now)
         if lane is Lane.INTERACTIVE:
             self._sent_interactive.append(now)
-        self.granted[lane] += 1
         if lane is Lane.BULK:
             interval = self.limits.window / self.limits.bulk_per_second
             late = now - self._next_bulk

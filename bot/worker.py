@@ -11,7 +11,7 @@ from telegram.error import InvalidToken, TelegramError
 
 from bot.answers import AnswerFirst
 from bot.app import ClerkBot, build_application, set_commands
-from bot.outbox import drain_chat_outbox
+from bot.outbox import ChatDrain, drain_chat_outbox
 from bot.polling import Poller
 from clerk.app import Clerk
 from clerk.config import secret
@@ -84,10 +84,7 @@ class TelegramBot:
             while not stop.is_set() and not polling.done():
                 await self.answers.turn()  # pressed buttons are answered first
                 try:
-                    report = await drain_chat_outbox(self.app, self.bot)
-                    if report.sent or report.failed:
-                        log.info("chat outbox: %d sent, %d to retry, %d failed", report.sent,
-                                 report.retrying, report.failed)
+                    _log(await drain_chat_outbox(self.app, self.bot, stop=stop))
                 except Exception:
                     log.exception("chat outbox pass failed")
                 await self._pause(stop)
@@ -112,19 +109,27 @@ class TelegramBot:
 
     async def once(self) -> None:
         """``clerk run --once``: send the chat messages due now, without polling."""
-        stop = asyncio.Event()
-        stop.set()
+        await self.once_until(asyncio.Event())
+
+    async def once_until(self, stop: asyncio.Event) -> None:
+        """As :meth:`once`; when ``stop`` is set, the messages not yet sent are put back."""
         try:
             await self.application.initialize()
         except TelegramError as exc:
             log.warning("cannot reach Telegram (%s); chat messages wait for the next run", exc)
             return
         try:
-            report = await drain_chat_outbox(self.app, self.bot)
-            log.info("chat outbox: %d sent, %d to retry, %d failed", report.sent,
-                     report.retrying, report.failed)
+            _log(await drain_chat_outbox(self.app, self.bot, stop=stop), always=True)
         finally:
             await self.application.shutdown()
+
+
+def _log(report: ChatDrain, *, always: bool = False) -> None:
+    if always or report.sent or report.failed or report.released:
+        put_back = f"; {report.released} put back to send when clerk runs again" \
+            if report.released else ""
+        log.info("chat outbox: %d sent, %d to retry, %d failed%s", report.sent, report.retrying,
+                 report.failed, put_back)
 
 
 def workers(app: Clerk) -> list[Worker]:
@@ -133,4 +138,4 @@ def workers(app: Clerk) -> list[Worker]:
     if not token:
         return []
     bot = TelegramBot(app, token)
-    return [Worker("telegram bot", bot.run, bot.once)]
+    return [Worker("telegram bot", bot.run, bot.once, bot.once_until)]

@@ -11,7 +11,8 @@ Two kinds of row:
 
 The bot claims due rows (:func:`claim_due`), sends each, and records the outcome at once
 (:func:`mark_sent`, :func:`mark_retry`, :func:`mark_failed`): each row is sent once. A row left
-``sending`` by a process that stopped mid-send goes back to the queue when its lease ends.
+``sending`` by a process that stopped mid-send goes back to the queue when its lease ends; one
+the bot never handed to Telegram is put back at once (:func:`release`).
 """
 
 from __future__ import annotations
@@ -131,6 +132,15 @@ def mark_retry(app: Clerk, message_id: int, error: str, after: timedelta = RETRY
                    "next_attempt_at = ? WHERE id = ?",
                    [status, attempts, error[:500], to_iso(now + after), message_id])
     return status
+
+
+def release(app: Clerk, message_ids: list[int]) -> None:
+    """Put claimed messages that were never handed to Telegram back in the queue, due now (the
+    bot stopping mid-batch); their attempts are unchanged."""
+    with app.store.write() as db:
+        now = to_iso(app.clock.now())
+        db.conn.executemany("UPDATE chat_outbox SET status = 'queued', next_attempt_at = ? "
+                            "WHERE id = ? AND status = 'sending'", [(now, i) for i in message_ids])
 
 
 def mark_failed(app: Clerk, message_id: int, error: str) -> None:
