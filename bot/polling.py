@@ -10,8 +10,9 @@ pressed buttons answered quickly when many arrive at once (:mod:`bot.answers`):
   a second batch is answered while the first is still being parsed and handled.
 
 PTB documents this way in: ``ApplicationBuilder.updater(None)``, and updates put on
-``Application.update_queue``. Updates that cannot be parsed are logged with their raw JSON and
-skipped; the others of the batch go on.
+``Application.update_queue``. Updates that cannot be parsed are logged (their id and fields, not
+their content) and skipped; the others of the batch go on. Telegram out of reach is logged once,
+reminded every few minutes, and once when it is back (:class:`clerk.outage.Outage`).
 
 Telegram forgets a batch once the next poll asks for what follows it. On a clean stop every
 fetched batch is handed on and handled before clerk stops; if the process is killed, a batch
@@ -22,10 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
@@ -34,6 +35,8 @@ from telegram.ext import Application
 from bot.answers import AnswerFirst
 from bot.app import ClerkBot
 from bot.flood_limits import retry_seconds
+from clerk.app import Clerk
+from clerk.outage import Outage
 
 log = logging.getLogger("clerk.bot")
 
@@ -56,6 +59,11 @@ class Poller:
         processor = application.update_processor
         assert isinstance(processor, AnswerFirst), "the bot is built with bot.answers.AnswerFirst"
         self.answers = processor
+        clerk: Clerk = application.bot_data["clerk"]
+        where = urlsplit(self.bot.base_url).netloc  # (the path holds the token)
+        self.outage = Outage(f"the Telegram Bot API at {where}", log, clerk.clock, tz=clerk.tz,
+                             consequence="the bot keeps trying (at most every "
+                                         f"{RETRY_MAX:.0f} s); chat messages wait")
 
     async def run(self, stop: asyncio.Event) -> None:
         try:  # a webhook and polling exclude each other (if this fails, getUpdates says why)
@@ -95,10 +103,11 @@ class Poller:
                     return
                 except TelegramError as exc:
                     delay = 1.0 if delay == 0 else min(RETRY_MAX, delay * 1.5)
-                    log.warning("polling Telegram failed (%s); trying again in %.0f s", exc, delay)
+                    self.outage.failed(str(exc))
                     batch = []
                 else:
                     delay = 0.0
+                    self.outage.succeeded()
                 fetch = None
                 if batch:
                     self.offset = batch[-1]["update_id"] + 1
@@ -131,9 +140,10 @@ class Poller:
     def _put(self, raw: dict[str, Any]) -> None:
         try:
             update = Update.de_json(raw, self.bot)
-        except Exception:
-            log.exception("an update from Telegram could not be read and is skipped: %s",
-                          json.dumps(raw)[:2000])
+        except Exception:  # its content is not logged: it is a person's message
+            fields = ", ".join(k for k in raw if k != "update_id") or "nothing"
+            log.exception("update %s from Telegram (with %s) could not be read and is skipped",
+                          raw.get("update_id"), fields)
             return
         self.application.update_queue.put_nowait(update)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from urllib.parse import urlsplit
 
 from telegram.error import InvalidToken, TelegramError
 
@@ -15,6 +16,7 @@ from bot.outbox import ChatDrain, drain_chat_outbox
 from bot.polling import Poller
 from clerk.app import Clerk
 from clerk.config import secret
+from clerk.outage import Outage
 from clerk.runtime import Worker
 
 log = logging.getLogger("clerk.bot")
@@ -52,6 +54,10 @@ class TelegramBot:
     async def _initialize(self, stop: asyncio.Event) -> bool:
         """Connect (getMe) and set the command menu; if Telegram cannot be reached, keep trying
         until stopped. A refused token turns the bot off (and says so)."""
+        where = urlsplit(self.bot.base_url).netloc  # (the path holds the token)
+        outage = Outage(f"the Telegram Bot API at {where}", log, self.app.clock, tz=self.app.tz,
+                        consequence=f"the bot starts when it can be reached (trying every "
+                                    f"{self.retry_start:.0f} s)")
         while not stop.is_set():
             try:
                 await self.application.initialize()
@@ -60,11 +66,11 @@ class TelegramBot:
                           self.app.config.telegram.token_env)
                 return False
             except TelegramError as exc:
-                log.warning("cannot reach Telegram (%s); trying again in %.0f s", exc,
-                            self.retry_start)
+                outage.failed(str(exc))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.retry_start)
                 continue
+            outage.succeeded()
             try:
                 await set_commands(self.application)
             except TelegramError as exc:  # the menu is a nicety: carry on without it

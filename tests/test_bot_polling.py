@@ -77,11 +77,17 @@ def test_telegram_down_then_back_and_a_flood_wait_are_waited_out(
             assert (await h.say(61, "/help")).text
             assert (await h.say(61, "/mybookings")).text
 
-    with caplog.at_level(logging.WARNING, logger="clerk.bot"):
+    with caplog.at_level(logging.INFO, logger="clerk.bot"):
         asyncio.run(scenario())
     failures = [c for c in api.calls_of("getUpdates", ok_only=False) if c.status != 200]
     assert [c.status for c in failures] == [502, 502, 429]
-    assert "polling Telegram failed (Bad Gateway); trying again in 1 s" in caplog.text
+    # two failed polls: one line when it went down, one when it was back
+    down = [r.getMessage() for r in caplog.records if "Bot API" in r.getMessage()]
+    assert len(down) == 2, down
+    assert down[0].startswith("the Telegram Bot API at 127.0.0.1:")
+    assert "is down: Bad Gateway; the bot keeps trying" in down[0]
+    assert "is back after" in down[1]
+    assert api.token not in caplog.text
     assert len(api.calls_of("sendMessage", 61)) == 4  # each answered once
 
 
@@ -111,8 +117,8 @@ def test_an_update_that_cannot_be_read_is_logged_and_the_rest_of_its_batch_handl
 
     with caplog.at_level(logging.ERROR, logger="clerk.bot"):
         asyncio.run(scenario())
-    assert "an update from Telegram could not be read and is skipped" in caplog.text
-    assert '"text": "no chat, no date"' in caplog.text  # the raw update is kept in the log
+    assert "from Telegram (with message) could not be read and is skipped" in caplog.text
+    assert "no chat, no date" not in caplog.text  # a person's message is not logged
 
 
 def test_stopping_marks_the_handled_updates_read(clerk_app: Clerk, api: FakeBotApi) -> None:
@@ -215,3 +221,22 @@ def test_an_answer_that_hangs_does_not_hold_up_the_reply(clerk_app: Clerk, api: 
         took = asyncio.run(scenario())
     assert took < 8  # the answer is given up after 3 s (plus the write allowance), not 30
     assert "could not answer a pressed button" in caplog.text
+
+
+def test_telegram_out_of_reach_at_start_is_logged_once_and_once_when_back(
+    clerk_app: Clerk, api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        h = BotHarness(clerk_app, api)
+        h.bot.retry_start = 0.05
+        api.fail("getMe", 4, 502, "Bad Gateway")
+        async with h:
+            assert "clerk" in (await h.say(63, "/start")).text.lower()
+
+    with caplog.at_level(logging.INFO, logger="clerk.bot"):
+        asyncio.run(scenario())
+    assert len([c for c in api.calls_of("getMe", ok_only=False) if c.status == 502]) == 4
+    lines = [r.getMessage() for r in caplog.records if "Bot API" in r.getMessage()]
+    assert len(lines) == 2, lines  # not a line per attempt
+    assert "is down: Bad Gateway; the bot starts when it can be reached" in lines[0]
+    assert "is back after" in lines[1]
