@@ -111,10 +111,6 @@ class FloodLimiter(BaseRateLimiter[Lane]):
             self._timer.cancel()
             self._timer = None
 
-    @property
-    def interactive_waiting(self) -> int:
-        return len(self._interactive)
-
     async def process_request(self, callback: Callback, args: Any, kwargs: dict[str, Any],
                               endpoint: str, data: dict[str, Any],
                               rate_limit_args: Lane | None) -> bool | dict[str, Any] | list[dict[str, Any]]:
