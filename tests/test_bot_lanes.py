@@ -86,9 +86,9 @@ def test_observers_booking_during_a_200_card_fan_out_are_answered_ahead_of_the_c
         calls = list(api.calls)
 
     # every answer came before the cards that were still queued when the person acted: at most
-    # the few already on their way (a card goes about every 40 ms; 200 were queued)
+    # the few already on their way (a card goes every 50 ms or more; 200 were queued)
     assert len(waited) == 6 * len(OBSERVERS)
-    assert max(cards for cards, _ in waited) <= 8, sorted(waited, reverse=True)[:5]
+    assert max(cards for cards, _ in waited) <= 10, sorted(waited, reverse=True)[:5]
     # each member got their card once, and Telegram never had to refuse anything
     cards = [c for c in calls if is_card(c) and c.status == 200]
     assert sorted(c.chat_id or 0 for c in cards) == list(range(FIRST_CHAT, FIRST_CHAT + MEMBERS))
