@@ -153,18 +153,24 @@ async def _finish(tasks: list[asyncio.Task[None]], grace: float, cancel_grace: f
 
 
 def _left_over(app: Clerk) -> str:
-    """What is still waiting to go out, in words, for the last line of the log."""
+    """What is still waiting to go out (emails and chat messages), in words, for the last line
+    of the log."""
+    from clerk.services import chat_outbox
     from clerk.services.delivery import queued_count
 
     try:
         emails = queued_count(app)
+        chat = chat_outbox.counts(app)
     except Exception:  # the database may be what failed: the last line must still be written
         log.debug("could not count the outbox", exc_info=True)
         return "the outbox could not be counted"
-    if not emails:
+    chats = chat.get("queued", 0) + chat.get("sending", 0)
+    parts = [f"{n} {word}{'s' if n != 1 else ''}"
+             for n, word in ((emails, "email"), (chats, "chat message")) if n]
+    if not parts:
         return "nothing is waiting in the outbox"
-    return (f"{emails} email{'s' if emails != 1 else ''} still queued; "
-            f"{'they go' if emails != 1 else 'it goes'} out when clerk runs again")
+    return (f"{' and '.join(parts)} still queued; "
+            f"{'they go' if emails + chats != 1 else 'it goes'} out when clerk runs again")
 
 
 def run_service(app: Clerk, *, once: bool = False,

@@ -218,3 +218,21 @@ def test_sigterm_cuts_a_once_round_short_after_the_message_in_hand(
     counts = outbox_counts(app)
     app.store.close()
     assert (counts["queued"], counts["sending"]) == (left, 0)
+
+
+def test_the_last_line_counts_chat_cards_left_in_the_queue_as_well_as_emails(clerk_app: Clerk) -> None:
+    from clerk.runtime import _left_over
+    from clerk.services.invitations import invite
+    from clerk.services.meetings import AddMeeting, add_meeting
+    from clerk.times import parse_local
+    from tests.test_bot_lanes import MEMBERS, link_members
+
+    assert _left_over(clerk_app) == "nothing is waiting in the outbox"
+    link_members(clerk_app)
+    m = add_meeting(clerk_app, AddMeeting("carers", parse_local("2027-01-14 10:00", clerk_app.tz),
+                                          venue="County Hall"))
+    invite(clerk_app, m.ref)
+    emails = outbox_counts(clerk_app)["queued"]  # the members linked in chat, and the carers' own
+    assert emails >= MEMBERS
+    assert _left_over(clerk_app) == (f"{emails} emails and {MEMBERS} chat messages still queued; "
+                                     "they go out when clerk runs again")
