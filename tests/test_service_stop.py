@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from clerk.app import Clerk
 from clerk.runtime import serve
 from clerk.services.delivery import outbox_counts
 from tests.servers import SmtpSink
