@@ -53,3 +53,18 @@ def reply_of(app: Clerk, meeting: Meeting, email: str) -> str:
     row = app.store.one("SELECT i.reply FROM invitations i JOIN people p ON p.id = i.person_id "
                         "WHERE i.meeting_id = ? AND p.email = ?", [meeting.id, email])
     return row["reply"] if row else "no invitation"
+
+
+def link_members(app: Clerk, count: int, first_chat: int) -> None:
+    """Add ``count`` Carers Partnership members (member000@example.org, ...), each linked to the
+    chat ``first_chat + i``, as if each had used /link."""
+    from clerk.times import to_iso
+
+    rows = ["body,name,email,role"] + [f"carers,Member {i:03d},member{i:03d}@example.org,officer"
+                                       for i in range(count)]
+    assert import_members(app, "\n".join(rows) + "\n").ok
+    with app.store.write() as db:
+        for i, person in enumerate(db.query("SELECT id FROM people WHERE email LIKE "
+                                            "'member%@example.org' ORDER BY email")):
+            db.execute("INSERT INTO chat_links (chat_id, person_id, linked_at) VALUES (?, ?, ?)",
+                       [first_chat + i, person["id"], to_iso(app.clock.now())])

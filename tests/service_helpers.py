@@ -3,7 +3,10 @@ whose configuration sends through an SMTP sink, and a queue of plain notes."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import time
 from pathlib import Path
 
 from clerk.app import Clerk
@@ -40,3 +43,25 @@ def queue_notes(app: Clerk, n: int) -> None:
             queue(db, app.config.mail, Outgoing(kind="note", to_addr=f"member{i}@example.org",
                                                 subject=f"Note {i}", text="A note to member.",
                                                 dedupe_key=f"service-test:{i}"), app.clock.now())
+
+
+def env() -> dict[str, str]:
+    """The environment for a ``clerk`` subprocess: unbuffered output, and no Telegram token."""
+    found = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    found.pop("CLERK_TELEGRAM_TOKEN", None)
+    return found
+
+
+def wait_for(proc: subprocess.Popen[str], text: str, timeout: float = 30) -> str:
+    """Read the process's output until a line holds ``text``; everything read so far."""
+    seen = ""
+    deadline = time.monotonic() + timeout
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None:
+            break
+        seen += line
+        if text in line:
+            return seen
+    raise AssertionError(f"{text!r} not seen; output was:\n{seen}")

@@ -14,8 +14,8 @@ from clerk.app import Clerk
 from clerk.clock import FakeClock
 from clerk.services.deadline_jobs import DueJob, run_reminder
 from clerk.services.meetings import AddMeeting, add_meeting
-from clerk.services.members import import_members
-from clerk.times import parse_local, to_iso
+from clerk.times import parse_local
+from tests.app_fixtures import link_members as linked
 from tests.botapi import BotHarness, FakeBotApi
 
 MEMBERS = 40
@@ -23,14 +23,7 @@ FIRST_CHAT = 20_000
 
 
 def link_members(app: Clerk) -> None:
-    rows = ["body,name,email,role"] + [f"carers,Member {i:03d},member{i:03d}@example.org,officer"
-                                       for i in range(MEMBERS)]
-    assert import_members(app, "\n".join(rows) + "\n").ok
-    with app.store.write() as db:
-        for i, person in enumerate(db.query("SELECT id FROM people WHERE email LIKE "
-                                            "'member%@example.org' ORDER BY email")):
-            db["chat_links"].insert({"chat_id": FIRST_CHAT + i, "person_id": person["id"],
-                                     "linked_at": to_iso(app.clock.now())})
+    linked(app, MEMBERS, FIRST_CHAT)
 
 
 def test_a_reminder_fan_out_through_429s_delivers_each_message_exactly_once(

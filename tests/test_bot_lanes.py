@@ -11,8 +11,8 @@ from bot.flood_limits import FloodLimiter, FloodLimits, Lane
 from clerk.app import Clerk
 from clerk.services.invitations import invite
 from clerk.services.meetings import AddMeeting, add_meeting
-from clerk.services.members import import_members
-from clerk.times import parse_local, to_iso
+from clerk.times import parse_local
+from tests.app_fixtures import link_members as linked
 from tests.botapi import BotHarness, Call, FakeBotApi, email_code
 
 MEMBERS = 200
@@ -22,14 +22,7 @@ MESSAGE_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup")
 
 
 def link_members(app: Clerk) -> None:
-    rows = ["body,name,email,role"] + [f"carers,Member {i:03d},member{i:03d}@example.org,officer"
-                                       for i in range(MEMBERS)]
-    assert import_members(app, "\n".join(rows) + "\n").ok
-    with app.store.write() as db:
-        for i, person in enumerate(db.query("SELECT id FROM people WHERE email LIKE "
-                                            "'member%@example.org' ORDER BY email")):
-            db.execute("INSERT INTO chat_links (chat_id, person_id, linked_at) VALUES (?, ?, ?)",
-                       [FIRST_CHAT + i, person["id"], to_iso(app.clock.now())])
+    linked(app, MEMBERS, FIRST_CHAT)
 
 
 def is_card(call: Call) -> bool:

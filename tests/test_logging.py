@@ -28,7 +28,6 @@ from clerk.outage import Outage, duration_in_words
 from clerk.services.bodies import sync_bodies
 from clerk.services.meetings import AddMeeting, add_meeting
 from clerk.services.members import list_members
-from clerk.services.outbox import Outgoing, queue
 from clerk.services.replies import RecordReply, record_reply
 from clerk.store import open_store
 from clerk.times import parse_local
@@ -38,6 +37,7 @@ from mail.sender import OutboxSender
 from scheduler.keeper import DeadlineKeeper
 from tests.app_fixtures import EXAMPLE_CONFIG, ROOT
 from tests.servers import Dovecot, SmtpSink
+from tests.service_helpers import queue_notes
 
 # ----------------------------------------------------------------------------- the formats
 
@@ -182,14 +182,6 @@ def app_on(clock: FakeClock, tmp_path: Path, *, smtp: SmtpSink | None = None,
     app = Clerk(config=config, store=open_store(config.database_path), clock=clock)
     sync_bodies(app)
     return app
-
-
-def queue_notes(app: Clerk, n: int) -> None:
-    with app.store.write() as db:
-        for i in range(n):
-            queue(db, app.config.mail, Outgoing(kind="note", to_addr=f"member{i}@example.org",
-                                                subject=f"Note {i}", text="A note.",
-                                                dedupe_key=f"log-test:{i}"), app.clock.now())
 
 
 @pytest.fixture

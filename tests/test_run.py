@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from tests.app_fixtures import EXAMPLE_MEMBERS, ROOT
+from tests.service_helpers import env, wait_for
 
 CLERK = [sys.executable, "-m", "clerk"]
 
 
 def start(cwd: Path, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("CLERK_TELEGRAM_TOKEN", None)
-    return subprocess.Popen([*CLERK, "run", "--config", "config.toml", *args], cwd=cwd, env=env,
+    return subprocess.Popen([*CLERK, "run", "--config", "config.toml", *args], cwd=cwd, env=env(),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def wait_for(proc: subprocess.Popen[str], text: str, timeout: float = 20) -> str:
-    seen = ""
-    deadline = time.monotonic() + timeout
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line and proc.poll() is not None:
-            break
-        seen += line
-        if text in line:
-            return seen
-    raise AssertionError(f"{text!r} not seen; output was:\n{seen}")
 
 
 def test_run_starts_on_the_example_config_refuses_a_second_and_stops_cleanly(

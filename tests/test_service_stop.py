@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import signal
 import socket
@@ -22,30 +21,10 @@ from clerk.app import Clerk
 from clerk.runtime import serve
 from clerk.services.delivery import outbox_counts
 from tests.servers import SmtpSink
-from tests.service_helpers import config_for, open_on, queue_notes
+from tests.service_helpers import config_for, env, open_on, queue_notes, wait_for
 
 CLERK = [sys.executable, "-m", "clerk"]
 QUEUED = 300
-
-
-def env() -> dict[str, str]:
-    found = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    found.pop("CLERK_TELEGRAM_TOKEN", None)
-    return found
-
-
-def wait_for(proc: subprocess.Popen[str], text: str, timeout: float = 30) -> str:
-    seen = ""
-    deadline = time.monotonic() + timeout
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line and proc.poll() is not None:
-            break
-        seen += line
-        if text in line:
-            return seen
-    raise AssertionError(f"{text!r} not seen; output was:\n{seen}")
 
 
 @pytest.fixture
