@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from clerk.resources import templates_dir
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,10 @@ class Rendered:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
+    """The one Jinja2 environment (jinja2 is imported on the first render, not when a command that
+    may never render starts)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(str(templates_dir())),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
@@ -38,6 +43,8 @@ def environment() -> Environment:
 
 def render_email(name: str, **context: Any) -> Rendered:
     """Render ``email/NAME.txt.j2`` (subject and text) and ``email/NAME.html.j2`` if present."""
+    from jinja2 import TemplateNotFound
+
     env = environment()
     text = env.get_template(f"email/{name}.txt.j2").render(**context)
     first, _, body = text.partition("\n")
