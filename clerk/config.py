@@ -240,6 +240,27 @@ class Config(_Section):
     def maildir_path(self) -> Path:
         return self.resolve(self.mail.maildir)
 
+    def warnings(self) -> list[str]:
+        """What is valid but probably not what was meant (``check-config`` and doctor show it)."""
+        return [w for slug, body in self.bodies.items() if (w := electorate_warning(slug, body))]
+
+
+def electorate_warning(slug: str, body: Body) -> str:
+    """A warning when a body's electorate filter would include members who may not vote.
+
+    Members with ``voting = no`` never get a ballot, whatever the filter; a filter that does not say
+    ``voting = true`` reads as if they would.
+    """
+    who = body.decisions.electorate
+    where = f'body "{slug}" ({body.name}): decisions.electorate'
+    if who.voting is False:
+        return (f"{where} selects non-voting members only; members with voting = no never get a "
+                "ballot, so no one would vote")
+    if who.voting is None:
+        return (f"{where} would include non-voting members (voting = no); they never get a "
+                "ballot, so add voting = true to the filter to say so")
+    return ""
+
 
 def secret(env_name: str) -> str | None:
     """A secret (password, token) read from the environment variable the file names."""

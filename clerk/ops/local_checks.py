@@ -33,7 +33,9 @@ def check_configuration(path: Path) -> tuple[Config | None, list[Check]]:
         return None, [fail(part, "loads", problem, f"correct {path} (clerk check-config {path} "
                            "says more)", str(path)) for problem in exc.problems]
     bodies = ", ".join(config.bodies)
-    return config, [ok(part, "loads", f"{len(config.bodies)} bodies: {bodies}", str(path))]
+    return config, [ok(part, "loads", f"{len(config.bodies)} bodies: {bodies}", str(path)),
+                    *(warn(part, "electorate", w, "add voting = true to the electorate filter",
+                           str(path)) for w in config.warnings())]
 
 
 def check_database(db: Path) -> list[Check]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from clerk.rules import quorum
-from clerk.rules.people import Attendee, Seat
+from clerk.rules.people import Attendee, Seat, Who
 from clerk.rules.quorum import Condition
 from clerk.rules.verdict import Verdict, plural
 
@@ -31,6 +31,12 @@ class Tally:
     decisions: tuple[DecisionTally, ...]
     voted: tuple[str, ...]
     not_voted: tuple[str, ...]
+
+
+def may_vote(electorate: Who, seat: Seat) -> bool:
+    """Whether ``seat`` is in a ballot's electorate: selected by the body's filter, and a voting
+    member. A member with ``voting = no`` (an advisory member) never votes, whatever the filter."""
+    return seat.voting and electorate.matches_seat(seat)
 
 
 def _passes(rule: PassRule, approve: int, reject: int, electorate: int) -> Verdict:

@@ -15,7 +15,7 @@ from clerk.app import Clerk
 from clerk.errors import BadInput, NotFound, Refused
 from clerk.messages import render_email
 from clerk.rules.people import Seat
-from clerk.rules.tally import Choice, Tally, tally
+from clerk.rules.tally import Choice, Tally, may_vote, tally
 from clerk.rules.workdays import shift
 from clerk.services import audit
 from clerk.services.keys import issue_key
@@ -140,7 +140,7 @@ def open_ballot(app: Clerk, meeting_ref: str, *, channel: str = "cli") -> Ballot
         voters = []
         for row in db.query(SEAT_SQL, [meeting.body]):
             seat = seat_from_row(row)
-            if body.decisions.electorate.matches_seat(seat):
+            if may_vote(body.decisions.electorate, seat):
                 db.table("electorate").insert({"ballot_id": bid, "person_id": row["person_id"],
                                          "seat": json.dumps(seat.__dict__)})
                 voters.append((row["person_id"], seat))
@@ -218,13 +218,16 @@ def cast_vote(app: Clerk, cmd: CastVote) -> VoteOutcome:
                      channel=cmd.channel, evidence=evidence,
                      detail={"choices": choices, "receipt": receipt, "changed": bool(before)})
         seat = next(s for s in ballot.electorate if s.email == email)
+        # the receipt carries the ballot's key, so a reply to it changes the vote
+        key = issue_key(db, person_id=person["id"], purpose="vote", subject_ref=ballot.ref,
+                        now=now, days=app.config.mail.reply_key_days)
         r = render_email("ballot_receipt", recipient_name=seat.name, ballot=ballot,
                          choices=cmd.choices, receipt=receipt, changed=bool(before),
                          closes=in_words(ballot.closes_at - timedelta(minutes=1), app.tz))
         queue(db, app.config.mail, Outgoing(
             kind="ballot_receipt", to_addr=email, to_name=seat.name, subject=r.subject,
             text=r.text, html=r.html, person_id=person["id"], subject_ref=ballot.ref,
-            in_reply_to=cmd.evidence.get("message_id") or None,
+            reply_key=key, purpose="vote", in_reply_to=cmd.evidence.get("message_id") or None,
             auto="auto-replied" if cmd.channel == "email" else "auto-generated",
             dedupe_key=f"receipt:{receipt}"), now)
         words = "vote changed" if before else "vote recorded"
