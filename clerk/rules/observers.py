@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from clerk.config import Body
+from clerk.rules.text_safety import clean_text
 from clerk.rules.verdict import Verdict, plural
 
 #: The day-before reminder goes out at this local time (or when bookings close, if later).
@@ -89,7 +90,7 @@ def erase_after(body: Body, starts_at: datetime) -> datetime:
 
 def valid_name(text: str) -> Verdict:
     """A name to book under: letters, spaces and the usual punctuation of names."""
-    name = " ".join(text.split())
+    name = clean_text(text)
     if len(name) < 2:
         return Verdict(False, "please give your name (at least two letters)")
     if len(name) > MAX_NAME:

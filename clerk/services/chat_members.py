@@ -15,6 +15,7 @@ from clerk.app import Clerk
 from clerk.chat import ChatReply
 from clerk.errors import BadInput, Refused
 from clerk.messages import render_chat
+from clerk.rules.text_safety import clean_text
 from clerk.services.agenda import get_agenda
 from clerk.services.ballots import Ballot, CastVote, cast_vote, get_ballot
 from clerk.services.chat_cards import ballot_card, meeting_card, selection_choices
@@ -75,7 +76,7 @@ def answer_invitation(app: Clerk, cmd: ChatRsvp) -> ChatReply:
     _upcoming(app, meeting)
     outcome = record_reply(app, RecordReply(
         meeting=meeting.ref, email=person["email"], intent=cmd.intent,
-        substitute_email=cmd.substitute_email, substitute_name=cmd.substitute_name,
+        substitute_email=cmd.substitute_email, substitute_name=clean_text(cmd.substitute_name),
         channel=cmd.channel, evidence=cmd.evidence, idempotency_key=cmd.idempotency_key))
     note = render_chat("rsvp_recorded", outcome=outcome)
     return meeting_card(app, meeting, person["id"], "answer", note)

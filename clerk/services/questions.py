@@ -12,6 +12,7 @@ from clerk.app import Clerk
 from clerk.errors import BadInput, Refused
 from clerk.messages import render_email
 from clerk.rules.observers import valid_name
+from clerk.rules.text_safety import clean_text
 from clerk.services import audit
 from clerk.services.deadline_jobs import officer_addresses
 from clerk.services.outbox import Outgoing, queue
@@ -42,8 +43,9 @@ class QuestionOutcome:
 
 
 def check_question(text: str) -> str:
-    """The question tidied, or BadInput saying what is wrong with it."""
-    question = text.strip()
+    """The question tidied (no control or bidi-override characters; its lines kept), or BadInput
+    saying what is wrong with it."""
+    question = clean_text(text, one_line=False).strip()
     if len(question) < MIN_QUESTION:
         raise BadInput("please write your question in a sentence")
     if len(question) > MAX_QUESTION:
