@@ -8,7 +8,14 @@ import pytest
 
 from clerk.app import Clerk
 from clerk.language import read_agenda_reply, read_declaration
-from clerk.rules.papers import PaperSize, may_approve_agenda, minutes_timing, papers_timing, plan_attachments
+from clerk.rules.papers import (
+    PaperSize,
+    may_approve_agenda,
+    minutes_timing,
+    papers_timing,
+    plan_attachments,
+    wire_size,
+)
 
 
 def test_papers_are_due_by_each_bodys_notice(clerk_app: Clerk) -> None:
@@ -47,16 +54,28 @@ def test_who_may_approve_the_agenda(clerk_app: Clerk, body: str, office: str, ok
     assert verdict.ok is ok and verdict.reason
 
 
-def test_attachments_up_to_the_limit_then_linked_or_separate() -> None:
-    papers = [PaperSize(1, "a.pdf", 4_000_000), PaperSize(2, "b.pdf", 5_000_000),
-              PaperSize(3, "c.pdf", 3_000_000), PaperSize(4, "d.pdf", 12_000_000)]
+def test_attachments_up_to_the_limit_as_sent_then_linked_separate_or_held() -> None:
+    """The limit is what the email weighs on the wire: base64 adds about a third."""
+    papers = [PaperSize(1, "a.pdf", 4_000_000), PaperSize(2, "b.pdf", 3_500_000),
+              PaperSize(3, "c.pdf", 6_000_000), PaperSize(4, "d.pdf", 12_000_000),
+              PaperSize(5, "e.pdf", 7_500_000)]
+    assert 5_470_000 < wire_size("a.pdf", 4_000_000) < 5_480_000
     plan = plan_attachments(papers, 10_000_000, "separate", can_link=False)
-    assert (plan.attached, plan.other, plan.how) == ((1, 2), (3, 4), "separate")
-    assert "would exceed 10 MB" in plan.reasons[3] and "is 12.0 MB" in plan.reasons[4]
+    # 4 MB + 3.5 MB is 7.5 MB of files but about 10.3 MB in the email: over 10 MB
+    assert plan.ways == {1: "attached", 2: "separate", 3: "separate", 4: "held", 5: "held"}
+    assert "would exceed 10 MB" in plan.reasons[2]
+    assert "e.pdf is 7.5 MB, about 10.3 MB once encoded for email" in plan.reasons[5]
+    assert plan.reasons[4].startswith("not sent: too large to email")
+    assert "the facilitator has been told" in plan.reasons[4]
+    # with a place to link to, what cannot go on its own is linked instead of held
+    linkable = plan_attachments(papers, 10_000_000, "separate", can_link=True)
+    assert linkable.ways == {1: "attached", 2: "separate", 3: "separate", 4: "link", 5: "link"}
     linked = plan_attachments(papers, 10_000_000, "link", can_link=True)
-    assert linked.how == "link" and linked.reasons[4].startswith("linked")
+    assert set(linked.other) == {2, 3, 4, 5} and linked.reasons[4].startswith("linked")
+    assert all(linked.ways[n] == "link" for n in linked.other)
     nowhere = plan_attachments(papers, 10_000_000, "link", can_link=False)
-    assert nowhere.how == "separate" and "no link_base_url" in nowhere.reasons[4]
+    assert nowhere.ways[3] == "separate" and "no link_base_url" in nowhere.reasons[3]
+    assert nowhere.ways[4] == "held"
 
 
 @pytest.mark.parametrize(("text", "items", "interest"), [

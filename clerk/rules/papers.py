@@ -96,42 +96,79 @@ class PaperSize:
     size: int
 
 
+#: How a paper travels: in the papers email, linked, in an email of its own, or held back (too
+#: large to email and nowhere to link to; the facilitator is told).
+Way = Literal["attached", "link", "separate", "held"]
+
+#: Room kept in each email for everything but the attachments: the headers and the letter in
+#: text and HTML (with the whole agenda, for the papers email; a short note for a paper sent
+#: on its own).
+PACK_LETTER_BYTES = 48_000
+SINGLE_LETTER_BYTES = 12_000
+
+
+def wire_size(filename: str, size: int) -> int:
+    """The bytes a file of ``size`` bytes takes in an email as sent: base64 (4 characters for
+    every 3 bytes, about a third more) in lines of 76 characters ending in CR LF, and the
+    part's own headers (its name may be encoded, so up to 3 bytes a character)."""
+    chars = 4 * ((size + 2) // 3)
+    lines = (chars + 75) // 76
+    return chars + 2 * lines + 300 + 3 * len(filename.encode("utf-8"))
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
 @dataclass(frozen=True)
 class AttachmentPlan:
-    """Which papers are attached, and which go another way (``how``), each with the reason."""
+    """How each paper travels (``ways``), each with the reason in words."""
 
-    attached: tuple[int, ...]
-    other: tuple[int, ...]
-    how: LargePapers
+    ways: dict[int, Way]
     reasons: dict[int, str]
+
+    @property
+    def attached(self) -> tuple[int, ...]:
+        return tuple(i for i, way in self.ways.items() if way == "attached")
+
+    @property
+    def other(self) -> tuple[int, ...]:
+        return tuple(i for i, way in self.ways.items() if way != "attached")
 
 
 def plan_attachments(papers: Sequence[PaperSize], limit_bytes: int, large: LargePapers,
                      *, can_link: bool) -> AttachmentPlan:
-    """Attach papers in agenda order while the email stays within ``limit_bytes`` in all; the
-    rest are linked or sent each in a message of its own, as the body chose. Linking needs a
-    place to link to: without one, the rest go separately."""
-    how: LargePapers = large if large == "separate" or can_link else "separate"
-    attached: list[int] = []
-    other: list[int] = []
+    """Attach papers in agenda order while the email, as sent, stays within ``limit_bytes``;
+    the rest are linked or sent each in an email of its own, as the body chose. Linking needs a
+    place to link to: without one, the rest go separately. No email is ever larger than the
+    limit: a paper too large to go even on its own is linked when there is a place to link to,
+    and otherwise held back (the facilitator is told)."""
+    ways: dict[int, Way] = {}
     reasons: dict[int, str] = {}
-    total = 0
+    total = PACK_LETTER_BYTES
     limit_words = f"{limit_bytes / 1_000_000:g} MB"
     for paper in papers:
-        if total + paper.size <= limit_bytes:
-            attached.append(paper.id)
-            total += paper.size
+        wire = wire_size(paper.filename, paper.size)
+        if total + wire <= limit_bytes:
+            ways[paper.id] = "attached"
+            total += wire
             reasons[paper.id] = "attached"
             continue
-        other.append(paper.id)
-        why = (f"{paper.filename} is {paper.size / 1_000_000:.1f} MB" if paper.size > limit_bytes
-               else f"with {paper.filename} the attachments would exceed {limit_words}")
-        if how == "link":
+        alone = SINGLE_LETTER_BYTES + wire <= limit_bytes
+        why = (f"with {paper.filename} the attachments would exceed {limit_words}" if alone
+               else f"{paper.filename} is {_mb(paper.size)}, about {_mb(wire)} once encoded for "
+                    f"email")
+        if can_link and (large == "link" or not alone):
+            ways[paper.id] = "link"
             reasons[paper.id] = f"linked, not attached: {why} (the limit is {limit_words})"
-        elif large == "link":
-            reasons[paper.id] = (f"sent in a separate email: {why} (the limit is {limit_words}), "
-                                 "and no link_base_url is configured to link to")
+        elif alone:
+            ways[paper.id] = "separate"
+            reasons[paper.id] = (f"sent in a separate email: {why} (the limit is {limit_words})"
+                                 + (", and no link_base_url is configured to link to"
+                                    if large == "link" else ""))
         else:
-            reasons[paper.id] = (f"sent in a separate email: {why} (the limit is "
-                                 f"{limit_words})")
-    return AttachmentPlan(tuple(attached), tuple(other), how, reasons)
+            ways[paper.id] = "held"
+            reasons[paper.id] = (f"not sent: too large to email ({why}; the limit is "
+                                 f"{limit_words}), and there is no web address to link to; the "
+                                 "facilitator has been told")
+    return AttachmentPlan(ways, reasons)

@@ -29,7 +29,7 @@ from sqlite_utils import Database
 
 from clerk.app import Clerk
 from clerk.messages import render_email
-from clerk.rules.papers import PaperSize, Timing, day_words, papers_timing, plan_attachments
+from clerk.rules.papers import PaperSize, Timing, Way, day_words, papers_timing, plan_attachments
 from clerk.services import audit
 from clerk.services.agenda import Agenda, mail_context, read_agenda, ready_to_circulate
 from clerk.services.files import read_file, safe_filename
@@ -62,7 +62,7 @@ class PackFile:
     item_number: int = 0
     item_title: str = ""
     site_path: str = ""
-    how: str = "attached"
+    how: Way = "attached"
     url: str = ""
     reason: str = ""
 
@@ -215,7 +215,7 @@ def _plan(app: Clerk, pack: _Pack) -> list[PackFile]:
                             can_link=can_link)
     out = []
     for f in pack.files:
-        how = "attached" if f.id in plan.attached else plan.how
+        how = plan.ways[f.id]
         url = link_for(app, pack.meeting, f.site_path) if how == "link" else ""
         out.append(PackFile(**{**f.__dict__, "how": how, "url": url,
                                "reason": plan.reasons[f.id]}))
@@ -267,6 +267,9 @@ def _send(app: Clerk, db: Database, pack: _Pack, timing: Timing, actor: str, cha
         for f, body in separate:
             _queue_one(app, db, "papers_separate", {**personal, "file": f}, person, key, body,
                        f"papers_separate:{meeting.ref}:{tag}:{f.id}:{person.email}", now)
+    held = [f for f in files if f.how == "held"]
+    if held:
+        _tell_facilitator_held(app, db, pack, held, tag, circ_id, now)
     for email, reason in skipped:
         db.table("circulation_recipients").insert({"circulation_id": circ_id, "email": email,
                                              "capacity": "", "skipped": reason})
@@ -275,6 +278,8 @@ def _send(app: Clerk, db: Database, pack: _Pack, timing: Timing, actor: str, cha
              f"revised draft minutes (version {pack.number})"}[pack.kind]
     message = (f"{words} circulated to {len(recipients)} people"
                + (f", {len(skipped)} skipped (mail to them bounces)" if skipped else "")
+               + (f"; held back, too large to email: {', '.join(f.filename for f in held)} (the "
+                  "facilitator has been told)" if held else "")
                + f"; {timing.reason}")
     audit.record(db, at=now, actor=actor, action=f"{'minutes' if pack.kind == 'minutes' else 'papers'}"
                  ".circulate", subject=meeting.ref, channel=channel,
@@ -285,6 +290,24 @@ def _send(app: Clerk, db: Database, pack: _Pack, timing: Timing, actor: str, cha
     return CirculationResult(meeting.ref, circ_id, pack.kind, pack.number, timing.late,
                              timing.reason, tuple(r.email for r in recipients), tuple(skipped),
                              tuple(files), message)
+
+
+def _tell_facilitator_held(app: Clerk, db: Database, pack: _Pack, held: list[PackFile], tag: str,
+                           circ_id: int, now: datetime) -> None:
+    """Tell the body's facilitator which files were too large to email (and could not be linked),
+    so they can share them another way."""
+    body = app.body(pack.meeting.body)
+    if not body.facilitator:
+        return
+    policy = body.papers
+    r = render_email("papers_held", **mail_context(app, pack.meeting, "Facilitator"),
+                     kind=pack.kind, number=pack.number, files=held,
+                     limit_mb=f"{policy.attachment_limit_mb:g}",
+                     link_configured=bool(policy.link_base_url))
+    queue(db, app.config.mail, Outgoing(
+        kind="papers_held", to_addr=body.facilitator, to_name="Facilitator", subject=r.subject,
+        text=r.text, html=r.html, subject_ref=pack.meeting.ref,
+        dedupe_key=f"papers_held:{pack.meeting.ref}:{tag}:{circ_id}"), now)
 
 
 def _queue_one(app: Clerk, db: Database, template: str, context: dict[str, Any],
