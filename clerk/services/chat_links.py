@@ -2,8 +2,9 @@
 to a member (or to a body's facilitator or chair); typing the code back links the chat to that
 person, so invitations, reminders and ballots come to the chat as well as by email.
 
-The reply to ``/link`` is the same whether or not the address is a member's, so the bot cannot be
-used to find out who sits on a body.
+The replies to ``/link``, and to the code typed after it, are the same whether or not the address
+is a member's (a stranger's chat gets a decoy code that is never sent and never matches), so the
+bot cannot be used to find out who sits on a body.
 """
 
 from __future__ import annotations
@@ -80,15 +81,17 @@ def request_link(app: Clerk, cmd: RequestLink) -> bool:
     with app.store.write() as db:
         person = find_person(db, email)
         eligible = bool(person and member_bodies(db, person["id"])) or bool(_config_roles(app, email))
-        if eligible:
-            issued = issue_code(db, purpose="link", chat_id=cmd.chat_id, email=email, now=now)
-            if issued.code is not None:
-                name = person["name"] if person else "Facilitator"
-                r = render_email("chat_link_code", recipient_name=name, code=issued.code,
-                                 expires=in_words(issued.expires_at, app.tz))
-                queue(db, app.config.mail, Outgoing(
-                    kind="chat_link_code", to_addr=email, to_name=name, subject=r.subject,
-                    text=r.text, html=r.html, dedupe_key=f"link-code:{issued.id}"), now)
+        # a stranger's chat waits for a code too (a decoy, never sent), so that the code typed
+        # next is answered exactly as a member's would be
+        issued = issue_code(db, purpose="link", chat_id=cmd.chat_id, email=email, now=now,
+                            decoy=not eligible)
+        if issued.code is not None:  # (never for a decoy)
+            name = person["name"] if person else "Facilitator"
+            r = render_email("chat_link_code", recipient_name=name, code=issued.code,
+                             expires=in_words(issued.expires_at, app.tz))
+            queue(db, app.config.mail, Outgoing(
+                kind="chat_link_code", to_addr=email, to_name=name, subject=r.subject,
+                text=r.text, html=r.html, dedupe_key=f"link-code:{issued.id}"), now)
         audit.record(db, at=now, actor=email if eligible else "unknown address",
                      action="chat.link_requested", subject="chat", channel=cmd.channel,
                      evidence=cmd.evidence, detail={"code_sent": eligible})

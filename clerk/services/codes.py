@@ -23,6 +23,8 @@ CodePurpose = Literal["booking", "link"]
 VALID = timedelta(minutes=30)
 RESEND_AFTER = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
+#: The hash of a decoy code: no typed code's hash (64 hex digits) is ever equal to it.
+DECOY = "decoy"
 #: Codes are deleted this long after they expire (they hold an address and a chat id).
 KEEP_EXPIRED = timedelta(days=1)
 
@@ -55,8 +57,12 @@ def normalise_code(text: str) -> str:
 
 
 def issue_code(db: Database, *, purpose: CodePurpose, chat_id: int, email: str, now: datetime,
-               name: str = "", meeting_id: int | None = None) -> IssuedCode:
-    """A new code for this chat and purpose (earlier pending ones stop working)."""
+               name: str = "", meeting_id: int | None = None, decoy: bool = False) -> IssuedCode:
+    """A new code for this chat and purpose (earlier pending ones stop working).
+
+    A ``decoy`` is a code that is never sent and that nothing matches: the chat then waits for a
+    code, and is answered, exactly as if one had been sent (wrong, tries left, blocked, expired),
+    so that what the bot says cannot tell whether an address was one a code goes to."""
     db.execute("DELETE FROM chat_codes WHERE expires_at < ?", [to_iso(now - KEEP_EXPIRED)])
     recent = next(iter(db.query(
         "SELECT * FROM chat_codes WHERE chat_id = ? AND purpose = ? AND email = ? AND "
@@ -74,9 +80,10 @@ def issue_code(db: Database, *, purpose: CodePurpose, chat_id: int, email: str, 
     expires = now + VALID
     pk = db["chat_codes"].insert({
         "purpose": purpose, "chat_id": chat_id, "email": email, "name": name,
-        "meeting_id": meeting_id, "salt": salt, "code_hash": _hash(salt, code),
+        "meeting_id": meeting_id, "salt": salt,
+        "code_hash": DECOY if decoy else _hash(salt, code),
         "created_at": to_iso(now), "expires_at": to_iso(expires), "status": "pending"}).last_pk
-    return IssuedCode(int(pk), code, expires)
+    return IssuedCode(int(pk), None if decoy else code, expires)
 
 
 def check_code(db: Database, *, purpose: CodePurpose, chat_id: int, code: str,
