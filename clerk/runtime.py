@@ -45,6 +45,9 @@ class Worker:
     #: As ``once``, but returning after the message in hand when the event is set (preferred
     #: by ``clerk run --once`` where given).
     once_until: Callable[[asyncio.Event], Coroutine[Any, Any, None]] | None = None
+    #: Given by the inbox reader: one full pass over the inbox, safe to call while ``run`` is
+    #: running (the deadline keeper calls it before deadlines that depend on replies).
+    read_to_end: Callable[[], Coroutine[Any, Any, object]] | None = None
 
 
 def workers_for(app: Clerk) -> list[Worker]:
@@ -77,7 +80,7 @@ async def serve(app: Clerk, stop: asyncio.Event, *, once: bool = False,
 
     scheduler = AsyncIOScheduler(timezone=ZoneInfo(app.config.clerk.timezone))
     workers = workers_for(app)
-    inbox = next((w.once for w in workers if w.name == "inbox"), None)
+    inbox = next((w.read_to_end for w in workers if w.read_to_end is not None), None)
     keeper = DeadlineKeeper(app, scheduler, read_inbox=inbox)
     if once:
         await _once(app, keeper, workers, stop, hurry, grace, cancel_grace)

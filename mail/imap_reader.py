@@ -42,6 +42,7 @@ from clerk.services.inbound_mail import InboundResult
 from clerk.services.inbox import known_uids
 from mail.blocking_lane import BlockingLane
 from mail.ingest import ingest
+from mail.pass_requests import PassRequests, wait_for_any
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,8 @@ class ImapReader:
         self._lane = BlockingLane(f"imap {self.where}")
         self._idle = False
         self._move_ok = False
+        self._running = False
+        self._requests: PassRequests[ReadReport] = PassRequests()
         self.outage = Outage(f"IMAP server {self.where}", log, app.clock, tz=app.tz,
                              consequence="replies wait on the server and are read when it is back")
 
@@ -273,7 +276,11 @@ class ImapReader:
         return report
 
     async def read_to_end(self) -> ReadReport:
-        """Read everything in the inbox now (for example before a ballot closes)."""
+        """Read everything in the inbox now (for example before a reminder or a ballot's close).
+        While :meth:`run` is running, it is asked for a full pass and this waits for it (the
+        connection is never used by two at once); otherwise one pass is made here."""
+        if self._running:
+            return await self._requests.ask()
         return await self.drain_once()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -282,34 +289,49 @@ class ImapReader:
         stays down is logged by :attr:`outage`: once, a reminder every few minutes, once when
         back."""
         delay = self.backoff_first
+        self._running = True
+        wake = [stop, self._requests.wanted]
         try:
             while not stop.is_set():
+                asked = self._requests.take()  # a request made from now on gets the next pass
                 try:
-                    await self.drain_once(stop)
+                    report = await self.drain_once(stop)
+                except Exception as exc:
+                    self._requests.fail(asked, exc)
+                    self.outage.failed(_describe(exc))
+                    await self.close()
+                    await wait_for_any(wake, delay)
+                    delay = min(delay * 2, self.backoff_max)
+                    continue
+                self._requests.answer(asked, report)
+                try:
                     self.outage.succeeded()
                     delay = self.backoff_first
-                    if stop.is_set():
-                        break
+                    if stop.is_set() or self._requests.wanted.is_set():
+                        continue
                     if self._idle:
                         await self._idle_once(stop)
                     else:
-                        await sleep_or_stop(stop, self.poll_seconds)
+                        await wait_for_any(wake, self.poll_seconds)
                 except Exception as exc:
                     self.outage.failed(_describe(exc))
                     await self.close()
-                    await sleep_or_stop(stop, delay)
+                    await wait_for_any(wake, delay)
                     delay = min(delay * 2, self.backoff_max)
         finally:
+            self._running = False
+            self._requests.fail_all(InboxUnavailable("clerk is stopping"))
             await self.close()
 
     async def _idle_once(self, stop: asyncio.Event) -> None:
         """Wait in IDLE until the server reports new mail, ``stop`` is set, or it is time to
-        renew the IDLE (servers drop a client idle for 30 minutes)."""
+        renew the IDLE (servers drop a client idle for 30 minutes), or a full pass is asked for
+        (:meth:`read_to_end`)."""
         client = self._require()
         await self._lane.run(client.idle)
         self.idles += 1
         started = time.monotonic()
-        while not stop.is_set():
+        while not (stop.is_set() or self._requests.wanted.is_set()):
             remaining = self.idle_renew_seconds - (time.monotonic() - started)
             if remaining <= 0:
                 break

@@ -66,7 +66,7 @@ def workers(app: Clerk) -> list[Worker]:
     kind = "IMAP" if isinstance(reader, ImapReader) else "Maildir"
     return [
         Worker(f"inbox reader ({kind} {reader.where})", reader.run, once=read_once,
-               once_until=read_once),
+               once_until=read_once, read_to_end=reader.read_to_end),
         Worker(f"outbox sender ({sender.transport.name})", sender.run, once=send_once,
                once_until=send_once),
     ]

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from clerk.app import Clerk
+from clerk.rules.replies_first import needs_replies
 from clerk.services.deadline_jobs import DueJob, run_job
 from scheduler.plan import PlannedJob, plan, state_version
 
@@ -40,22 +41,25 @@ class DeadlineKeeper:
     and the CLI drive it with :meth:`run_due`)."""
 
     def __init__(self, app: Clerk, scheduler: BaseScheduler | None = None,
-                 read_inbox: Callable[[], Coroutine[Any, Any, None]] | None = None):
+                 read_inbox: Callable[[], Coroutine[Any, Any, object]] | None = None):
         self.app = app
         self.scheduler = scheduler
         self.read_inbox = read_inbox
         self._version = -1
 
     async def run_due_async(self) -> list[Ran]:
-        """As :meth:`run_due`, but first read the inbox to the end when a vote is about to close,
-        so a vote the server received at 23:59 counts even if clerk reads it at 00:01."""
+        """As :meth:`run_due`, but first read the inbox to the end when a deadline that depends
+        on replies is due (:func:`clerk.rules.replies_first.needs_replies`: reminders, the quorum
+        forecast, a vote's close), so a member who answered at 08:59 is not reminded at 09:00
+        and a vote the server received at 23:59 counts even if clerk reads it at 00:01."""
         now = self.app.clock.now()
-        closing = any(j.kind == "ballot-close" and j.at <= now for j in self.pending())
-        if closing and self.read_inbox is not None:
+        waiting = [j for j in self.pending() if j.at <= now and needs_replies(j.kind)]
+        if waiting and self.read_inbox is not None:
             try:
                 await self.read_inbox()
-            except Exception:  # the inbox being unreachable must not stop the count forever
-                log.exception("could not read the inbox to the end before closing a vote")
+            except Exception as exc:  # the inbox being unreachable must not stop them forever
+                log.warning("could not read the inbox to the end before %s (%s): it runs on "
+                            "what has been read", waiting[0].what, exc)
         return self.run_due()
 
     def pending(self) -> list[PlannedJob]:
