@@ -4,7 +4,15 @@ is configured, with the same ingest path as IMAP.
 Each message is handed to :func:`mail.ingest.ingest` and, once its result is committed, filed
 into the sibling Maildir ``processed`` (or ``quarantine``). If clerk stops between the commit and
 the filing, the message is read again next time and recognised as a duplicate by its Message-ID
-(or hash): nothing is done twice. The time a message is read is its received time.
+(or hash): nothing is done twice.
+
+A message's received time is when it was delivered into the Maildir: the time of its file in
+``new/`` or ``cur/``. Delivery writes the file (in ``tmp/``, then moves it, which keeps the time)
+and nothing after touches it, so it is what IMAP's INTERNALDATE is for the IMAP reader: a vote
+delivered at 23:58 counts even when clerk reads it the next morning. A ``Received:`` header was
+not used: every server on the way adds one, clerk has no server of its own in front of the
+Maildir to tell its header from a forged one, and the file's time needs no parsing. A file time
+later than clerk's clock (a wrong clock, a touched file) counts as the time it is read.
 """
 
 from __future__ import annotations
@@ -12,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import mailbox
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from clerk.app import Clerk
@@ -49,12 +59,16 @@ class MaildirReader:
         report = ReadReport()
         inbox = self._box("inbox")
         filed = {"processed": self._box("processed"), "quarantine": self._box("quarantine")}
+        delivered = _delivery_times(Path(self.where), inbox.colon)
         for key in sorted(inbox.keys()):  # unique names start with the delivery time
             try:
                 raw = inbox.get_bytes(key)
             except (KeyError, FileNotFoundError):
                 continue  # taken by someone else meanwhile
-            result = ingest(self.app, raw, source=SOURCE)
+            when = delivered.get(key)
+            now = self.app.clock.now()
+            result = ingest(self.app, raw, source=SOURCE,
+                            received_at=min(when, now) if when is not None else None)
             report.results.append(result)
             if self.on_result is not None:
                 self.on_result(result)
@@ -65,6 +79,9 @@ class MaildirReader:
         return report
 
     async def read_to_end(self) -> ReadReport:
+        """Read everything in the inbox now (for example before a reminder or a ballot's close).
+        Safe while :meth:`run` is running: a pass never waits on anything mid-way (it reads
+        local files), so two passes cannot interleave on the event loop."""
         return await self.drain_once()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -84,3 +101,21 @@ class MaildirReader:
 
     async def close(self) -> None:
         """Nothing to close (for symmetry with the IMAP reader)."""
+
+
+def _delivery_times(folder: Path, colon: str) -> dict[str, datetime]:
+    """Each message's delivery time (its file's modification time), by Maildir key (the file
+    name before the ``:2,`` flags)."""
+    found: dict[str, datetime] = {}
+    for sub in ("new", "cur"):
+        try:
+            entries = list(os.scandir(folder / sub))
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            try:
+                stamp = entry.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            found[entry.name.split(colon, 1)[0]] = datetime.fromtimestamp(stamp, UTC)
+    return found
