@@ -12,6 +12,7 @@ from clerk.app import Clerk
 from clerk.clock import FakeClock
 from clerk.errors import Refused
 from clerk.services.attendance import RecordAttendance, record_attendance
+from clerk.services.ballot_verify import verify_ballot
 from clerk.services.ballots import (
     CastVote,
     cast_vote,
@@ -19,7 +20,6 @@ from clerk.services.ballots import (
     current_tally,
     get_ballot,
     open_ballot,
-    verify_ballot,
 )
 from clerk.services.carried import carried_decisions
 from clerk.services.decisions import AddDecision, add_decision, list_decisions
@@ -221,7 +221,8 @@ def test_votes_cannot_be_edited_quietly(clerk_app: Clerk, inquorate: str) -> Non
                                [json.dumps({"1": "reject", "2": "reject"})])
     check = verify_ballot(clerk_app, ballot.ref)
     assert not check.ok
-    assert "differs from the votes recorded" in check.lines[1]
+    assert "FAILED: the tally recomputed from the log differs from the votes recorded" in check.lines
+    assert any("the votes recorded differ from the log for: " in line for line in check.lines)
 
 
 @pytest.mark.parametrize(("body", "words"), [

@@ -86,7 +86,7 @@ def show_cmd(ballot: BallotArg, config: ConfigOption = None, as_json: JsonOption
 @ratify.command("verify")
 def verify_cmd(ballot: BallotArg, config: ConfigOption = None) -> None:
     """Recompute the tally from the audit log and check the log's hash chain."""
-    from clerk.services.ballots import verify_ballot
+    from clerk.services.ballot_verify import verify_ballot
 
     check = verify_ballot(open_app(config), ballot)
     for line in check.lines:
