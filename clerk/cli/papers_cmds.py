@@ -14,7 +14,7 @@ from clerk.errors import BadInput, Refused
 from clerk.times import in_words
 
 if TYPE_CHECKING:  # each command imports the services it calls
-    from clerk.services.agenda import Agenda
+    from clerk.services.agenda import Agenda, PaperInfo, PapersSchedule
     from clerk.services.files import FileUpload
 
 agenda_app = typer.Typer(help="The agenda of a meeting, and the Chair's approval.",
@@ -41,36 +41,77 @@ def _upload(path: Path) -> FileUpload:
         raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def _agenda_json(agenda: Agenda) -> dict[str, Any]:
-    return {"meeting": agenda.meeting.ref, "version": agenda.version,
-            "needs_approval": agenda.needs_approval, "approved": agenda.approved,
-            "approved_by": agenda.approved_by, "sha256": agenda.sha256,
-            "items": [{"number": i.number, "title": i.title, "lead": i.lead, "kind": i.kind,
-                       "papers": [{"file": p.filename, "size": p.size, "sha256": p.sha256,
-                                   "circulated": p.circulated} for p in i.papers]}
-                      for i in agenda.items]}
+def _agenda_json(agenda: Agenda, schedule: PapersSchedule | None = None) -> dict[str, Any]:
+    def paper(p: PaperInfo) -> dict[str, Any]:
+        out: dict[str, Any] = {"file": p.filename, "size": p.size, "sha256": p.sha256,
+                               "circulated": p.circulated}
+        if schedule is not None:
+            sent = schedule.sent_in(p)
+            out |= {"circulated_in": sent.name if sent else None,
+                    "late": schedule.paper_late(p)}
+        return out
+
+    data: dict[str, Any] = {
+        "meeting": agenda.meeting.ref, "version": agenda.version,
+        "needs_approval": agenda.needs_approval, "approved": agenda.approved,
+        "approved_by": agenda.approved_by, "sha256": agenda.sha256}
+    if schedule is not None:
+        data |= {"papers_due": schedule.due_on.isoformat(), "papers_notice": schedule.notice,
+                 "papers_late": schedule.late,
+                 "circulations": [{"kind": c.kind, "number": c.number,
+                                   "sent_on": c.sent_on.isoformat(), "late": c.late,
+                                   "timing": c.timing} for c in schedule.circulations]}
+    data["items"] = [{"number": i.number, "title": i.title, "lead": i.lead, "kind": i.kind,
+                      "papers": [paper(p) for p in i.papers]} for i in agenda.items]
+    return data
 
 
-def _print_agenda(agenda: Agenda, tz: Any) -> None:
+def _schedule_lines(schedule: PapersSchedule) -> list[str]:
+    """When the papers are due and how each circulation went, LATE where it was."""
+    from clerk.rules.papers import day_words
+
+    due = day_words(schedule.due_on)
+    if schedule.overdue:
+        return [f"LATE: the papers were due by {due} and have not been circulated."]
+    lines = [f"Papers due by {due} ({schedule.notice}' notice)"
+             + ("; not circulated yet." if not schedule.circulations else ".")]
+    for c in schedule.circulations:
+        what = f"{c.name} circulated on {day_words(c.sent_on)}"
+        if not c.late:
+            lines.append(what[0].upper() + what[1:] + ".")
+            continue
+        days = (c.sent_on - schedule.due_on).days
+        lines.append(f"LATE: {what}, {days} day{'' if days == 1 else 's'} after they were due.")
+    return lines
+
+
+def _print_agenda(agenda: Agenda, tz: Any, schedule: PapersSchedule | None = None) -> None:
     from clerk.services.circulation import size_words
 
     m = agenda.meeting
     console.print(f"{m.ref}: agenda for {in_words(m.starts_at, tz)} (version {agenda.version})",
                   markup=False)
+    for line in _schedule_lines(schedule) if schedule is not None else []:
+        console.print(line, markup=False)
     for item in agenda.items:
         lead = f" (lead: {item.lead_name})" if item.lead_name else ""
         console.print(f"  {item.number:>2}. {item.title}{lead}", markup=False)
         for p in item.papers:
-            state = "circulated" if p.circulated else "not yet circulated"
+            sent = schedule.sent_in(p) if schedule is not None else None
+            state = ("circulated" if p.circulated else "not yet circulated") if sent is None \
+                else ("circulated with the papers" if sent.kind == "papers"
+                      else f"circulated in {sent.name}")
+            if schedule is not None and schedule.paper_late(p):
+                state += ", LATE" if p.circulated else "; LATE if it goes now"
             console.print(f"        {p.filename} ({size_words(p.size)}, {state})", markup=False)
     if not agenda.needs_approval:
         console.print("The Chair's approval is not needed for this body.")
     elif agenda.approved:
         console.print(f"Approved by {agenda.approved_by}.", markup=False)
     else:
-        sent = (f"draft version {agenda.sent_version} sent to the Chair"
-                if agenda.sent_version else "not yet sent to the Chair (clerk agenda send)")
-        console.print(f"Not approved yet: {sent}.", markup=False)
+        sent_to = (f"draft version {agenda.sent_version} sent to the Chair"
+                   if agenda.sent_version else "not yet sent to the Chair (clerk agenda send)")
+        console.print(f"Not approved yet: {sent_to}.", markup=False)
 
 
 @agenda_app.command("add")
@@ -101,16 +142,17 @@ def agenda_add_cmd(
 def agenda_show_cmd(meeting: MeetingArg, config: ConfigOption = None,
                     as_json: JsonOption = False) -> None:
     """Show the agenda, its papers, the Chair's approval and declarations of interest."""
-    from clerk.services.agenda import get_agenda
+    from clerk.services.agenda import get_agenda, get_papers_schedule
     from clerk.services.declarations import list_declarations
 
     clerk = open_app(config)
     agenda = get_agenda(clerk, meeting)
+    schedule = get_papers_schedule(clerk, meeting)
     declared = list_declarations(clerk, meeting)
     if as_json:
-        print_json({**_agenda_json(agenda), "declarations": declared})
+        print_json({**_agenda_json(agenda, schedule), "declarations": declared})
         return
-    _print_agenda(agenda, clerk.tz)
+    _print_agenda(agenda, clerk.tz, schedule)
     for d in declared:
         console.print(f"Declared: item {d['item']}, {d['name']}: {d['interest']}", markup=False)
 

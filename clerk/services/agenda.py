@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlite_utils import Database
@@ -36,7 +36,9 @@ from sqlite_utils import Database
 from clerk.app import Clerk
 from clerk.errors import BadInput, NotFound, Refused
 from clerk.messages import render_email
+from clerk.rules.deadlines import papers_due
 from clerk.rules.papers import day_words, may_approve_agenda, papers_timing
+from clerk.rules.workdays import describe
 from clerk.services import audit
 from clerk.services.carried import carried_decisions
 from clerk.services.files import FileUpload
@@ -57,6 +59,7 @@ class PaperInfo:
     sha256: str
     content_type: str
     circulated: bool
+    circulation_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,7 @@ def _papers_of(db: Database, meeting_id: int) -> dict[int, list[PaperInfo]]:
                       "ORDER BY id", [meeting_id]):
         out.setdefault(r["item_id"], []).append(PaperInfo(
             r["id"], r["filename"], r["size"], r["sha256"], r["content_type"],
-            r["circulation_id"] is not None))
+            r["circulation_id"] is not None, r["circulation_id"]))
     return out
 
 
@@ -200,6 +203,70 @@ def get_agenda(app: Clerk, meeting_ref: str) -> Agenda:
     meeting = get_meeting(app, meeting_ref)
     with app.store.write() as db:
         return read_agenda(app, db, meeting)
+
+
+@dataclass(frozen=True)
+class CirculationInfo:
+    """One circulation of a meeting's papers: the papers, or supplement ``number``."""
+
+    id: int
+    kind: Literal["papers", "supplement"]
+    number: int
+    sent_on: date
+    late: bool
+    timing: str
+
+    @property
+    def name(self) -> str:
+        """``papers`` or ``supplement 2``."""
+        return "papers" if self.kind == "papers" else f"supplement {self.number}"
+
+
+@dataclass(frozen=True)
+class PapersSchedule:
+    """When a meeting's papers are due, what went and when, and whether they are late: those
+    circulated late, or (``overdue``) not circulated by the day they were due."""
+
+    due_on: date
+    notice: str
+    circulations: tuple[CirculationInfo, ...]
+    overdue: bool
+    late_now: bool
+
+    @property
+    def late(self) -> bool:
+        return self.overdue or any(c.late for c in self.circulations)
+
+    def sent_in(self, paper: PaperInfo) -> CirculationInfo | None:
+        return next((c for c in self.circulations if c.id == paper.circulation_id), None)
+
+    def paper_late(self, paper: PaperInfo) -> bool:
+        """Circulated late, or not circulated yet and late if it went today."""
+        sent = self.sent_in(paper)
+        return sent.late if sent is not None else self.late_now
+
+
+def papers_schedule(app: Clerk, db: Database, meeting: Meeting) -> PapersSchedule:
+    """When the papers are due and how their circulations went, marked late as the emails are."""
+    body = app.body(meeting.body)
+    meeting_day = meeting.starts_at.astimezone(app.tz).date()
+    timing = papers_timing(body, meeting_day, app.clock.now().astimezone(app.tz).date())
+    circulations = tuple(
+        CirculationInfo(r["id"], r["kind"], r["number"],
+                        from_iso(r["started_at"]).astimezone(app.tz).date(), bool(r["late"]),
+                        r["timing"])
+        for r in db.query("SELECT id, kind, number, started_at, late, timing FROM circulations "
+                          "WHERE meeting_id = ? AND kind IN ('papers', 'supplement') ORDER BY id",
+                          [meeting.id]))
+    return PapersSchedule(papers_due(body, meeting_day), describe(body.papers.notice, body.papers.unit),
+                          circulations, overdue=timing.late and not circulations,
+                          late_now=timing.late)
+
+
+def get_papers_schedule(app: Clerk, meeting_ref: str) -> PapersSchedule:
+    """:func:`papers_schedule` for the meeting ``meeting_ref``."""
+    meeting = get_meeting(app, meeting_ref)
+    return papers_schedule(app, app.store.db, meeting)
 
 
 def ready_to_circulate(agenda: Agenda) -> bool:
