@@ -72,9 +72,11 @@ def test_a_freed_place_is_offered_and_taken(two_places: Clerk, clock: FakeClock,
             await fill(h, m)
             menu = await h.say(1, "/cancel")
             assert "Press a booking below to cancel it" in menu.text
-            done = await h.tap_label(1, menu, "Cancel: Carers Partnership")
+            ask = await h.tap_label(1, menu, "Cancel: Carers Partnership")
+            assert "Cancel your place for the Worcestershire Carers Partnership" in ask.text
+            done = await h.tap_label(1, ask, "Yes, cancel it")
             assert "your place for the Worcestershire Carers Partnership" in done.text
-            assert "offered to the next person waiting" in done.text
+            assert "It has been offered to the next person waiting" in done.text
             offer, take = await offer_to(h, 3)
             assert "We are holding it for you until Monday 23 November 2026 at 15:00" \
                 in offer["text"]
@@ -104,7 +106,8 @@ def test_an_offer_not_taken_lapses_and_passes_on(two_places: Clerk, clock: FakeC
         async with BotHarness(app, api) as h:
             await fill(h, m)
             menu = await h.say(2, "/cancel")
-            await h.tap_label(2, menu, "Cancel: Carers Partnership")
+            ask = await h.tap_label(2, menu, "Cancel: Carers Partnership")
+            await h.tap_label(2, ask, "Yes, cancel it")
             offer, take = await offer_to(h, 3)
             lapse = [j for j in plan(app) if j.kind == "offer-lapse"]
             assert len(lapse) == 1 and lapse[0].at == clock.now() + timedelta(hours=6)
@@ -115,6 +118,7 @@ def test_an_offer_not_taken_lapses_and_passes_on(two_places: Clerk, clock: FakeC
             lapsed = await h.wait(lambda: [c for c in api.calls_of("sendMessage", 3)
                                            if "was not taken in time" in c.text])
             assert "You are no longer on the waiting list" in lapsed[0].text
+            assert "gone to the next person waiting" in lapsed[0].text  # Dan waits
             await offer_to(h, 4)  # Dan is offered the place in turn
             late = await h.tap(3, offer, take)
             assert "This offer no longer applies" in late.text

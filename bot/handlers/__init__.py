@@ -34,6 +34,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         CommandHandler("mybookings", observers.my_bookings, private),
         CommandHandler("cancel", observers.cancel_menu, private),
         CallbackQueryHandler(observers.cancel_pick, pattern=r"^cxl:\d+$"),
+        CallbackQueryHandler(observers.cancel_answer, pattern=r"^cxl:\d+:(yes|no)$"),
         CallbackQueryHandler(observers.offer_pick, pattern=r"^offer:\d+:(accept|decline)$"),
         *members.handlers(),
         *staff.handlers(),

@@ -15,7 +15,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers.common import Context, chat_id, clerk_of, edit, evidence, render, send, update_key
+from bot.handlers.common import (
+    Context,
+    chat_id,
+    clerk_of,
+    evidence,
+    render,
+    send,
+    step_edit,
+    step_send,
+    update_key,
+)
 from bot.handlers.observers import meeting_buttons
 from clerk.chat import Button, ChatReply, data, parse
 from clerk.errors import ClerkError
@@ -51,7 +61,7 @@ async def choose(update: Update, context: Context) -> int:
     """/book: which meeting?"""
     _draft(context).clear()
     _found, rows = meeting_buttons(context, "book")
-    await send(update, ChatReply(render("book_choose", meetings=rows), (*rows, (STOP,))))
+    await step_send(update, context, ChatReply(render("book_choose", meetings=rows), (*rows, (STOP,))))
     return CHOOSE if rows else END
 
 
@@ -61,12 +71,12 @@ async def picked(update: Update, context: Context) -> int:
     assert query is not None
     places = meeting_places(clerk_of(context), parse(query.data)[1])
     if not places.open.ok:
-        await edit(update, render("stale", reason=places.open.reason))
+        await step_edit(update, context, render("stale", reason=places.open.reason))
         return END
     draft = _draft(context)
     draft.clear()
     draft["meeting"] = places.meeting.id
-    await edit(update, ChatReply(render("book_name", places=places, problem=""), ((STOP,),)))
+    await step_edit(update, context, ChatReply(render("book_name", places=places, problem=""), ((STOP,),)))
     return NAME
 
 
@@ -78,11 +88,11 @@ async def got_name(update: Update, context: Context) -> int:
     assert update.message is not None and update.message.text is not None
     verdict = valid_name(update.message.text)
     if not verdict.ok:
-        await send(update, ChatReply(render("book_name", places=_places(context),
-                                            problem=verdict.reason), ((STOP,),)))
+        await step_send(update, context, ChatReply(render("book_name", places=_places(context),
+                                                          problem=verdict.reason), ((STOP,),)))
         return NAME
     _draft(context)["name"] = verdict.reason
-    await send(update, ChatReply(render("book_email", person=verdict.reason, problem=""), NAV))
+    await step_send(update, context, ChatReply(render("book_email", person=verdict.reason, problem=""), NAV))
     return EMAIL
 
 
@@ -92,13 +102,13 @@ async def got_email(update: Update, context: Context) -> int:
     draft = _draft(context)
     if not is_email(email):
         problem = f'"{email}" does not look like an email address'
-        await send(update, ChatReply(render("book_email", person=draft["name"], problem=problem),
-                                     NAV))
+        await step_send(update, context, ChatReply(
+            render("book_email", person=draft["name"], problem=problem), NAV))
         return EMAIL
     draft["email"] = email
     buttons = ((Button("Confirm", data("bk", "confirm")),), (BACK, STOP))
-    await send(update, ChatReply(render("book_confirm", places=_places(context),
-                                        person=draft["name"], email=email), buttons))
+    await step_send(update, context, ChatReply(render("book_confirm", places=_places(context),
+                                                      person=draft["name"], email=email), buttons))
     return CONFIRM
 
 
@@ -108,17 +118,17 @@ async def confirmed(update: Update, context: Context) -> int:
     assert query is not None
     draft = _draft(context)
     if "email" not in draft:
-        await edit(update, render("book_stopped"))
+        await step_edit(update, context, render("book_stopped"))
         return END
     try:
         sent = request_booking(clerk_of(context), RequestBooking(
             draft["meeting"], chat_id(update), draft["name"], draft["email"],
             evidence=evidence(update)))
     except ClerkError as exc:
-        await edit(update, render("refused", reason=str(exc)))
+        await step_edit(update, context, render("refused", reason=str(exc)))
         return END
-    await edit(update, ChatReply(render("book_code_sent", fresh=sent.fresh, email=sent.email,
-                                        expires=sent.expires), NAV))
+    await step_edit(update, context, ChatReply(render("book_code_sent", fresh=sent.fresh, email=sent.email,
+                                                      expires=sent.expires), NAV))
     return CODE
 
 
@@ -134,19 +144,20 @@ async def _after(update: Update, context: Context, outcome: BookingOutcome) -> i
     if outcome.status == "full":
         buttons = ((Button("Join the waiting list", data("bk", "wait")),),
                    (Button("No thanks", data("bk", "stop")),))
-        await send(update, ChatReply(render("book_full", places=outcome.places,
-                                            reason=outcome.reason), buttons))
+        await step_send(update, context, ChatReply(render("book_full", places=outcome.places,
+                                                          reason=outcome.reason), buttons))
         return FULL
     if outcome.status in ("wrong_code",):
-        await send(update, ChatReply(render("book_code_problem", status=outcome.status,
-                                            attempts_left=outcome.attempts_left, reason=""), NAV))
+        await step_send(update, context, ChatReply(render(
+            "book_code_problem", status=outcome.status, attempts_left=outcome.attempts_left,
+            reason=""), NAV))
         return CODE
     if outcome.status in ("expired", "blocked", "no_code", "closed"):
-        await send(update, render("book_code_problem", status=outcome.status,
-                                  attempts_left=0, reason=outcome.reason))
+        await step_send(update, context, render("book_code_problem", status=outcome.status,
+                                                attempts_left=0, reason=outcome.reason))
         return END
     _draft(context).clear()
-    await send(update, _done(outcome))
+    await step_send(update, context, _done(outcome))
     return END
 
 
@@ -163,10 +174,10 @@ async def join(update: Update, context: Context) -> int:
             chat_id(update), _draft(context)["meeting"], evidence=evidence(update),
             idempotency_key=update_key(update)))
     except ClerkError as exc:
-        await edit(update, render("refused", reason=str(exc)))
+        await step_edit(update, context, render("refused", reason=str(exc)))
         return END
     _draft(context).clear()
-    await edit(update, _done(outcome))
+    await step_edit(update, context, _done(outcome))
     return END
 
 
@@ -179,11 +190,12 @@ async def back(update: Update, context: Context) -> int:
         return await choose(update, context)
     if "email" in draft:
         draft.pop("email")
-        await edit(update, ChatReply(render("book_email", person=draft["name"], problem=""), NAV))
+        await step_edit(update, context, ChatReply(
+            render("book_email", person=draft["name"], problem=""), NAV))
         return EMAIL
     draft.pop("name", None)
-    await edit(update, ChatReply(render("book_name", places=_places(context), problem=""),
-                                 ((STOP,),)))
+    await step_edit(update, context, ChatReply(render("book_name", places=_places(context), problem=""),
+                                               ((STOP,),)))
     return NAME
 
 
@@ -191,9 +203,9 @@ async def stop(update: Update, context: Context) -> int:
     """Cancel (button or /cancel): nothing is kept."""
     _draft(context).clear()
     if update.callback_query is not None:
-        await edit(update, render("book_stopped"))
+        await step_edit(update, context, render("book_stopped"))
     else:
-        await send(update, render("book_stopped"))
+        await step_send(update, context, render("book_stopped"))
     return END
 
 

@@ -6,8 +6,8 @@ import contextlib
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from clerk.app import Clerk
@@ -16,6 +16,8 @@ from clerk.messages import render_chat
 
 log = logging.getLogger("clerk.bot")
 MAX_TEXT = 4096  # Telegram's limit for one message
+#: ``chat_data`` key: the message of a conversation's current step (the one with its buttons).
+STEP_MESSAGE = "step_message"
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -57,14 +59,16 @@ def as_reply(reply: ChatReply | str) -> ChatReply:
     return reply if isinstance(reply, ChatReply) else ChatReply(reply)
 
 
-async def send(update: Update, reply: ChatReply | str) -> None:
+async def send(update: Update, reply: ChatReply | str) -> Message | None:
     """Reply in the chat the update came from."""
     r = as_reply(reply)
     message = update.effective_message
     if message is not None:
-        await message.reply_text(r.text[:MAX_TEXT], reply_markup=markup(r.buttons))
-    elif update.effective_chat is not None:
-        await update.effective_chat.send_message(r.text[:MAX_TEXT], reply_markup=markup(r.buttons))
+        return await message.reply_text(r.text[:MAX_TEXT], reply_markup=markup(r.buttons))
+    if update.effective_chat is not None:
+        return await update.effective_chat.send_message(r.text[:MAX_TEXT],
+                                                        reply_markup=markup(r.buttons))
+    return None
 
 
 async def edit(update: Update, reply: ChatReply | str) -> None:
@@ -74,6 +78,59 @@ async def edit(update: Update, reply: ChatReply | str) -> None:
     assert query is not None
     with contextlib.suppress(BadRequest):  # "message is not modified": a double tap
         await query.edit_message_text(r.text[:MAX_TEXT], reply_markup=markup(r.buttons))
+
+
+# --- the steps of a conversation ------------------------------------------------------------
+# A conversation (a booking, a question) shows its buttons on one message at a time: the step
+# the person is at. When it moves on, by a new message or by ending, the buttons of the step
+# before are taken away, so that nothing on the screen offers what no longer applies.
+
+def _step_message(context: Context) -> int | None:
+    held = context.chat_data.get(STEP_MESSAGE) if context.chat_data is not None else None
+    return held if isinstance(held, int) else None
+
+
+def _remember_step(context: Context, message_id: int | None) -> None:
+    if context.chat_data is None:
+        return
+    if message_id is None:
+        context.chat_data.pop(STEP_MESSAGE, None)
+    else:
+        context.chat_data[STEP_MESSAGE] = message_id
+
+
+async def _drop_buttons(update: Update, context: Context, keep: int | None = None) -> None:
+    """Take the buttons off the last step's message (unless it is ``keep``)."""
+    held = _step_message(context)
+    if held is None or held == keep or update.effective_chat is None:
+        return
+    _remember_step(context, None)
+    try:
+        await context.bot.edit_message_reply_markup(update.effective_chat.id, held,
+                                                    reply_markup=None)
+    except TelegramError as exc:  # gone, already bare, or Telegram out of reach: only cosmetic
+        log.debug("could not take the buttons off message %s: %s", held, exc)
+
+
+async def step_send(update: Update, context: Context, reply: ChatReply | str) -> None:
+    """:func:`send` for a conversation: the previous step loses its buttons."""
+    r = as_reply(reply)
+    await _drop_buttons(update, context)
+    sent = await send(update, r)
+    if r.buttons and sent is not None:
+        _remember_step(context, sent.message_id)
+
+
+async def step_edit(update: Update, context: Context, reply: ChatReply | str) -> None:
+    """:func:`edit` for a conversation: the pressed message is the step now (the one before it,
+    if another, loses its buttons)."""
+    r = as_reply(reply)
+    query = update.callback_query
+    assert query is not None
+    pressed = query.message.message_id if query.message is not None else None
+    await _drop_buttons(update, context, keep=pressed)
+    await edit(update, r)
+    _remember_step(context, pressed if r.buttons else None)
 
 
 def render(template: str, /, **context: Any) -> str:

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.handlers.common import Context, chat_id, clerk_of, edit, evidence, render, send, update_key
 from clerk.chat import Button, ChatReply, Rows, data, parse
-from clerk.services.bookings import CancelBooking, cancel_booking, chat_bookings
+from clerk.services.bookings import CancelBooking, cancel_booking, chat_booking, chat_bookings
 from clerk.services.places import MeetingPlaces, places_for, public_meetings
 from clerk.services.waiting import AnswerOffer, answer_offer
 from clerk.times import day_in_words
@@ -48,13 +48,34 @@ async def cancel_menu(update: Update, context: Context) -> None:
 
 
 async def cancel_pick(update: Update, context: Context) -> None:
+    """A booking picked from /cancel: ask before cancelling it."""
     query = update.callback_query
     assert query is not None
     booking_id = int(parse(query.data)[1])
-    outcome = cancel_booking(clerk_of(context), CancelBooking(
-        chat_id(update), booking_id, evidence=evidence(update), idempotency_key=update_key(update)))
+    booking = chat_booking(clerk_of(context), chat_id(update), booking_id)
+    if booking.status not in ("booked", "offered", "waiting"):
+        await edit(update, render("cancelled", status="already", places=booking.places, was=""))
+        return
+    buttons = ((Button("Yes, cancel it", data("cxl", booking_id, "yes")),
+                Button("No, keep it", data("cxl", booking_id, "no"))),)
+    await edit(update, ChatReply(render("cancel_confirm", booking=booking, kept=False), buttons))
+
+
+async def cancel_answer(update: Update, context: Context) -> None:
+    """Yes (cancel) or No (keep) pressed under "Cancel your place...?"."""
+    query = update.callback_query
+    assert query is not None
+    _kind, booking_id, answer = parse(query.data)
+    app = clerk_of(context)
+    if answer != "yes":
+        booking = chat_booking(app, chat_id(update), int(booking_id))
+        await edit(update, render("cancel_confirm", booking=booking, kept=True))
+        return
+    outcome = cancel_booking(app, CancelBooking(
+        chat_id(update), int(booking_id), evidence=evidence(update),
+        idempotency_key=update_key(update)))
     await edit(update, render("cancelled", status=outcome.status, places=outcome.places,
-                              was=outcome.reason))
+                              was=outcome.reason, offered_next=outcome.offered_next))
 
 
 async def offer_pick(update: Update, context: Context) -> None:
@@ -66,4 +87,5 @@ async def offer_pick(update: Update, context: Context) -> None:
                                             evidence=evidence(update),
                                             idempotency_key=update_key(update)))
     await edit(update, render("offer_answer", status=outcome.status, reason=outcome.reason,
-                              places=places_for(app, outcome.meeting)))
+                              places=places_for(app, outcome.meeting),
+                              offered_next=outcome.offered_next))

@@ -14,7 +14,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers.common import Context, chat_id, clerk_of, edit, evidence, render, send, update_key
+from bot.handlers.common import (
+    Context,
+    chat_id,
+    clerk_of,
+    evidence,
+    render,
+    send,
+    step_edit,
+    step_send,
+    update_key,
+)
 from bot.handlers.observers import meeting_buttons
 from clerk.chat import Button, ChatReply, data, parse
 from clerk.errors import BadInput, ClerkError
@@ -37,7 +47,7 @@ def _draft(context: Context) -> dict[str, Any]:
 async def choose(update: Update, context: Context) -> int:
     _draft(context).clear()
     _found, rows = meeting_buttons(context, "ask")
-    await send(update, ChatReply(render("ask_choose", meetings=rows), (*rows, (STOP,))))
+    await step_send(update, context, ChatReply(render("ask_choose", meetings=rows), (*rows, (STOP,))))
     return CHOOSE if rows else END
 
 
@@ -50,9 +60,9 @@ async def picked(update: Update, context: Context) -> int:
     draft["meeting"] = places.meeting.id
     draft["name"] = known_name(app, chat_id(update))
     if not draft["name"]:
-        await edit(update, ChatReply(render("ask_name", problem=""), ((STOP,),)))
+        await step_edit(update, context, ChatReply(render("ask_name", problem=""), ((STOP,),)))
         return NAME
-    await edit(update, ChatReply(render("ask_question", places=places, problem=""), ((STOP,),)))
+    await step_edit(update, context, ChatReply(render("ask_question", places=places, problem=""), ((STOP,),)))
     return QUESTION
 
 
@@ -60,12 +70,12 @@ async def got_name(update: Update, context: Context) -> int:
     assert update.message is not None and update.message.text is not None
     verdict = valid_name(update.message.text)
     if not verdict.ok:
-        await send(update, ChatReply(render("ask_name", problem=verdict.reason), ((STOP,),)))
+        await step_send(update, context, ChatReply(render("ask_name", problem=verdict.reason), ((STOP,),)))
         return NAME
     draft = _draft(context)
     draft["name"] = verdict.reason
     places = meeting_places(clerk_of(context), draft["meeting"])
-    await send(update, ChatReply(render("ask_question", places=places, problem=""), ((STOP,),)))
+    await step_send(update, context, ChatReply(render("ask_question", places=places, problem=""), ((STOP,),)))
     return QUESTION
 
 
@@ -78,14 +88,14 @@ async def got_question(update: Update, context: Context) -> int:
             evidence=evidence(update), idempotency_key=update_key(update)))
     except BadInput as exc:
         places = meeting_places(clerk_of(context), draft["meeting"])
-        await send(update, ChatReply(render("ask_question", places=places, problem=str(exc)),
-                                     ((STOP,),)))
+        await step_send(update, context, ChatReply(render("ask_question", places=places, problem=str(exc)),
+                                                   ((STOP,),)))
         return QUESTION
     except ClerkError as exc:
-        await send(update, render("refused", reason=str(exc)))
+        await step_send(update, context, render("refused", reason=str(exc)))
         return END
-    await send(update, render("ask_done", person=draft["name"], places=outcome.places,
-                              via_member=outcome.via_member))
+    await step_send(update, context, render("ask_done", person=draft["name"], places=outcome.places,
+                                            via_member=outcome.via_member))
     draft.clear()
     return END
 
@@ -93,9 +103,9 @@ async def got_question(update: Update, context: Context) -> int:
 async def stop(update: Update, context: Context) -> int:
     _draft(context).clear()
     if update.callback_query is not None:
-        await edit(update, render("ask_stopped"))
+        await step_edit(update, context, render("ask_stopped"))
     else:
-        await send(update, render("ask_stopped"))
+        await step_send(update, context, render("ask_stopped"))
     return END
 
 

@@ -108,6 +108,8 @@ class BookingOutcome:
     position: int = 0
     attempts_left: int = 0
     reason: str = ""
+    #: A place freed by this step was offered to the next person waiting (there was one).
+    offered_next: bool = False
 
 
 @dataclass(frozen=True)
@@ -253,10 +255,18 @@ def cancel_booking(app: Clerk, cmd: CancelBooking) -> BookingOutcome:
                      channel=cmd.channel, evidence=cmd.evidence,
                      detail={"booking": booking["id"], "was": booking["status"]},
                      idempotency_key=cmd.idempotency_key)
-        if freed:
-            offer_next(app, db, meeting, now)
+        offered = offer_next(app, db, meeting, now) if freed else []
         out = _outcome(app, db, "cancelled", booking_row(db, booking["id"]) or booking)
-        return replace(out, reason=booking["status"])  # what it was before
+        return replace(out, reason=booking["status"],  # what it was before
+                       offered_next=bool(offered))
+
+
+def chat_booking(app: Clerk, chat_id: int, booking_id: int) -> BookingLine:
+    """One of this chat's bookings (to ask "cancel this one?"), whatever its status now."""
+    row = booking_row(app.store.db, booking_id)
+    if row is None or row["chat_id"] != chat_id:
+        raise NotFound("that booking is not one of yours (see /mybookings)")
+    return _line(app, app.store.db, row)
 
 
 def chat_bookings(app: Clerk, chat_id: int) -> list[BookingLine]:

@@ -41,6 +41,8 @@ class OfferOutcome:
     meeting: Meeting
     booking_status: str
     reason: str = ""
+    #: The place given up went to the next person waiting (there was one).
+    offered_next: bool = False
 
 
 def offer_buttons(booking_id: int) -> tuple[tuple[Button, ...], ...]:
@@ -110,12 +112,14 @@ def answer_offer(app: Clerk, cmd: AnswerOffer) -> OfferOutcome:
         audit.record(db, at=now, actor="observer", action=f"booking.offer_{status}",
                      subject=meeting.ref, channel=cmd.channel, evidence=cmd.evidence,
                      detail={"booking": booking["id"]}, idempotency_key=cmd.idempotency_key)
+        offered: list[int] = []
         if cmd.accept:
             send_confirmation(app, db, booking_row(db, booking["id"]) or booking,
                               places_for(app, meeting))
         else:
-            offer_next(app, db, meeting, now)
-        return OfferOutcome("taken" if cmd.accept else "declined", meeting, status)
+            offered = offer_next(app, db, meeting, now)
+        return OfferOutcome("taken" if cmd.accept else "declined", meeting, status,
+                            offered_next=bool(offered))
 
 
 def lapse_offers(app: Clerk, meeting_ref: str | None = None) -> int:
@@ -138,18 +142,19 @@ def _lapse(app: Clerk, db: Database, booking: dict[str, Any], meeting: Meeting,
     db["bookings"].update(booking["id"], {"status": "lapsed", "updated_at": to_iso(now)})
     audit.record(db, at=now, actor="clerk", action="booking.offer_lapsed", subject=meeting.ref,
                  channel="scheduler", detail={"booking": booking["id"]})
+    offered = offer_next(app, db, meeting, now)
     if booking["chat_id"] is not None:
-        text = render_chat("offer_lapsed", places=places_for(app, meeting), person=booking["name"])
+        text = render_chat("offer_lapsed", places=places_for(app, meeting), person=booking["name"],
+                           offered_next=bool(offered))
         queue_chat(db, chat_id=booking["chat_id"], kind="offer_lapsed", subject_ref=meeting.ref,
                    reply=ChatReply(text), now=now, dedupe_key=f"lapsed:{booking['id']}",
                    observer=True)
-    offer_next(app, db, meeting, now)
 
 
 def _status_words(status: str) -> str:
     return {"booked": "you already have this place",
             "waiting": "there is no place on offer to you at the moment",
-            "lapsed": "the offer lapsed: the place has been offered to the next person",
+            "lapsed": "the offer lapsed",
             "declined": "you declined this place",
             "cancelled": "this booking was cancelled"}.get(status, "this offer no longer applies")
 
