@@ -67,8 +67,8 @@ def ballot_for(app: Clerk, clock: FakeClock, sink: SmtpSink, day: int,
     ref = add_meeting(app, AddMeeting("carers", parse_local(f"2026-10-{day:02d} 10:00", app.tz),
                                       venue="County Hall")).ref
     carers = people(app)["carers"]
-    record_attendance(app, RecordAttendance(ref, (carers[0]["email"], carers[1]["email"])))
     clock.set(at(day, 13))
+    record_attendance(app, RecordAttendance(ref, (carers[0]["email"], carers[1]["email"])))
     for text in decisions:
         add_decision(app, AddDecision(ref, text))
     ballot = open_ballot(app, ref)

@@ -97,11 +97,24 @@ def verify_cmd(ballot: BallotArg, config: ConfigOption = None) -> None:
 
 @ratify.command("close")
 def close_cmd(ballot: BallotArg, config: ConfigOption = None) -> None:
-    """Close a ballot now (the scheduler closes it at its deadline), and announce the result."""
+    """Close a ballot now (the scheduler closes it at its deadline), and announce the result.
+
+    Closing a ballot that is already closed changes nothing and sends nothing: it says when it was
+    closed, and exits 0.
+    """
     from clerk.services.ballots import close_ballot
 
     clerk = open_app(config)
-    result = close_ballot(clerk, ballot)
-    console.print(f"{ballot}: closed; "
-                  + "; ".join(f"{d.number} {'ratified' if d.ratified else 'not ratified'}"
-                              for d in result.decisions), markup=False)
+    closing = close_ballot(clerk, ballot, by="facilitator")
+    outcome = "; ".join(f"{d.number} {'ratified' if d.ratified else 'not ratified'}"
+                        for d in closing.result.decisions)
+    when = in_words(closing.closed_at, clerk.tz)
+    if closing.already_closed:
+        how = " (early, by hand)" if closing.early else ""
+        console.print(f"{closing.ballot} was already closed on {when}{how}; nothing was changed or "
+                      f"sent. Result: {outcome}", markup=False)
+    elif closing.early:
+        console.print(f"{closing.ballot}: closed early, before its deadline; the result email says "
+                      f"so. {outcome}", markup=False)
+    else:
+        console.print(f"{closing.ballot}: closed; {outcome}", markup=False)

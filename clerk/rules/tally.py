@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -31,6 +32,24 @@ class Tally:
     decisions: tuple[DecisionTally, ...]
     voted: tuple[str, ...]
     not_voted: tuple[str, ...]
+
+
+_VOTE_WORDS = (
+    (re.compile(r"\b(\d+) of the (\d+) (.+?) needed (?:is|are) present"),
+     r"only \1 of the \3 voted; \2 needed"),
+    (re.compile(r"\b(\d+) (.+?) present; (\d+) needed"), r"\1 \2 voted; \3 needed"),
+    (re.compile(r" is not present and has sent no substitute"), " did not vote"),
+    (re.compile(r" is not present"), " did not vote"),
+    (re.compile(r" is present"), " voted"),
+)
+
+
+def in_vote_words(reason: str) -> str:
+    """A quorum reason ("6 carers present; 3 needed") as an email vote's ("6 carers voted; 3
+    needed"): the participation rule is the quorum applied to those who voted."""
+    for pattern, words in _VOTE_WORDS:
+        reason = pattern.sub(words, reason)
+    return reason
 
 
 def may_vote(electorate: Who, seat: Seat) -> bool:
@@ -72,7 +91,7 @@ def tally(
         taking_part = Verdict(bool(counted), f"{plural(len(counted), 'vote')} cast")
     else:
         taking_part = quorum.evaluate(participation, [Attendee(seats[e]) for e in counted])
-        taking_part = Verdict(taking_part.ok, f"those who voted: {taking_part.reason}",
+        taking_part = Verdict(taking_part.ok, in_vote_words(taking_part.reason),
                               taking_part.parts)
     results = []
     for n in numbers:

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
@@ -23,7 +24,7 @@ from clerk.services.meetings import Meeting, get_meeting
 from clerk.services.outbox import Outgoing, queue
 from clerk.services.people import SEAT_SQL, find_person, normalise_email, seat_from_row
 from clerk.store import insert_row
-from clerk.times import from_iso, in_words, to_iso
+from clerk.times import day_in_words, from_iso, in_words, to_iso
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
@@ -38,6 +39,12 @@ class Ballot:
     status: str
     decisions: tuple[tuple[int, str], ...]  # (number, text)
     electorate: tuple[Seat, ...]
+    closed_at: datetime | None = None
+
+    @property
+    def closed_early(self) -> bool:
+        """Closed by hand before its deadline."""
+        return self.closed_at is not None and self.closed_at < self.closes_at
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,8 @@ def _ballot(app: Clerk, row: dict[str, Any]) -> Ballot:
     seats = tuple(Seat(**json.loads(r["seat"])) for r in app.store.db.query(
         "SELECT seat FROM electorate WHERE ballot_id = ? ORDER BY person_id", [row["id"]]))
     return Ballot(row["id"], row["ref"], meeting, from_iso(row["opened_at"]),
-                  from_iso(row["closes_at"]), row["status"], decisions, seats)
+                  from_iso(row["closes_at"]), row["status"], decisions, seats,
+                  from_iso(row["closed_at"]) if row["closed_at"] else None)
 
 
 def latest_votes(db: Database, ballot_id: int) -> dict[str, dict[int, Choice]]:
@@ -92,6 +100,26 @@ def latest_votes(db: Database, ballot_id: int) -> dict[str, dict[int, Choice]]:
                       "WHERE v.ballot_id = ? ORDER BY v.received_at, v.id", [ballot_id]):
         out[r["email"]] = {int(k): v for k, v in json.loads(r["choices"]).items()}
     return out
+
+
+@dataclass(frozen=True)
+class StandingVote:
+    """The vote of one voter that counts now (their latest), with its receipt."""
+
+    choices: dict[int, Choice]
+    receipt: str
+    received_at: datetime
+
+
+def standing_vote(db: Database, ballot_id: int, email: str) -> StandingVote | None:
+    row = next(iter(db.query(
+        "SELECT v.choices, v.receipt, v.received_at FROM votes v JOIN people p ON p.id = v.person_id "
+        "WHERE v.ballot_id = ? AND p.email = ? ORDER BY v.received_at DESC, v.id DESC LIMIT 1",
+        [ballot_id, normalise_email(email)])), None)
+    if row is None:
+        return None
+    return StandingVote({int(k): v for k, v in json.loads(row["choices"]).items()}, row["receipt"],
+                        from_iso(row["received_at"]))
 
 
 def current_tally(app: Clerk, ballot: Ballot) -> Tally:
@@ -196,7 +224,7 @@ def cast_vote(app: Clerk, cmd: CastVote) -> VoteOutcome:
             if seen or audit.seen(db, cmd.idempotency_key):
                 return VoteOutcome("duplicate", ballot.ref, email, "this vote was already counted",
                                    seen["receipt"] if seen else "")
-        refusal = _refusal(ballot, email, received)
+        refusal = _refusal(ballot, email, received, app.tz)
         evidence = {**cmd.evidence, "received_at": to_iso(received)}
         if refusal:
             audit.record(db, at=now, actor=email, action="vote.refused", subject=ballot.ref,
@@ -236,10 +264,13 @@ def cast_vote(app: Clerk, cmd: CastVote) -> VoteOutcome:
                            dict(cmd.choices))
 
 
-def _refusal(ballot: Ballot, email: str, received: datetime) -> str:
+def _refusal(ballot: Ballot, email: str, received: datetime, tz: ZoneInfo) -> str:
     if email not in {s.email for s in ballot.electorate}:
         return (f"{email} is not entitled to vote in this ballot: the electorate was fixed when it "
                 f"opened ({len(ballot.electorate)} voting members)")
+    if ballot.closed_early and ballot.closed_at is not None:
+        return (f"the vote was closed early by the facilitator on "
+                f"{in_words(ballot.closed_at, tz)}, before this vote was counted")
     if ballot.status != "open" or received >= ballot.closes_at:
         return "the vote closed at midnight at the end of " \
                f"{ballot.closes_at.date() - timedelta(days=1):%A %d %B %Y}; this vote arrived late " \
@@ -249,15 +280,34 @@ def _refusal(ballot: Ballot, email: str, received: datetime) -> str:
 
 # --- closing --------------------------------------------------------------------------------
 
-def close_ballot(app: Clerk, ref: str) -> Tally:
-    """Close once: tally, settle each decision, announce to every voter and the facilitator."""
+Closer = Literal["facilitator", "scheduler"]
+
+
+@dataclass(frozen=True)
+class Closing:
+    """A ballot's close: the result, when, whether before its deadline (by hand), and whether it
+    had already been closed before this call (nothing more is done or sent then)."""
+
+    ballot: str
+    result: Tally
+    closed_at: datetime
+    early: bool
+    already_closed: bool = False
+
+
+def close_ballot(app: Clerk, ref: str, *, by: Closer = "facilitator") -> Closing:
+    """Close once: tally, settle each decision, announce the result to every member of the body
+    (voting or not) and the facilitator; closing again only says when it was closed."""
     ballot = get_ballot(app, ref)
     now = app.clock.now()
     with app.store.write() as db:
         row = dict(db.table("ballots").get(ballot.id))
         if row["status"] == "closed":
-            return current_tally(app, ballot)
+            closed_at = from_iso(row["closed_at"])
+            return Closing(ballot.ref, current_tally(app, ballot), closed_at,
+                           closed_at < ballot.closes_at, already_closed=True)
         result = current_tally(app, ballot)
+        early = now < ballot.closes_at
         numbers = dict(db.execute("SELECT number, decision_id FROM ballot_decisions WHERE "
                                   "ballot_id = ?", [ballot.id]).fetchall())
         for d in result.decisions:
@@ -268,22 +318,35 @@ def close_ballot(app: Clerk, ref: str) -> Tally:
         summary = result_json(result)
         db.table("ballots").update(ballot.id, {"status": "closed", "closed_at": to_iso(now),
                                          "result": json.dumps(summary)})
-        audit.record(db, at=now, actor="scheduler", action="ballot.close", subject=ballot.ref,
-                     channel="scheduler", detail=summary)
-        body = app.body(ballot.meeting.body)
-        recipients = [(s.email, s.name) for s in ballot.electorate]
-        if body.facilitator:
-            recipients.append((body.facilitator, "Facilitator"))
-        names = {s.email: s.name for s in ballot.electorate}
-        for email, name in recipients:
-            r = render_email("ballot_result", recipient_name=name, ballot=ballot, result=result,
-                             texts=dict(ballot.decisions),
-                             not_voted=[names[e] for e in result.not_voted])
-            queue(db, app.config.mail, Outgoing(
-                kind="ballot_result", to_addr=email, to_name=name, subject=r.subject, text=r.text,
-                html=r.html, subject_ref=ballot.ref, dedupe_key=f"result:{ballot.ref}:{email}"),
-                now)
-        return result
+        audit.record(db, at=now, actor=by, action="ballot.close", subject=ballot.ref,
+                     channel="cli" if by == "facilitator" else "scheduler",
+                     detail={**summary, "closed_by": by, "early": early})
+        _announce(app, db, get_ballot(app, ballot.ref), result, now)
+        return Closing(ballot.ref, result, now, early)
+
+
+def _announce(app: Clerk, db: Database, ballot: Ballot, result: Tally, now: datetime) -> None:
+    """The result to every member of the body and the facilitator; only the facilitator's copy
+    names those who did not vote."""
+    body = app.body(ballot.meeting.body)
+    recipients = {s.email: s.name for s in ballot.electorate}
+    recipients.update({r["email"]: r["name"] for r in db.query(SEAT_SQL, [ballot.meeting.body])})
+    names = {s.email: s.name for s in ballot.electorate}
+    context = {"ballot": ballot, "result": result, "texts": dict(ballot.decisions),
+               "body_name": body.name, "meeting_day": day_in_words(ballot.meeting.starts_at, app.tz),
+               "electorate_size": len(ballot.electorate),
+               "closed_on": in_words(ballot.closed_at or now, app.tz)}
+    letters = [(email, name, False) for email, name in recipients.items()
+               if email != body.facilitator]
+    if body.facilitator:
+        letters.append((body.facilitator, "Facilitator", True))
+    for email, name, facilitator in letters:
+        r = render_email("ballot_result", recipient_name=name, for_facilitator=facilitator,
+                         not_voted=[names[e] for e in result.not_voted] if facilitator else [],
+                         **context)
+        queue(db, app.config.mail, Outgoing(
+            kind="ballot_result", to_addr=email, to_name=name, subject=r.subject, text=r.text,
+            html=r.html, subject_ref=ballot.ref, dedupe_key=f"result:{ballot.ref}:{email}"), now)
 
 
 def result_json(result: Tally) -> dict[str, Any]:

@@ -215,7 +215,7 @@ def run_ballot_reminder(app: Clerk, db: Database, job: DueJob) -> str:
 def run_ballot_close(app: Clerk, db: Database, job: DueJob) -> str:
     from clerk.services.ballots import close_ballot
 
-    result = close_ballot(app, job.subject_ref)
+    result = close_ballot(app, job.subject_ref, by="scheduler").result
     ratified = sum(1 for d in result.decisions if d.ratified)
     return (f"closed: {ratified} of {len(result.decisions)} decision(s) ratified; "
             f"{len(result.voted)} voted")

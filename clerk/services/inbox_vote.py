@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from clerk.app import Clerk
 from clerk.language import read_vote
 from clerk.rules.tally import Choice
-from clerk.services.ballots import Ballot, CastVote, cast_vote, get_ballot
+from clerk.services.ballots import Ballot, CastVote, cast_vote, get_ballot, standing_vote
 from clerk.services.inbound_mail import Decision, VerifiedReply
 from clerk.services.inbox_answers import queue_answer
 from clerk.services.inbox_rsvp import quote
@@ -34,7 +34,8 @@ def handle_vote(app: Clerk, db: Database, reply: VerifiedReply) -> Decision:
                               in_reply_to=reply.mail.message_id,
                               dedupe_key=f"vote-unclear:{reply.mail.message_key}",
                               context={**context, "quote": quote(reply.mail.fresh_text),
-                                       "why": reading.reason},
+                                       "why": reading.reason, **_standing(app, db, ballot,
+                                                                         reply.sender["email"])},
                               person_id=reply.sender["id"], subject_ref=ballot.ref,
                               reply_key=reply.key.key, purpose="vote")
         return Decision("unclear", f"unclear vote: {reading.reason}",
@@ -61,6 +62,14 @@ def handle_vote(app: Clerk, db: Database, reply: VerifiedReply) -> Decision:
     return Decision("processed", f"a vote ({said})",
                     f"{outcome.message} in {ballot.ref}; receipt queued",
                     meeting=ballot.meeting.ref)
+
+
+def _standing(app: Clerk, db: Database, ballot: Ballot, email: str) -> dict[str, object]:
+    """What a reply that casts no vote is told of the vote already counted, and whether the ballot
+    has closed: a question after voting is never told that nothing has been counted."""
+    standing = standing_vote(db, ballot.id, email)
+    return {"standing": standing, "closed": ballot.status == "closed",
+            "standing_when": in_words(standing.received_at, app.tz) if standing else ""}
 
 
 def _context(app: Clerk, ballot: Ballot, name: str) -> dict[str, object]:
