@@ -142,7 +142,7 @@ def test_the_published_site_is_valid_html_and_every_link_resolves(
     assert "Carers&#39; Strategy refresh" in meeting_page or "Carers' Strategy refresh" in \
         meeting_page
     assert "Adopt the refreshed Carers" in meeting_page
-    assert "approved at the meeting of" in meeting_page
+    assert "approved at the meeting on" in meeting_page
     links = _links(out / "carers" / first / "index.html")
     assert any(link.startswith("papers/") and link.endswith(".pdf") for link in links)
     assert any(link.startswith("minutes/") for link in links)

@@ -6,22 +6,35 @@ papers (once circulated), its approved minutes (the approved file, checked again
 and its decisions. Only bodies that publish their records (``minutes.publish = true``) appear;
 draft minutes, uncirculated papers and cancelled meetings never do. Every link is relative, so
 the folder works wherever it is put.
+
+The site is public, so it shows only what is meant to be: a lead by name (never an email
+address; an address in an item's title is replaced by the person's name, or withheld), the venue
+but never the online joining link (that goes to members and booked observers), meetings by
+their date (clerk's references appear only in the addresses of the pages), and decisions in
+plain words. The approved minutes' fingerprint (SHA-256) is kept out of sight, under a plain
+explanation, for whoever wants to check a copy.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlite_utils import Database
+
 from clerk.app import Clerk
+from clerk.errors import NotFound
 from clerk.messages import environment
 from clerk.services.agenda import read_agenda
 from clerk.services.decisions import list_decisions
 from clerk.services.files import read_file, safe_filename
-from clerk.services.meetings import Meeting, list_meetings
+from clerk.services.meetings import Meeting, get_meeting, list_meetings
 from clerk.services.minutes import approved_minutes_file
 from clerk.times import day_in_words, in_words, to_iso
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 @dataclass
@@ -69,8 +82,8 @@ def _meeting_page(app: Clerk, meeting: Meeting, folder: Path,
                 _write(folder / href, read_file(db, paper.sha256))
                 report.files += 1
                 papers.append({"href": href, "filename": paper.filename, "size": paper.size})
-            items.append({"number": item.number, "title": item.title, "lead": item.lead_name,
-                          "papers": papers})
+            items.append({"number": item.number, "title": _without_addresses(db, item.title),
+                          "lead": _lead_name(item.lead, item.lead_name), "papers": papers})
     minutes = None
     approved = approved_minutes_file(db, meeting.id)
     if approved is not None:
@@ -78,14 +91,42 @@ def _meeting_page(app: Clerk, meeting: Meeting, folder: Path,
         href = f"minutes/v{record['version']}-{safe_filename(record['filename'])}"
         _write(folder / href, content)
         report.files += 1
+        approved_at = record["approved_at_meeting"]
         minutes = {"href": href, "filename": record["filename"], "sha256": record["approved_sha256"],
-                   "approved_at_meeting": record["approved_at_meeting"]}
-    decisions = list_decisions(app, meeting.ref)
+                   "approved_at_meeting": approved_at,
+                   "approved_at_day": _meeting_day(app, approved_at) if approved_at else ""}
+    decisions = [{"number": d.number, "text": _without_addresses(db, d.text), "status": d.status}
+                 for d in list_decisions(app, meeting.ref)]
     page = {"ref": meeting.ref, "when": in_words(meeting.starts_at, app.tz),
-            "day": day_in_words(meeting.starts_at, app.tz), "where": meeting.where,
-            "iso": to_iso(meeting.starts_at), "agenda_items": items, "minutes": minutes,
-            "decisions": decisions, "papers_out": circulated}
+            "day": day_in_words(meeting.starts_at, app.tz), "venue": meeting.venue,
+            "online": bool(meeting.online_url), "iso": to_iso(meeting.starts_at),
+            "agenda_items": items, "minutes": minutes, "decisions": decisions,
+            "papers_out": circulated,
+            "observers_book": app.body(meeting.body).observers.public}
     return page
+
+
+def _lead_name(lead: str, name: str) -> str:
+    """A lead as the public sees them: their name; nothing when only an address is known."""
+    return "" if not name or EMAIL.search(name) else name
+
+
+def _without_addresses(db: Database, text: str) -> str:
+    """``text`` with each email address replaced by that person's name, or withheld."""
+    def name_of(match: re.Match[str]) -> str:
+        row = db.execute("SELECT name FROM people WHERE email = ?",
+                         [match.group(0).lower()]).fetchone()
+        return row[0] if row and row[0] and "@" not in row[0] else "(address withheld)"
+
+    return EMAIL.sub(name_of, text)
+
+
+def _meeting_day(app: Clerk, ref: str) -> str:
+    """``Thursday 4 February 2027`` for the meeting ``ref`` (the reference itself if unknown)."""
+    try:
+        return day_in_words(get_meeting(app, ref).starts_at, app.tz)
+    except NotFound:
+        return ref
 
 
 def publish_site(app: Clerk, out: Path) -> PublishReport:
