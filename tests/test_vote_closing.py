@@ -20,8 +20,10 @@ from mail.ingest import ingest
 from scheduler.keeper import DeadlineKeeper
 from tests.reply_mail import gmail_reply_to
 from tests.test_ballots import inquorate  # noqa: F401  (the fixture)
-from tests.test_vote_sealed import on_disk  # noqa: F401  (the fixture)
-from tests.test_vote_sealed import meeting_with_two_decisions
+from tests.test_vote_sealed import (
+    meeting_with_two_decisions,
+    on_disk,  # noqa: F401  (the fixture)
+)
 
 APPROVE_ALL = {1: "approve", 2: "approve"}
 FACILITATOR = "facilitator@carers.example.org"
@@ -136,3 +138,15 @@ def test_a_question_after_voting_is_not_told_nothing_was_counted(
     assert "Nothing has been counted" not in answer
     assert "Your vote" in answer and "still counts" in answer
     assert "1. Adopt the 2027 carers action plan" in answer
+
+
+def test_ratify_show_says_a_ballot_was_closed_early(
+    on_disk: tuple[Clerk, FakeClock], capsys: pytest.CaptureFixture[str]  # noqa: F811
+) -> None:
+    app, clock = on_disk
+    ballot = open_ballot(app, meeting_with_two_decisions(app, clock))
+    clock.set(datetime(2027, 1, 20, 15, 0, tzinfo=UTC))
+    close_ballot(app, ballot.ref)
+    assert main(["ratify", "show", ballot.ref]) == 0
+    out = capsys.readouterr().out
+    assert "closed early by the facilitator on Wednesday 20 January 2027 at 15:00" in out

@@ -62,14 +62,18 @@ def show_cmd(ballot: BallotArg, config: ConfigOption = None, as_json: JsonOption
     texts = dict(b.decisions)
     if as_json:
         print_json({"ballot": b.ref, "status": b.status, "meeting": b.meeting.ref,
+                    "closed_at": b.closed_at.isoformat() if b.closed_at else None,
+                    "closed_early": b.closed_early,
                     "participation": result.participation.reason,
                     "decisions": [{**d.__dict__, "text": texts[d.number]}
                                   for d in result.decisions],
                     "voted": list(result.voted), "not_voted": list(result.not_voted),
                     "votes": latest_votes(clerk.store.db, b.id)})
         return
-    state = "closed" if b.status == "closed" else "open until " + in_words(
-        b.closes_at - ONE_MINUTE, clerk.tz)
+    state = "open until " + in_words(b.closes_at - ONE_MINUTE, clerk.tz)
+    if b.closed_at is not None:
+        state = ("closed early by the facilitator on " if b.closed_early else "closed on ") + \
+            in_words(b.closed_at, clerk.tz)
     console.print(f"{b.ref} ({state}); voters {len(b.electorate)}, voted {len(result.voted)}",
                   markup=False)
     console.print(f"Taking part: {result.participation.reason}", markup=False)
