@@ -66,7 +66,7 @@ def test_attachments_up_to_the_limit_as_sent_then_linked_separate_or_held() -> N
     assert "would exceed 10 MB" in plan.reasons[2]
     assert "e.pdf is 7.5 MB, about 10.3 MB once encoded for email" in plan.reasons[5]
     assert plan.reasons[4].startswith("not sent: too large to email")
-    assert "the facilitator has been told" in plan.reasons[4]
+    assert "there is no web address to link to" in plan.reasons[4]
     # with a place to link to, what cannot go on its own is linked instead of held
     linkable = plan_attachments(papers, 10_000_000, "separate", can_link=True)
     assert linkable.ways == {1: "attached", 2: "separate", 3: "separate", 4: "link", 5: "link"}

@@ -10,7 +10,14 @@ from pathlib import Path
 
 from clerk.app import Clerk
 from clerk.clock import FakeClock
-from clerk.services.agenda import AddItem, ApproveAgenda, add_item, approve_agenda
+from clerk.services.agenda import (
+    AddItem,
+    ApproveAgenda,
+    add_item,
+    approve_agenda,
+    get_agenda,
+    get_papers_schedule,
+)
 from clerk.services.circulation import circulate_papers
 from clerk.services.minutes import AddMinutes, add_minutes
 from clerk.services.papers import AddPaper, add_paper
@@ -39,7 +46,7 @@ def wire_bytes(data: bytes) -> int:
     return len(data.replace(b"\r\n", b"\n")) + data.count(b"\n")
 
 
-def circulate_pack(app: Clerk, clock: FakeClock) -> str:
+def circulate_pack(app: Clerk, clock: FakeClock) -> tuple[str, str]:
     meeting = carers_meeting(app)
     add_item(app, AddItem(meeting.ref, "Carers' Strategy refresh", lead=MEMBER,
                           papers=(pdf("Strategy.pdf", 500_000, seed=1),
@@ -49,13 +56,13 @@ def circulate_pack(app: Clerk, clock: FakeClock) -> str:
     clock.set(at(app, "2027-01-05 09:00"))
     result = circulate_papers(app, meeting.ref, actor="scheduler", channel="scheduler")
     assert result.circulation_id is not None, result.message
-    return result.message
+    return meeting.ref, result.message
 
 
 def test_no_email_exceeds_the_limit_and_a_paper_too_large_is_held_with_the_facilitator_told(
         clock: FakeClock, tmp_path: Path, smtp_sink: SmtpSink) -> None:
     app = make_app(clock, tmp_path, smtp=smtp_sink, carers={"attachment_limit_mb": 1})
-    message = circulate_pack(app, clock)
+    ref, message = circulate_pack(app, clock)
     assert "held back, too large to email: Survey results.pdf" in message
     send_outbox(app)
     assert smtp_sink.received
@@ -77,6 +84,9 @@ def test_no_email_exceeds_the_limit_and_a_paper_too_large_is_held_with_the_facil
     text = text_of(told)
     assert "  Item 3: Survey results.pdf (900 KB)" in text
     assert "papers.link_base_url" in text and not attachments(told)
+    schedule, agenda = get_papers_schedule(app, ref), get_agenda(app, ref)
+    held = {p.filename for i in agenda.items for p in i.papers if schedule.paper_held(p)}
+    assert held == {"Survey results.pdf"}
 
 
 def test_with_the_papers_on_the_web_a_paper_too_large_is_linked(

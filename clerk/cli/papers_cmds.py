@@ -48,7 +48,7 @@ def _agenda_json(agenda: Agenda, schedule: PapersSchedule | None = None) -> dict
         if schedule is not None:
             sent = schedule.sent_in(p)
             out |= {"circulated_in": sent.name if sent else None,
-                    "late": schedule.paper_late(p)}
+                    "late": schedule.paper_late(p), "held": schedule.paper_held(p)}
         return out
 
     data: dict[str, Any] = {
@@ -101,6 +101,8 @@ def _print_agenda(agenda: Agenda, tz: Any, schedule: PapersSchedule | None = Non
             state = ("circulated" if p.circulated else "not yet circulated") if sent is None \
                 else ("circulated with the papers" if sent.kind == "papers"
                       else f"circulated in {sent.name}")
+            if schedule is not None and schedule.paper_held(p):
+                state += ", but held back: too large to email"
             if schedule is not None and schedule.paper_late(p):
                 state += ", LATE" if p.circulated else "; LATE if it goes now"
             console.print(f"        {p.filename} ({size_words(p.size)}, {state})", markup=False)

@@ -169,6 +169,5 @@ def plan_attachments(papers: Sequence[PaperSize], limit_bytes: int, large: Large
         else:
             ways[paper.id] = "held"
             reasons[paper.id] = (f"not sent: too large to email ({why}; the limit is "
-                                 f"{limit_words}), and there is no web address to link to; the "
-                                 "facilitator has been told")
+                                 f"{limit_words}), and there is no web address to link to")
     return AttachmentPlan(ways, reasons)

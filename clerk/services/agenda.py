@@ -215,6 +215,7 @@ class CirculationInfo:
     sent_on: date
     late: bool
     timing: str
+    held: frozenset[str] = frozenset()  # the SHA-256 of each file too large to email
 
     @property
     def name(self) -> str:
@@ -245,6 +246,16 @@ class PapersSchedule:
         sent = self.sent_in(paper)
         return sent.late if sent is not None else self.late_now
 
+    def paper_held(self, paper: PaperInfo) -> bool:
+        """Whether the paper was held back from its circulation, too large to email."""
+        sent = self.sent_in(paper)
+        return sent is not None and paper.sha256 in sent.held
+
+
+def _held_files(detail: str) -> frozenset[str]:
+    files = json.loads(detail or "{}").get("files", [])
+    return frozenset(f["sha256"] for f in files if f.get("how") == "held")
+
 
 def papers_schedule(app: Clerk, db: Database, meeting: Meeting) -> PapersSchedule:
     """When the papers are due and how their circulations went, marked late as the emails are."""
@@ -254,10 +265,10 @@ def papers_schedule(app: Clerk, db: Database, meeting: Meeting) -> PapersSchedul
     circulations = tuple(
         CirculationInfo(r["id"], r["kind"], r["number"],
                         from_iso(r["started_at"]).astimezone(app.tz).date(), bool(r["late"]),
-                        r["timing"])
-        for r in db.query("SELECT id, kind, number, started_at, late, timing FROM circulations "
-                          "WHERE meeting_id = ? AND kind IN ('papers', 'supplement') ORDER BY id",
-                          [meeting.id]))
+                        r["timing"], _held_files(r["detail"]))
+        for r in db.query("SELECT id, kind, number, started_at, late, timing, detail FROM "
+                          "circulations WHERE meeting_id = ? AND kind IN ('papers', "
+                          "'supplement') ORDER BY id", [meeting.id]))
     return PapersSchedule(papers_due(body, meeting_day), describe(body.papers.notice, body.papers.unit),
                           circulations, overdue=timing.late and not circulations,
                           late_now=timing.late)

@@ -278,8 +278,9 @@ def _send(app: Clerk, db: Database, pack: _Pack, timing: Timing, actor: str, cha
              f"revised draft minutes (version {pack.number})"}[pack.kind]
     message = (f"{words} circulated to {len(recipients)} people"
                + (f", {len(skipped)} skipped (mail to them bounces)" if skipped else "")
-               + (f"; held back, too large to email: {', '.join(f.filename for f in held)} (the "
-                  "facilitator has been told)" if held else "")
+               + (f"; held back, too large to email: {', '.join(f.filename for f in held)} ("
+                  + ("the facilitator has been told)" if app.body(meeting.body).facilitator
+                     else "the body has no facilitator to tell)") if held else "")
                + f"; {timing.reason}")
     audit.record(db, at=now, actor=actor, action=f"{'minutes' if pack.kind == 'minutes' else 'papers'}"
                  ".circulate", subject=meeting.ref, channel=channel,
