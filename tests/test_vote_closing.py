@@ -150,3 +150,18 @@ def test_ratify_show_says_a_ballot_was_closed_early(
     assert main(["ratify", "show", ballot.ref]) == 0
     out = capsys.readouterr().out
     assert "closed early by the facilitator on Wednesday 20 January 2027 at 15:00" in out
+
+
+def test_a_chat_vote_after_an_early_close_is_told_it_closed_early(
+    clerk_app: Clerk, inquorate: str, clock: FakeClock  # noqa: F811
+) -> None:
+    from clerk.errors import Refused
+    from clerk.services.chat_members import ChatVote, vote_in_chat
+    from tests.app_fixtures import link_members
+
+    link_members(clerk_app, 1, 7001)
+    ballot = open_ballot(clerk_app, inquorate)
+    clock.set(datetime(2027, 1, 20, 15, 0, tzinfo=UTC))
+    close_ballot(clerk_app, ballot.ref)
+    with pytest.raises(Refused, match="closed early by the facilitator on Wednesday 20 January"):
+        vote_in_chat(clerk_app, ChatVote(7001, ballot.ref, "aa", 1))

@@ -93,6 +93,9 @@ def substitute_prompt(app: Clerk, chat_id: int, meeting_id: int | str) -> ChatRe
 
 def _open_ballot(app: Clerk, ref: int | str) -> Ballot:
     ballot = get_ballot(app, str(ref))
+    if ballot.closed_early and ballot.closed_at is not None:
+        raise Refused(f"this vote was closed early by the facilitator on "
+                      f"{in_words(ballot.closed_at, app.tz)}; see the email with the result")
     if ballot.status != "open" or ballot.closes_at <= app.clock.now():
         raise Refused("this vote has closed, at midnight at the end of "
                       f"{(ballot.closes_at - timedelta(minutes=1)).astimezone(app.tz):%A %d %B %Y}"
