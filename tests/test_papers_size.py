@@ -135,3 +135,19 @@ def test_draft_minutes_too_large_to_email_are_held(
     assert not attachments(minutes)
     assert "too large to send by email" in text_of(minutes)
     assert len(smtp_sink.messages_to(FACILITATOR)) == 1
+
+
+def test_draft_minutes_that_fit_on_their_own_come_in_an_email_of_their_own(
+        clock: FakeClock, tmp_path: Path, smtp_sink: SmtpSink) -> None:
+    app = make_app(clock, tmp_path, smtp=smtp_sink, carers={"attachment_limit_mb": 1})
+    meeting = carers_meeting(app)
+    clock.set(at(app, "2027-01-15 09:00"))
+    minutes = pdf("Minutes.pdf", 700_000)
+    add_minutes(app, AddMinutes(meeting.ref, minutes))
+    send_outbox(app)
+    for sent in smtp_sink.received:
+        assert wire_bytes(sent.data) <= LIMIT
+    [separate] = [m for m in smtp_sink.messages_to(MEMBER)
+                  if str(m["Subject"]).startswith("Draft minutes: Minutes.pdf")]
+    assert attachments(separate) == {"Minutes.pdf": minutes.content}
+    assert "The draft minutes of the Worcestershire Carers Partnership meeting" in text_of(separate)
