@@ -46,7 +46,14 @@ async def set_commands(application: Application) -> None:  # type: ignore[type-a
 
 class ClerkBot(ExtBot[Lane]):
     """PTB's ExtBot, and one more call: the updates as Telegram sent them (plain JSON), so that
-    :mod:`bot.polling` can answer pressed buttons before PTB parses the updates."""
+    :mod:`bot.polling` can answer pressed buttons before PTB parses the updates. It knows its
+    clerk (``clerk``), so that a reply Telegram could not take is kept in clerk's chat outbox
+    (:func:`bot.handlers.common.send`)."""
+
+    def __init__(self, token: str, *, clerk: Clerk, **kwargs: Any) -> None:
+        super().__init__(token, **kwargs)
+        with self._unfrozen():
+            self.clerk = clerk
 
     async def get_raw_updates(self, offset: int | None, timeout: float,
                               allowed_updates: list[str]) -> list[dict[str, Any]]:
@@ -65,7 +72,7 @@ def build_application(app: Clerk, token: str, *,
     :class:`bot.flood_limits.FloodLimiter` (replies to people ahead of bulk sends), and clerk's
     handlers."""
     base_url = (app.config.telegram.api_url or TELEGRAM).rstrip("/")
-    bot = ClerkBot(token, base_url=base_url, request=AiohttpRequest(),
+    bot = ClerkBot(token, clerk=app, base_url=base_url, request=AiohttpRequest(),
                    get_updates_request=AiohttpRequest(connections=1),
                    rate_limiter=FloodLimiter())
     builder = (Application.builder().bot(bot)

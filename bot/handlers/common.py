@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from clerk.app import Clerk
 from clerk.chat import ChatReply, Rows
 from clerk.messages import render_chat
+from clerk.services.chat_outbox import queue_reply
 
 log = logging.getLogger("clerk.bot")
 MAX_TEXT = 4096  # Telegram's limit for one message
@@ -60,14 +62,20 @@ def as_reply(reply: ChatReply | str) -> ChatReply:
 
 
 async def send(update: Update, reply: ChatReply | str) -> Message | None:
-    """Reply in the chat the update came from."""
+    """Reply in the chat the update came from (None if the reply had to wait: see
+    :func:`_keep_for_later`)."""
     r = as_reply(reply)
     message = update.effective_message
-    if message is not None:
-        return await message.reply_text(r.text[:MAX_TEXT], reply_markup=markup(r.buttons))
-    if update.effective_chat is not None:
-        return await update.effective_chat.send_message(r.text[:MAX_TEXT],
-                                                        reply_markup=markup(r.buttons))
+    try:
+        if message is not None:
+            return await message.reply_text(r.text[:MAX_TEXT], reply_markup=markup(r.buttons))
+        if update.effective_chat is not None:
+            return await update.effective_chat.send_message(r.text[:MAX_TEXT],
+                                                            reply_markup=markup(r.buttons))
+    except (BadRequest, TimedOut):
+        raise
+    except NetworkError as exc:
+        _keep_for_later(update, r, exc)
     return None
 
 
@@ -76,8 +84,26 @@ async def edit(update: Update, reply: ChatReply | str) -> None:
     r = as_reply(reply)
     query = update.callback_query
     assert query is not None
-    with contextlib.suppress(BadRequest):  # "message is not modified": a double tap
-        await query.edit_message_text(r.text[:MAX_TEXT], reply_markup=markup(r.buttons))
+    try:
+        with contextlib.suppress(BadRequest):  # "message is not modified": a double tap
+            await query.edit_message_text(r.text[:MAX_TEXT], reply_markup=markup(r.buttons))
+    except TimedOut:
+        raise
+    except NetworkError as exc:
+        _keep_for_later(update, r, exc)
+
+
+def _keep_for_later(update: Update, reply: ChatReply, exc: NetworkError) -> None:
+    """Telegram could not be reached, or answered that it is down (502, 503): nothing was shown,
+    so the reply goes to the chat outbox, which sends it when the Bot API is back, once (a new
+    message, if it was to replace one). A timeout is not kept: the reply may have arrived."""
+    chat = update.effective_chat
+    app = getattr(update.get_bot(), "clerk", None)
+    if chat is None or not isinstance(app, Clerk):
+        raise exc
+    digest = hashlib.sha256(reply.text.encode()).hexdigest()[:16]
+    queue_reply(app, chat.id, reply, key=f"{update_key(update)}:reply:{digest}")
+    log.warning("Telegram did not take a reply (%s); it is sent when Telegram is back", exc)
 
 
 # --- the steps of a conversation ------------------------------------------------------------

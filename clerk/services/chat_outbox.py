@@ -7,7 +7,8 @@ Two kinds of row:
   and buttons are rendered when it is claimed, from the state at that moment, so a copy whose
   meeting has been cancelled or whose ballot has closed is dropped rather than sent.
 * **direct**: a message to an observer (an offered place, a reminder), queued already rendered
-  by :func:`queue_chat`.
+  by :func:`queue_chat`; and a reply the bot could not send because Telegram was down
+  (:func:`queue_reply`), sent when it is back.
 
 The bot claims due rows (:func:`claim_due`), sends each, and records the outcome at once
 (:func:`mark_sent`, :func:`mark_retry`, :func:`mark_failed`): each row is sent once. A row left
@@ -72,6 +73,14 @@ def queue_chat(db: Database, *, chat_id: int, kind: str, reply: ChatReply, now: 
         [to_iso(now), chat_id, person_id, int(observer), kind, subject_ref, reply.text,
          buttons_json(reply.buttons), dedupe_key, to_iso(now)])
     return cursor.lastrowid if cursor.rowcount else None
+
+
+def queue_reply(app: Clerk, chat_id: int, reply: ChatReply, *, key: str) -> bool:
+    """A reply to a person that Telegram could not take (it was down): queued to send when it is
+    back, once (the same ``key`` twice queues once). Returns whether it was queued now."""
+    with app.store.write() as db:
+        return queue_chat(db, chat_id=chat_id, kind="reply", reply=reply, now=app.clock.now(),
+                          dedupe_key=key) is not None
 
 
 def has_due(app: Clerk) -> bool:
