@@ -148,7 +148,7 @@ def test_bad_date(workdir: Path, capsys) -> None:
     assert '"next Thursday" is not a date and time like "2027-01-14 10:00"' in err
 
 
-def test_a_meeting_from_replies_to_decisions(workdir: Path, capsys) -> None:
+def test_a_meeting_from_replies_to_decisions(workdir: Path, capsys, monkeypatch) -> None:
     shutil.copy(EXAMPLE_MEMBERS, workdir / "members.csv")
     assert run(capsys, "init")[0] == 0
     assert run(capsys, "init")[0] == 0  # safe to run again
@@ -173,6 +173,10 @@ def test_a_meeting_from_replies_to_decisions(workdir: Path, capsys) -> None:
                for d in view["deadlines"])
     code, out, _ = run(capsys, "meetings", "show", ref)
     assert "Quorum forecast: not yet quorate" in out
+    from datetime import UTC, datetime
+
+    from clerk.clock import SystemClock  # the day of the meeting: a register is taken once it begins
+    monkeypatch.setattr(SystemClock, "now", lambda self: datetime(2027, 1, 14, 12, 0, tzinfo=UTC))
     code, out, _ = run(capsys, "attendance", "record", ref, "--present",
                        "alice.ashworth@example.org,jane.smith@example.org")
     assert code == 0

@@ -155,6 +155,7 @@ def test_absent_twice_without_notice_is_flagged_the_day_after(
     carers = [m["email"] for m in list_members(clerk_app, "carers") if m["carer"]]
     first = meet(clerk_app, "carers", "2026-12-03 10:00")
     second = meet(clerk_app, "carers", "2027-01-14 10:00")
+    clock.set(datetime(2027, 1, 14, 12, 0, tzinfo=UTC))  # registers are taken once meetings begin
     record_attendance(clerk_app, RecordAttendance(first, tuple(carers[:5])))
     record_attendance(clerk_app, RecordAttendance(second, tuple(carers[:5])))
     clock.set(datetime(2027, 1, 15, 9, 0, tzinfo=UTC))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from clerk.app import Clerk
-from clerk.errors import Refused
 from clerk.rules import quorum
 from clerk.rules.people import Attendee, Seat
 from clerk.services.attendance import RecordAttendance, record_attendance
-from clerk.services.meetings import AddMeeting, add_meeting
+from clerk.services.meetings import AddMeeting, add_meeting, get_meeting
 from clerk.services.members import list_members
 from clerk.services.replies import RecordReply, record_reply
 from clerk.times import parse_local
@@ -29,6 +30,7 @@ def meeting(app: Clerk, body: str, when: str = "2027-01-14 10:00") -> str:
 
 
 def register(app: Clerk, ref: str, present: list[str], subs: list[tuple[str, str]] = ()):
+    app.clock.set(get_meeting(app, ref).starts_at + timedelta(hours=2))  # type: ignore[attr-defined]
     return record_attendance(app, RecordAttendance(meeting=ref, present=tuple(present),
                                                    substitutes=tuple(subs)))
 
@@ -144,9 +146,10 @@ def test_jcb_needs_a_pct_member(clerk_app: Clerk) -> None:
 def test_jcb_substitute_must_be_named(clerk_app: Clerk) -> None:
     j = jcb(clerk_app)
     ref = meeting(clerk_app, "cypsp-jcb")
-    with pytest.raises(Refused, match="named substitutes"):
-        record_reply(clerk_app, RecordReply(ref, j["pct"]["email"], "substitute",
-                                            substitute_email="someone.else@example.org"))
+    refused = record_reply(clerk_app, RecordReply(ref, j["pct"]["email"], "substitute",
+                                                  substitute_email="someone.else@example.org"))
+    assert refused.reply == "apologies" and refused.refused_substitute is not None
+    assert "named substitutes" in refused.refused_substitute.reason
     out = record_reply(clerk_app, RecordReply(ref, j["pct"]["email"], "substitute",
                                               substitute_email=j["pct"]["substitute"]))
     assert out.reply == "substitute"
@@ -182,9 +185,10 @@ def test_pab_inquorate_without_chair_or_vice_even_with_many_others(clerk_app: Cl
 def test_pab_chair_may_not_send_a_substitute(clerk_app: Clerk) -> None:
     chair = by_office(clerk_app, "cypsp-pab", "chair")
     ref = meeting(clerk_app, "cypsp-pab")
-    with pytest.raises(Refused, match="the chair may not send a substitute"):
-        record_reply(clerk_app, RecordReply(ref, chair["email"], "substitute",
-                                            substitute_email="deputy@example.org"))
+    out = record_reply(clerk_app, RecordReply(ref, chair["email"], "substitute",
+                                              substitute_email="deputy@example.org"))
+    assert out.reply == "apologies" and out.refused_substitute is not None
+    assert out.refused_substitute.reason == "the chair may not send a substitute"
 
 
 def test_pab_member_substitute_counts(clerk_app: Clerk) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
@@ -66,6 +67,24 @@ def may_substitute(
         return Verdict(False, f"{sub} is already the substitute for another member, "
                               "and may stand for one member only")
     return Verdict(True, f"{sub} may attend in place of {member.name}")
+
+
+@dataclass(frozen=True)
+class StandIns:
+    """Who could stand in for a member instead: anyone (not otherwise excluded), or only the
+    named substitutes listed (none: the member may not send a substitute at all)."""
+
+    anyone: bool
+    named: tuple[str, ...] = ()
+
+
+def who_may_stand_in(policy: SubstitutePolicy, member: Seat, named: Sequence[str] = ()) -> StandIns:
+    """Whom the rules would accept in ``member``'s place, to tell a member whose substitute was
+    refused what would do instead."""
+    if not policy.allowed or (member.office and member.office.casefold() in
+                              {o.casefold() for o in policy.not_for_offices}):
+        return StandIns(anyone=False)
+    return StandIns(anyone=not policy.named_only, named=tuple(n.lower() for n in named))
 
 
 def who_chairs(policy: ChairPolicy, present: Sequence[Attendee]) -> Verdict:

@@ -22,7 +22,7 @@ from clerk.services.people import (
     normalise_email,
 )
 from clerk.services.quorum import replies
-from clerk.times import to_iso
+from clerk.times import in_words, to_iso
 
 
 @dataclass(frozen=True)
@@ -48,10 +48,14 @@ class AttendanceResult:
 
 
 def record_attendance(app: Clerk, cmd: RecordAttendance) -> AttendanceResult:
-    """Record the register for a meeting (recording again replaces it) and judge quorum."""
+    """Record the register for a meeting that has begun (recording again replaces it) and judge
+    quorum. A register before the meeting starts is refused: nobody can have been present yet."""
     meeting = get_meeting(app, cmd.meeting)
     body = app.body(meeting.body)
     now = app.clock.now()
+    if now < meeting.starts_at:
+        raise Refused(f"the {body.name} meeting on {in_words(meeting.starts_at, app.tz)} has not "
+                      "started yet; record the register once the meeting has begun")
     with app.store.write() as db:
         seats = body_seats(db, meeting.body)
         by_email = {s.email: pid for pid, s in seats.items()}

@@ -10,6 +10,7 @@ when the agenda is not out yet), and the answer says so.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,12 +20,15 @@ from clerk.app import Clerk
 from clerk.calendar import rsvp_from_calendar
 from clerk.errors import NotFound, Refused
 from clerk.language import RsvpReading, read_declaration, read_rsvp
+from clerk.rules.acknowledgement import is_acknowledgement
+from clerk.rules.text_safety import clean_text
 from clerk.services.agenda import read_agenda
 from clerk.services.agenda_replies import forward_to_facilitator, record_declared
 from clerk.services.inbound_mail import Decision, VerifiedReply
 from clerk.services.inbox_answers import meeting_context, queue_answer
 from clerk.services.keys import issue_key
 from clerk.services.meetings import Meeting, get_meeting
+from clerk.services.people import find_person
 from clerk.services.replies import RecordReply, ReplyOutcome, record_reply
 from clerk.times import in_words
 
@@ -48,17 +52,24 @@ def handle_rsvp(app: Clerk, db: Database, reply: VerifiedReply) -> Decision:
     if meeting.starts_at <= reply.received_at:
         raise Refused(f"the {body.name} meeting on {when} has already taken place")
     declared = _declarations(app, db, reply, meeting)
-    reading = _reading(reply, meeting)
+    reading, answering_for = _reading(db, reply, meeting)
     if reading.intent == "unclear":
+        if _acknowledges(db, reply, meeting):
+            return declared.add_to(Decision(
+                "processed", "an acknowledgement of our confirmation",
+                "no answer needed: they thanked us for the confirmation; nothing changed",
+                meeting=meeting.ref))
         return declared.add_to(_ask_again(app, db, reply, meeting, reading, when, declared))
     outcome = record_reply(app, RecordReply(
-        meeting=meeting.ref, email=reply.sender["email"], intent=reading.intent,
+        meeting=meeting.ref, email=answering_for, intent=reading.intent,
         substitute_email=reading.substitute_email or "",
         substitute_name=reading.substitute_name or "", channel="email",
         evidence=reply.evidence, received_at=reply.received_at,
         idempotency_key=reply.idempotency_key))
     member_name = _name_of(db, outcome.stands_for) if outcome.stands_for else ""
     what = _what(outcome, member_name)
+    if outcome.refused_substitute:
+        what += f" (substitute refused: {outcome.refused_substitute.reason})"
     where = f"for {body.label}, {when}"
     if outcome.status == "superseded":
         return declared.add_to(Decision("processed", reading.reason, f"not applied ({what} "
@@ -68,10 +79,11 @@ def handle_rsvp(app: Clerk, db: Database, reply: VerifiedReply) -> Decision:
         return declared.add_to(Decision("processed", reading.reason,
                                         f"already recorded: {what} {where}", meeting=meeting.ref))
     queued = _confirm(app, db, reply, meeting, outcome, member_name, when, declared)
+    notices = "; the member and the facilitator told" if outcome.queued else ""
     return declared.add_to(Decision(
         "processed", reading.reason,
-        f"recorded: {what} {where}" + ("; confirmation queued" if queued else ""),
-        meeting=meeting.ref, queued=[queued] if queued else []))
+        f"recorded: {what} {where}" + ("; confirmation queued" if queued else "") + notices,
+        meeting=meeting.ref, queued=([queued] if queued else []) + list(outcome.queued)))
 
 
 @dataclass
@@ -128,36 +140,87 @@ def _what(outcome: ReplyOutcome, member_name: str) -> str:
     return "attending" if outcome.reply == "attend" else "apologies"
 
 
-def _answer_key(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting) -> str:
-    """The sender's own reply key for this meeting, so that answering our answer works too."""
-    if reply.sender["id"] == reply.key.person_id:
+def _answer_key(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting,
+                person_id: int | None = None) -> str:
+    """The reply key of the person answered (the sender, unless said) for this meeting, so that
+    answering our answer works too."""
+    person_id = reply.sender["id"] if person_id is None else person_id
+    if person_id == reply.key.person_id:
         return reply.key.key
-    return issue_key(db, person_id=reply.sender["id"], purpose="rsvp", subject_ref=meeting.ref,
+    return issue_key(db, person_id=person_id, purpose="rsvp", subject_ref=meeting.ref,
                      now=app.clock.now(), days=app.config.mail.reply_key_days)
 
 
 def _confirm(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting,
              outcome: ReplyOutcome, member_name: str, when: str, declared: Declared) -> int | None:
-    context = {**meeting_context(app, meeting, reply.sender["name"], when), **declared.context,
+    # The person whose answer it is: the sender, or the accepted substitute their calendar named.
+    person = reply.sender if outcome.email == reply.sender["email"] else \
+        find_person(db, outcome.email) or reply.sender
+    person_id, name, email = int(person["id"]), str(person["name"]), str(person["email"])
+    refused = outcome.refused_substitute
+    context = {**meeting_context(app, meeting, name, when), **declared.context,
                "reply": outcome.reply, "stands_for_name": member_name,
                "substitute_name": outcome.substitute_name,
-               "substitute_email": outcome.substitute_email}
-    return queue_answer(app, db, template="reply_confirmation", to_addr=reply.sender["email"],
-                        in_reply_to=reply.mail.message_id, context=context,
-                        dedupe_key=f"confirm:{reply.mail.message_key}",
-                        person_id=reply.sender["id"], subject_ref=meeting.ref,
-                        reply_key=_answer_key(app, db, reply, meeting))
+               "substitute_email": outcome.substitute_email,
+               "refused": refused}
+    return queue_answer(app, db, template="reply_confirmation", to_addr=email,
+                        in_reply_to=reply.mail.message_id if person_id == reply.sender["id"] else "",
+                        context=context, dedupe_key=f"confirm:{reply.mail.message_key}",
+                        person_id=person_id, subject_ref=meeting.ref,
+                        reply_key=_answer_key(app, db, reply, meeting, person_id))
 
 
-def _reading(reply: VerifiedReply, meeting: Meeting) -> RsvpReading:
-    """What the member said: their words, or where those say nothing clear (Outlook's "Accepted:"
-    has no text of its own), the answer their calendar sent for this meeting."""
-    reading = read_rsvp(reply.mail.fresh_text)
+def _reading(db: Database, reply: VerifiedReply, meeting: Meeting) -> tuple[RsvpReading, str]:
+    """What was said, and for whom: the sender's own words; or where the body is empty, the
+    subject they wrote (the invitation's YES/NO buttons are ``mailto:`` links, and some mail
+    clients keep only their subject); or where the words say nothing clear (Outlook's "Accepted:"
+    has no text of its own), the answer their calendar sent for this meeting, credited to the
+    attendee it names, who must be the sender or the sender's accepted substitute."""
+    sender = str(reply.sender["email"])
     calendar = reply.mail.calendar_reply
+    text = reply.mail.fresh_text
+    if not text.strip() and calendar is None:
+        text = own_subject(reply.mail.subject)
+    reading = read_rsvp(text)
     if reading.intent != "unclear" or calendar is None or calendar.uid != meeting.uid:
-        return reading
+        return reading, sender
     from_calendar = rsvp_from_calendar(calendar)
-    return from_calendar if from_calendar.intent != "unclear" or not reading.evidence else reading
+    if from_calendar.intent == "unclear" and reading.evidence:
+        return reading, sender
+    if calendar.attendee != sender and not _substitute_for(db, meeting, calendar.attendee,
+                                                           reply.sender["id"]):
+        raise Refused(f"your calendar answered for {calendar.attendee}, not for you ({sender}), "
+                      "and a calendar's answer counts only for the person it names")
+    return from_calendar, calendar.attendee
+
+
+_REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|vs|fw|fwd|wg|tr|rv|res|antw|odp|ynt)\s*(?:\[\d+\])?\s*:",
+                           re.IGNORECASE)
+
+
+def own_subject(subject: str) -> str:
+    """A subject the sender wrote themselves (as a ``mailto:?subject=YES`` button does), or ""
+    when it is a reply's or a forward's, which repeats clerk's own words ("Re: Please attend in
+    place of ...") and says nothing of theirs."""
+    line = clean_text(subject)
+    return "" if _REPLY_PREFIX.match(line) else line
+
+
+def _substitute_for(db: Database, meeting: Meeting, email: str, member_id: int) -> bool:
+    return db.execute(
+        "SELECT 1 FROM invitations i JOIN people p ON p.id = i.person_id WHERE i.meeting_id = ? "
+        "AND p.email = ? AND i.stands_for = ? AND i.reply != 'withdrawn'",
+        [meeting.id, email, member_id]).fetchone() is not None
+
+
+def _acknowledges(db: Database, reply: VerifiedReply, meeting: Meeting) -> bool:
+    """A mere "thank you" from someone we have already sent a confirmation about this meeting:
+    answering it would only start an exchange of thanks."""
+    if not is_acknowledgement(reply.mail.fresh_text, names=[str(reply.sender["name"] or "")]):
+        return False
+    return db.execute("SELECT 1 FROM outbox WHERE kind = 'reply_confirmation' AND person_id = ? "
+                      "AND subject_ref = ? LIMIT 1",
+                      [reply.sender["id"], meeting.ref]).fetchone() is not None
 
 
 def _ask_again(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting,

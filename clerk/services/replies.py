@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from clerk.app import Clerk
 from clerk.errors import BadInput, Refused
 from clerk.rules.people import Seat
-from clerk.rules.substitutes import may_substitute
+from clerk.rules.substitutes import SubstitutePolicy, may_substitute, who_may_stand_in
 from clerk.services import audit
 from clerk.services.meetings import Meeting, get_meeting
 from clerk.services.people import (
@@ -26,6 +26,7 @@ from clerk.services.people import (
     named_substitutes,
     normalise_email,
 )
+from clerk.services.substitute_notices import report_declined
 from clerk.times import from_iso, to_iso
 
 Intent = Literal["attend", "apologies", "substitute"]
@@ -47,6 +48,18 @@ class RecordReply:
 
 
 @dataclass(frozen=True)
+class RefusedSubstitute:
+    """A substitute the body's rules did not accept: who, why, and who would be accepted instead
+    (the member's named substitutes on file, when the rules allow a substitute at all)."""
+
+    name: str
+    email: str
+    reason: str
+    named: tuple[tuple[str, str], ...] = ()  # (name, email) of the named substitutes on file
+    any_allowed: bool = False  # anyone not otherwise excluded may come (no named-only rule)
+
+
+@dataclass(frozen=True)
 class ReplyOutcome:
     """What happened to a reply: ``recorded``, ``duplicate`` (seen before) or ``superseded``."""
 
@@ -59,6 +72,8 @@ class ReplyOutcome:
     substitute_email: str = ""
     substitute_name: str = ""
     stands_for: str = ""
+    refused_substitute: RefusedSubstitute | None = None
+    queued: tuple[int, ...] = ()  # notices queued about this reply (a substitute declining)
 
 
 def record_reply(app: Clerk, cmd: RecordReply) -> ReplyOutcome:
@@ -102,7 +117,9 @@ def record_reply(app: Clerk, cmd: RecordReply) -> ReplyOutcome:
                                     invitation["id"]])
         audit.record(db, at=now, actor=email, action="reply.recorded", subject=meeting.ref,
                      channel=cmd.channel, evidence=cmd.evidence,
-                     detail={"reply": outcome.reply, "substitute": outcome.substitute_email},
+                     detail={"reply": outcome.reply, "substitute": outcome.substitute_email,
+                             **({"substitute_refused": outcome.refused_substitute.reason}
+                                if outcome.refused_substitute else {})},
                      idempotency_key=cmd.idempotency_key)
         return outcome
 
@@ -157,8 +174,12 @@ def _member_reply(app: Clerk, db: Database, meeting: Meeting, person: dict[str, 
                              named=named_substitutes(db, meeting.body, person["id"]),
                              standing_for=standing,
                              body_members=[sub_email] if sub_is_member else [])
-    if not verdict.ok:
-        raise Refused(f"{verdict.reason}; your reply has not been recorded")
+    if not verdict.ok:  # they gave notice all the same: their apologies stand
+        refused = _refused_substitute(db, meeting, person, seat, cmd, verdict.reason,
+                                      body.substitutes)
+        return ReplyOutcome("recorded", meeting, person["email"], name, "apologies",
+                            f"apologies recorded; {refused.name} cannot attend in your place: "
+                            f"{refused.reason}", refused_substitute=refused)
     sub = ensure_person(db, sub_email, cmd.substitute_name, app.clock.now())
     sub_inv = ensure_invitation(db, meeting.id, sub["id"], app.clock.now(),
                                 stands_for=person["id"])
@@ -170,6 +191,19 @@ def _member_reply(app: Clerk, db: Database, meeting: Meeting, person: dict[str, 
     return ReplyOutcome("recorded", meeting, person["email"], name, "substitute",
                         f"apologies recorded; {sub['name']} will attend in your place",
                         substitute_email=sub["email"], substitute_name=sub["name"])
+
+
+def _refused_substitute(db: Database, meeting: Meeting, person: dict[str, Any], seat: Seat,
+                        cmd: RecordReply, reason: str, policy: SubstitutePolicy) -> RefusedSubstitute:
+    """The refused substitute, with whom the body's rules would accept instead."""
+    instead = who_may_stand_in(policy, seat, named_substitutes(db, meeting.body, person["id"]))
+    named = tuple((str(p["name"]), str(p["email"])) for p in db.query(
+        "SELECT p.name, p.email FROM named_substitutes n JOIN people p ON p.id = n.substitute_id "
+        "WHERE n.body = ? AND n.member_id = ? ORDER BY p.name", [meeting.body, person["id"]])
+        if p["email"] in instead.named)
+    return RefusedSubstitute(name=cmd.substitute_name or normalise_email(cmd.substitute_email),
+                             email=normalise_email(cmd.substitute_email), reason=reason,
+                             named=named, any_allowed=instead.anyone)
 
 
 def _substitute_own_reply(app: Clerk, db: Database, meeting: Meeting, person: dict[str, Any],
@@ -184,5 +218,8 @@ def _substitute_own_reply(app: Clerk, db: Database, meeting: Meeting, person: di
     reply = "attend" if cmd.intent == "attend" else "apologies"
     text = (f"recorded as attending in place of {member['name']}" if reply == "attend"
             else f"recorded that you cannot attend in place of {member['name']}")
+    queued: tuple[int, ...] = ()
+    if reply == "apologies" and invitation["reply"] != "apologies":  # someone must find another
+        queued = report_declined(app, db, meeting, person, member, cmd.received_at or app.clock.now())
     return ReplyOutcome("recorded", meeting, person["email"], person["name"], reply, text,
-                        stands_for=member["email"])
+                        stands_for=member["email"], queued=queued)
