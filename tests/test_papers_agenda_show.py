@@ -99,3 +99,14 @@ def test_papers_sent_on_time_are_not_marked_late(
     assert "LATE" not in out and "Strategy.pdf (50 KB, circulated with the papers)" in out
     data = json.loads(show(capsys, meeting.ref, "--json"))
     assert data["papers_late"] is False and data["circulations"][0]["late"] is False
+
+
+def test_a_meeting_with_nothing_to_circulate_is_not_marked_late(
+        cli_app: Clerk, clock: FakeClock, capsys: pytest.CaptureFixture[str]) -> None:
+    app = cli_app
+    clock.set(at(app, "2026-12-14 09:00"))
+    meeting = carers_meeting(app)  # only its standing items
+    clock.set(at(app, "2027-01-06 10:00"))
+    out = show(capsys, meeting.ref)
+    assert "LATE" not in out and "Papers due by Tuesday 5 January 2027" in out
+    assert json.loads(show(capsys, meeting.ref, "--json"))["papers_late"] is False

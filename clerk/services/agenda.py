@@ -269,9 +269,13 @@ def papers_schedule(app: Clerk, db: Database, meeting: Meeting) -> PapersSchedul
         for r in db.query("SELECT id, kind, number, started_at, late, timing, detail FROM "
                           "circulations WHERE meeting_id = ? AND kind IN ('papers', "
                           "'supplement') ORDER BY id", [meeting.id]))
-    return PapersSchedule(papers_due(body, meeting_day), describe(body.papers.notice, body.papers.unit),
-                          circulations, overdue=timing.late and not circulations,
-                          late_now=timing.late)
+    # overdue: something to circulate, not circulated, past its day (a cancelled meeting never)
+    business = db.execute("SELECT 1 FROM agenda_items WHERE meeting_id = ? AND kind = 'item' "
+                          "LIMIT 1", [meeting.id]).fetchone() is not None
+    overdue = timing.late and not circulations and business and meeting.status != "cancelled"
+    return PapersSchedule(papers_due(body, meeting_day),
+                          describe(body.papers.notice, body.papers.unit), circulations,
+                          overdue=overdue, late_now=timing.late)
 
 
 def get_papers_schedule(app: Clerk, meeting_ref: str) -> PapersSchedule:
