@@ -4,6 +4,14 @@
 verdict, or None for an ordinary human message.  Every verdict says which check
 fired and why, so the clerk's log can explain itself.  ``X-Auto-Response-Suppress``
 is deliberately *not* a check: ordinary Outlook replies carry it.
+
+A bounce also says which message bounced, where it can be read: the Message-IDs quoted in the
+report (:func:`quoted_message_ids`: an RFC 3464 report's returned headers or message, qmail's
+"copy of the message", the original's headers pasted into a "could not be delivered" note).
+Whether it refers to a message clerk sent is for the inbox service to decide
+(:mod:`clerk.services.bounces`); this module only reads what the report says. Non-DSN reports
+(qmail, Exim, Gmail, Exchange) name the failed address in prose: :func:`failed_in_text` reads
+the common shapes.
 """
 
 from __future__ import annotations
@@ -17,7 +25,8 @@ from typing import Literal
 
 from mail.mime import IncomingMail
 
-__all__ = ["CHECKS", "AutomationVerdict", "classify_automation", "parse_delivery_status"]
+__all__ = ["CHECKS", "AutomationVerdict", "classify_automation", "failed_in_text",
+           "parse_delivery_status", "quoted_message_ids"]
 
 Kind = Literal["auto-reply", "bounce", "own-mail", "list"]
 
@@ -32,6 +41,8 @@ class AutomationVerdict:
     failed_recipients: list[str] = field(default_factory=list)
     permanent: bool = False
     statuses: dict[str, str] = field(default_factory=dict)
+    #: Message-IDs (without angle brackets) of the message that bounced, as quoted in the report.
+    original_ids: list[str] = field(default_factory=list)
 
 
 Check = Callable[[IncomingMail, frozenset[str]], AutomationVerdict | None]
@@ -93,6 +104,7 @@ def check_delivery_status(msg: IncomingMail, own: frozenset[str]) -> AutomationV
         failed_recipients=list(affected),
         permanent=permanent,
         statuses=affected,
+        original_ids=quoted_message_ids(root),
     )
 
 
@@ -103,6 +115,8 @@ def check_mailer_daemon(msg: IncomingMail, own: frozenset[str]) -> AutomationVer
     if local not in _DAEMON_LOCALPARTS and not failed_header:
         return None
     failed = [a.lower() for a in _ADDR_IN_TEXT.findall(failed_header)]
+    if not failed:
+        failed = [a for a in failed_in_text(msg.text) if a not in own and a != msg.from_addr]
     subject = msg.subject.lower()
     permanent = not any(word in subject for word in _DELAY_WORDS)
     who = f"sender {msg.from_addr}" if local in _DAEMON_LOCALPARTS else "X-Failed-Recipients header"
@@ -114,6 +128,7 @@ def check_mailer_daemon(msg: IncomingMail, own: frozenset[str]) -> AutomationVer
         + ("; permanent failure" if permanent else "; delivery delayed"),
         failed_recipients=failed,
         permanent=permanent,
+        original_ids=quoted_message_ids(msg.headers),
     )
 
 
@@ -243,3 +258,80 @@ def parse_delivery_status(msg: Message) -> dict[str, tuple[str, str]]:
             status = _field(block, "Status").split(" ", 1)[0]
             found[recipient] = (action, status)
     return found
+
+
+# --------------------------------------------------------------------------- what bounced
+
+_MESSAGE_ID_LINE = re.compile(r"^[ \t>]*Message-ID:[ \t]*<?([^\s<>]+@[^\s<>]+?)>?[ \t]*$",
+                              re.IGNORECASE | re.MULTILINE)
+#: Where a non-DSN report's own words end and its copy of the returned message begins.
+_COPY_STARTS = re.compile(
+    r"^[ \t]*(?:--- Below this line is a copy of the message"  # qmail
+    r"|-+ ?This is a copy of the message"  # Exim
+    r"|-+ ?(?:Original|Returned) message"  # Gmail, Postfix, sendmail
+    r"|Original message headers:"  # Exchange
+    r"|-+ The header of the original message is following"
+    r"|Received: |Return-Path: )",
+    re.IGNORECASE | re.MULTILINE)
+#: Words only a delivery failure report uses (the prose around the failed addresses).
+_FAILURE_WORDS = re.compile(
+    r"could not be delivered|couldn't be delivered|cannot be delivered|failed permanently"
+    r"|delivery has failed|delivery to the following recipient|undeliverable"
+    r"|permanent (?:fatal )?error|address(?:es|\(es\))? failed|user unknown|unknown user"
+    r"|does not exist|no such (?:user|mailbox)|mailbox (?:unavailable|not found)"
+    r"|recipient address rejected|wasn't found at|not found at",
+    re.IGNORECASE)
+_QMAIL_RECIPIENT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:[ \t]*$", re.MULTILINE)
+
+
+def _text_of(part: Message) -> str:
+    raw = part.get_payload(decode=True)
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode(part.get_content_charset() or "utf-8", "replace")
+        except LookupError:  # a charset Python does not know: the ASCII of it still reads
+            text = raw.decode("utf-8", "replace")
+    else:
+        payload = part.get_payload()
+        text = payload if isinstance(payload, str) else ""
+    return text.replace("\r\n", "\n")
+
+
+def quoted_message_ids(root: Message) -> list[str]:
+    """The Message-IDs of the returned message a bounce quotes (its returned headers, its
+    attached message, or a ``Message-ID:`` line in its text), without angle brackets; never
+    the report's own."""
+    found: list[str] = []
+
+    def add(value: object) -> None:
+        text = str(value or "").strip().strip("<>").strip()
+        if text and "@" in text and text not in found:
+            found.append(text)
+
+    for part in root.walk():
+        kind = part.get_content_type()
+        if kind in ("message/rfc822", "message/global"):
+            payload = part.get_payload()
+            for inner in payload if isinstance(payload, list) else []:
+                if isinstance(inner, Message):
+                    add(inner.get("Message-ID"))
+        elif kind in ("text/rfc822-headers", "message/rfc822-headers",
+                      "message/global-headers"):
+            add(HeaderParser().parsestr(_text_of(part)).get("Message-ID"))
+        elif kind == "text/plain":
+            for match in _MESSAGE_ID_LINE.finditer(_text_of(part)):
+                add(match.group(1))
+    return found
+
+
+def failed_in_text(text: str) -> list[str]:
+    """The failed addresses a non-DSN bounce names in its own words (before the copy of the
+    returned message): qmail's ``<addr>:`` paragraphs, or the addresses in a report that says
+    its message "could not be delivered" (Exim, Gmail, Exchange, Postfix's plain notes)."""
+    own_words = _COPY_STARTS.split(text.replace("\r\n", "\n"), maxsplit=1)[0]
+    qmail = [a.lower() for a in _QMAIL_RECIPIENT.findall(own_words)]
+    if qmail:
+        return list(dict.fromkeys(qmail))
+    if not _FAILURE_WORDS.search(own_words):
+        return []
+    return list(dict.fromkeys(a.lower().rstrip(".") for a in _ADDR_IN_TEXT.findall(own_words)))

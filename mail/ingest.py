@@ -39,7 +39,8 @@ def _understand(mail: MailSettings, parsed: IncomingMail, raw: bytes) -> Inbound
     verdict = classify_automation(parsed, own_addresses(mail))
     automation = None if verdict is None else Automation(
         kind=verdict.kind, reason=verdict.reason, failed_recipients=tuple(verdict.failed_recipients),
-        permanent=verdict.permanent, statuses=dict(verdict.statuses))
+        permanent=verdict.permanent, statuses=dict(verdict.statuses),
+        original_ids=tuple(verdict.original_ids))
     return InboundMail(
         raw=raw, raw_sha256=parsed.raw_sha256, message_id=parsed.message_id,
         from_addr=parsed.from_addr, subject=parsed.subject, fresh_text=parsed.fresh_text,

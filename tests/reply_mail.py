@@ -108,8 +108,9 @@ def out_of_office(sender: str, key: str, *, message_id: str | None = None) -> by
 
 
 def bounce(failed: str, *, permanent: bool = True, message_id: str | None = None,
-           status: str | None = None) -> bytes:
-    """An RFC 3464 delivery status notification from a mailer daemon, about mail to ``failed``."""
+           status: str | None = None, original_id: str | None = None) -> bytes:
+    """An RFC 3464 delivery status notification from a mailer daemon, about mail to ``failed``;
+    ``original_id`` is the Message-ID of the returned message (in its returned headers)."""
     code = status or ("5.1.1" if permanent else "4.4.1")
     action = "failed" if permanent else "delayed"
     mid = message_id or new_id("mx1.example.org")
@@ -129,7 +130,8 @@ def bounce(failed: str, *, permanent: bool = True, message_id: str | None = None
         f"Action: {action}\r\nStatus: {code}\r\n"
         f"Diagnostic-Code: smtp; 550 {code} <{failed}>: Recipient address rejected\r\n\r\n"
         f"--{boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-        f"From: Partnership clerk <clerk@{DOMAIN}>\r\nTo: {failed}\r\nSubject: Invitation\r\n\r\n"
+        f"From: Partnership clerk <clerk@{DOMAIN}>\r\nTo: {failed}\r\nSubject: Invitation\r\n"
+        + (f"Message-ID: <{original_id.strip('<>')}>\r\n" if original_id else "") + "\r\n"
         f"--{boundary}--\r\n").encode("ascii")
 
 

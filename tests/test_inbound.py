@@ -29,6 +29,7 @@ from clerk.times import parse_local
 from mail.ingest import ingest
 from tests.app_fixtures import reply_of
 from tests.reply_mail import bounce, out_of_office, reply
+from tests.test_bounces import sent_id
 
 CAROL = "carol.chowdhury@example.org"
 DEV = "dev.davies@example.org"
@@ -448,7 +449,7 @@ def test_automatic_mail_changes_nothing_and_is_never_answered(clerk_app: Clerk,
 
 def test_a_permanent_bounce_marks_the_address_undeliverable(clerk_app: Clerk,
                                                             meeting: Meeting) -> None:
-    result = read(clerk_app, bounce(CAROL))
+    result = read(clerk_app, bounce(CAROL, original_id=sent_id(clerk_app, CAROL)))
 
     assert result.status == "processed" and f"marked {CAROL} undeliverable" in result.action
     row = clerk_app.store.one("SELECT undeliverable FROM people WHERE email = ?", [CAROL])
@@ -457,12 +458,13 @@ def test_a_permanent_bounce_marks_the_address_undeliverable(clerk_app: Clerk,
     [event] = audit_rows(clerk_app, "mail.undeliverable")
     assert event["subject"] == CAROL and json.loads(event["evidence"])["message_id"]
     assert answers(clerk_app) == []
-    assert read(clerk_app, bounce(CAROL)).status == "ignored", "already marked"
+    again = bounce(CAROL, original_id=sent_id(clerk_app, CAROL))
+    assert read(clerk_app, again).status == "ignored", "already marked"
 
 
 def test_a_message_from_an_address_that_bounced_sends_mail_to_it_again(clerk_app: Clerk,
                                                                       meeting: Meeting) -> None:
-    read(clerk_app, bounce(CAROL))
+    read(clerk_app, bounce(CAROL, original_id=sent_id(clerk_app, CAROL)))
     result = read(clerk_app, reply(CAROL, key_of(clerk_app, CAROL, meeting.ref), "Yes, I'll be there"))
 
     assert result.status == "processed" and reply_of(clerk_app, meeting, CAROL) == "attend"

@@ -413,7 +413,7 @@ def test_automatic_mail_gets_no_answer_and_a_bounce_stops_mail_to_the_address(
     meeting, invitations = invited(app, smtp_sink)
     carol_key = str(invitations[CAROL]["Reply-To"]).split("+")[1].split("@")[0]
     deliver(dovecot, out_of_office(CAROL, carol_key))
-    deliver(dovecot, bounce(DEV))
+    deliver(dovecot, bounce(DEV, original_id=str(invitations[DEV]["Message-ID"])))
     deliver(dovecot, bounce(ELEANOR, permanent=False))
 
     report = read_inbox(app)

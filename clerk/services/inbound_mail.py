@@ -29,6 +29,8 @@ class Automation:
     failed_recipients: tuple[str, ...] = ()
     permanent: bool = False
     statuses: dict[str, str] = field(default_factory=dict)
+    #: For a bounce: the Message-IDs of the returned message, as the report quotes them.
+    original_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

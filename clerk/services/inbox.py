@@ -9,9 +9,11 @@ In order, for each message:
    quarantined may be replayed: it is then read afresh.)
 2. **Written by a person?** Auto-replies, out-of-office notes and mailing-list traffic are
    ``ignored``: they change nothing and are never answered. Clerk's own mail come back is
-   dropped. A bounce reporting a *permanent* failure marks that person's address undeliverable
-   (with the reason, audited); a delay changes nothing. A message that later comes from the
-   address (past the sender check) clears the mark, as ``clerk members resume-mail`` does.
+   dropped. A bounce reporting a *permanent* failure of a message clerk sent
+   (:mod:`clerk.services.bounces`) marks that person's address undeliverable (with the reason,
+   audited); a delay, or a report about nothing clerk sent, changes nothing. A message that
+   later comes from the address (past the sender check) clears the mark, as
+   ``clerk members resume-mail`` does.
 3. **Is the sender believable?** Only our own mail server's ``Authentication-Results`` are read
    (:mod:`clerk.rules.sender_auth`); a failed or forged one refuses the message, unanswered.
 4. **Whose reply is it?** The reply key must be one clerk issued, not withdrawn nor expired, and
@@ -48,6 +50,7 @@ from clerk.errors import ClerkError
 from clerk.rules.sender_auth import judge_sender
 from clerk.services import audit
 from clerk.services.agenda_replies import handle_agenda_reply, handle_papers_reply
+from clerk.services.bounces import bounced_messages
 from clerk.services.inbound_mail import (
     Decision,
     InboundMail,
@@ -284,8 +287,13 @@ def _automatic(app: Clerk, db: Database, mail: InboundMail, received: datetime,
     if not auto.permanent:
         return Decision("ignored", understood, "ignored (bounce): a delivery delay; the mail "
                         "server is still trying")
+    bounced = bounced_messages(db, auto)
+    if not bounced:  # a report about nothing clerk sent (forged, or a stranger's): no effect
+        return Decision("ignored", understood, "ignored (bounce): it refers to no message clerk "
+                        "sent (no Message-ID of clerk's outbox is quoted in it)")
     marked = []
-    for addr in auto.failed_recipients:
+    for sent in bounced:
+        addr = sent.to_addr
         person = find_person(db, addr)
         if person is None or person["undeliverable"]:
             continue
@@ -295,7 +303,7 @@ def _automatic(app: Clerk, db: Database, mail: InboundMail, received: datetime,
         db.execute("UPDATE people SET undeliverable = ? WHERE id = ?", [why, person["id"]])
         audit.record(db, at=now, actor=mail.from_addr or "mail server", action="mail.undeliverable",
                      subject=addr, channel="email", evidence=_evidence(mail, received),
-                     detail={"reason": why, "bounce": auto.reason})
+                     detail={"reason": why, "bounce": auto.reason, "bounced": sent.message_id})
         marked.append(addr)
     if not marked:
         return Decision("ignored", understood, "ignored (bounce): the address is not one clerk "
