@@ -38,6 +38,9 @@ def environment() -> Environment:
         keep_trailing_newline=True,
         auto_reload=False,  # templates do not change under a running clerk; no stat per render
     )
+    from clerk.rules.text_safety import clean_text
+
+    env.filters["one_line"] = clean_text  # anything echoed from outside: one line, inert
     return env
 
 
