@@ -137,7 +137,7 @@ def bounce(failed: str, *, permanent: bool = True, message_id: str | None = None
 
 def calendar_reply(uid: str, sender: str, name: str, partstat: str, *, to: str,
                    body: str = "", delegated_to: tuple[str, str] | None = None,
-                   message_id: str | None = None) -> bytes:
+                   message_id: str | None = None, attendee_email: str | None = None) -> bytes:
     """What Outlook sends when a member presses Accept, Tentative or Decline on an invitation in
     their calendar: to the organizer (clerk's From address, not the reply address), no
     In-Reply-To, "Accepted: ..." as the subject, often no text, and an iTIP REPLY carrying the
@@ -152,7 +152,7 @@ def calendar_reply(uid: str, sender: str, name: str, partstat: str, *, to: str,
                  f'DELEGATED-FROM="mailto:{sender}":mailto:{delegated_to[0]}\r\n')
     ics = ("BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nPRODID:Microsoft Exchange Server 2010\r\n"
            "VERSION:2.0\r\nBEGIN:VEVENT\r\n"
-           f"{attendee}:mailto:{sender}\r\n{extra}"
+           f"{attendee}:mailto:{attendee_email or sender}\r\n{extra}"
            "SUMMARY;LANGUAGE=en-GB:Accepted: Worcestershire Carers Partnership\r\n"
            f"UID:{uid}\r\nSEQUENCE:0\r\nDTSTAMP:20261123T093000Z\r\n"
            "DTSTART:20270114T100000Z\r\nDTEND:20270114T120000Z\r\n"

@@ -218,7 +218,7 @@ def test_a_substitute_may_answer_the_members_forwarded_invitation(clerk_app: Cle
     assert reply_of(clerk_app, meeting, CAROL) == "substitute", "the member's own reply stands"
 
 
-def test_a_substitute_the_rules_refuse_is_not_recorded_and_the_member_is_told_why(
+def test_a_substitute_the_rules_refuse_is_not_invited_and_the_member_is_told_why(
         clerk_app: Clerk) -> None:
     pab = add_meeting(clerk_app, AddMeeting(body="cypsp-pab", venue="Room 1",
                                             starts_at=parse_local("2027-02-03 14:00", clerk_app.tz)))
@@ -228,14 +228,16 @@ def test_a_substitute_the_rules_refuse_is_not_recorded_and_the_member_is_told_wh
                                    "I'm away; Sam Green (sam.green@example.net) will come in my "
                                    "place."))
 
-    assert result.status == "refused" and "the chair may not send a substitute" in result.reason
-    assert reply_of(clerk_app, pab, chair) == "no_reply"
+    assert result.status == "processed" and "the chair may not send a substitute" in result.action
+    assert reply_of(clerk_app, pab, chair) == "apologies", "their notice of absence stands"
     assert clerk_app.store.one("SELECT 1 AS x FROM people WHERE email = 'sam.green@example.net'") \
         is None
-    [refusal] = answers(clerk_app, to=chair)
-    assert refusal["Subject"].startswith("We could not record your email")
-    assert "the chair may not send a substitute" in text_of(refusal)
-    assert refusal["Auto-Submitted"] == "auto-replied"
+    [answer] = answers(clerk_app, to=chair)
+    assert answer["Subject"].startswith("Thank you: apologies recorded")
+    assert "Sam Green cannot attend in your place, because the chair may not send a substitute" \
+        in text_of(answer)
+    assert "No one can come in your place at this meeting." in text_of(answer)
+    assert answer["Auto-Submitted"] == "auto-replied"
 
 
 # ----------------------------------------------------------------------------- unclear
