@@ -79,6 +79,7 @@ def test_no_email_exceeds_the_limit_and_a_paper_too_large_is_held_with_the_facil
     assert "Survey results.pdf (too large to email: not sent)" in text_of(main)
     assert "not sent: too large to email (Survey results.pdf is 0.9 MB, about 1.2 MB once " \
         "encoded for email" in text_of(main).replace("\r\n", "\n").replace("\n  ", " ")
+    assert f"ask {FACILITATOR} for a copy" in text_of(main)
     [told] = smtp_sink.messages_to(FACILITATOR)
     assert str(told["Subject"]).endswith(": a paper too large to email")
     text = text_of(told)
