@@ -461,3 +461,21 @@ def m006_bot(db: Database) -> None:
         CREATE INDEX chat_outbox_by_subject ON chat_outbox(subject_ref);
         """,
     )
+
+
+@migrations()
+def m007_bot_conversations(db: Database) -> None:
+    """Where each chat is in a bot conversation (a booking, a question, naming a substitute), so
+    that a conversation survives a restart: the state only, keyed by conversation and chat."""
+    run_script(
+        db,
+        """
+        CREATE TABLE bot_conversations (
+            name TEXT NOT NULL,
+            key TEXT NOT NULL,
+            state TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (name, key)
+        );
+        """,
+    )
