@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from clerk.answer_text import answer_part
+
 __all__ = [
     "MAX_CHARS",
     "MAX_LINES",
@@ -77,9 +79,12 @@ _TYPOGRAPHY = str.maketrans(
 
 
 def _prepare(text: str) -> str:
-    """First MAX_LINES non-empty lines (at most MAX_CHARS), typography flattened."""
+    """First MAX_LINES non-empty lines (at most MAX_CHARS) of the answer, typography flattened.
+
+    The answer is :func:`clerk.answer_text.answer_part`: clerk's own words quoted back, legal
+    boilerplate and whatever follows the sign-off are never read."""
     lines: list[str] = []
-    for line in text.splitlines():
+    for line in answer_part(text).splitlines():
         stripped = line.strip()
         if stripped:
             lines.append(stripped)
@@ -226,7 +231,7 @@ _YES_WORD = re.compile(
 )
 _NO_WORD = re.compile(
     r"(?:actually |oh |so |and |but |erm |um |well |sorry |sadly |unfortunately |afraid )?"
-    r"(no|nope|nah|negative)\b"
+    r"(no|nope|nah|negative)\b(?![-_ ]?reply)"
 )
 
 # substitutes
@@ -484,7 +489,7 @@ _VOTE_APPROVE_IDIOMS = _rx(
 _VOTE_WORDS = _rx(
     r"(?P<abstain>\babstain\w*|\babstention\w*)",
     r"(?P<reject>\breject\w*|\bagainst\b|\boppose[ds]?\b|\bdisagree\w*|\bobject(?:s|ed)?\b|\bnay\b"
-    r"|\bno\b(?!\. ?\d)|\bnope\b"
+    r"|\bno\b(?!\. ?\d)(?![-_ ]?reply)|\bnope\b"
     r"|\bvote no\b|\bdecline\b)",
     r"(?P<approve>\bapprov\w*|\bagree[ds]?\b|\baccept\w*|\bsupport\w*|\bin favou?r\b|\bendorse\w*"
     r"|\byes\b|\baye\b"

@@ -96,6 +96,28 @@ OUTCOMES: dict[str, tuple[str, str, str | None]] = {
     "58_substitute_attending_instead.eml": ("processed", "substitute", CONFIRM),
     "59_empty_plain_part_html_answer.eml": ("processed", "apologies", CONFIRM),
     "60_wouldnt_miss_it.eml": ("processed", "attend", CONFIRM),
+    # issue 12: footers and disclaimers, attribution-like answers, other clients' quote styles
+    "61_nhs_footer_yes.eml": ("processed", "attend", CONFIRM),
+    "62_council_footer_apologies.eml": ("processed", "apologies", CONFIRM),
+    "63_corporate_footer_yes.eml": ("processed", "attend", CONFIRM),
+    "64_android_on_leave.eml": ("processed", "apologies", CONFIRM),
+    "65_android_on_behalf.eml": ("processed", "apologies", CONFIRM),
+    "66_android_am_away.eml": ("processed", "apologies", CONFIRM),
+    "67_name_addr_wrote_unquoted.eml": ("processed", "attend", CONFIRM),
+    "68_zoho_wrote_dashes.eml": ("processed", "apologies", CONFIRM),
+    "69_bold_original_message.eml": ("processed", "attend", CONFIRM),
+    "70_gmail_pipe_quoting.eml": ("processed", "attend", CONFIRM),
+    "71_mailru_html_blockquote.eml": ("processed", "attend", CONFIRM),
+    "72_gmail_gmt_attribution.eml": ("processed", "apologies", CONFIRM),
+    "73_polish_napisal.eml": ("processed", "attend", CONFIRM),
+    "74_russian_napisal.eml": ("processed", "attend", CONFIRM),
+    "75_ukrainian_pyshe.eml": ("processed", "apologies", CONFIRM),
+    "76_german_gmail_split_attribution.eml": ("processed", "attend", CONFIRM),
+    "77_danish_oprindelig_meddelelse.eml": ("processed", "attend", CONFIRM),
+    "78_sent_from_my_desk.eml": ("processed", "apologies", CONFIRM),
+    "79_no_reply_address_yes.eml": ("processed", "attend", CONFIRM),
+    "80_invitation_pasted_unquoted.eml": ("processed", "attend", CONFIRM),
+    "81_yandex_html_blockquote.eml": ("processed", "apologies", CONFIRM),
 }
 
 # whose key it is, where that is not the sender
