@@ -95,6 +95,8 @@ _SIGN_OFF = re.compile(
     r"[ ,.!-]*(?:[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3})?",
     re.IGNORECASE,
 )
+_NOT_A_NAME = frozenset({"I", "I'm", "I'll", "I've", "I'd", "We", "Yes", "No", "Sorry", "Unfortunately",
+                         "Apologies", "Please", "Afraid", "Count", "See"})
 _THANKS = re.compile(r"(?:many |with (?:many )?)?thank", re.IGNORECASE)
 _GREETING = re.compile(
     r"(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|morning|afternoon)\b.{0,50}", re.IGNORECASE
@@ -111,17 +113,16 @@ _BOILERPLATE = re.compile(
             r"confidentiality (?:notice|statement|warning)",
             r"^(?:\W*)disclaimer\b",
             r"(?:must|should) not (?:use|read|copy|disclose|disseminate|distribute|forward|print)",
-            r"(?:disclos\w*|copying|copy|distribut\w*|dissemination|use)[^.]{0,80}"
+            r"(?:disclos\w*|copying|distribut\w*|dissemination)[^.]{0,80}"
             r"(?:prohibited|not permitted|unlawful|forbidden)",
             r"unauthori[sz]ed (?:use|disclosure|access|copying|review)",
-            r"this (?:e-?mail|message|communication)[^.]{0,40} (?:in error|by mistake)",
+            r"received this (?:e-?mail|message|communication)[^.]{0,20} (?:in error|by mistake)",
             r"(?:free (?:from|of) (?:any )?vir|checked for vir|scanned for vir|virus[- ](?:check|scan|free))",
             r"(?:accepts?|takes?) no (?:liability|responsibility)",
             r"(?:not|cannot|can't|unable to) (?:accept|be held) (?:any )?(?:liability|responsib)",
             r"no (?:liability|responsibility) (?:is|can be|will be) accepted",
             r"(?:e-?mails?|messages?|communications?)[^.]{0,50}(?:may|will) be (?:monitored|recorded"
             r"|intercepted|read by)",
-            r"(?:monitored|recorded)(?: and retained)? (?:by|for)",
             r"freedom of information act",
             r"registered (?:in england|in scotland|in wales|charity|office|company|number)",
             r"company (?:number|no\.?|registration)",
@@ -131,7 +132,6 @@ _BOILERPLATE = re.compile(
             r"do not click (?:on )?(?:any )?links",
             r"(?:consider the environment|think before you print|before printing this)",
             r"internet e-?mail is not (?:a )?secure",
-            r"not (?:the )?intended",
         )
     ),
     re.IGNORECASE | re.MULTILINE,
@@ -144,11 +144,19 @@ def _is_sign_off(lines: list[str], i: int, stripped: str) -> bool:
         return False
     if not _THANKS.match(stripped):
         return True
-    # "Thanks" closes the message only when a name (or nothing) follows, not "Thanks\nI'll be there"
+    # "Thanks" closes the message only when a name (or nothing) follows, not "Thanks\nI can't come"
     for later in lines[i + 1 : i + 4]:
         if later.strip():
-            return len(later.strip()) <= 40 and not later.strip().endswith((".", "!", "?"))
+            return _looks_like_a_name(later.strip())
     return True
+
+
+def _looks_like_a_name(line: str) -> bool:
+    """ "Jo", "Dr Priya Raman", "Cllr T. Hardy": up to four capitalised words, no digits."""
+    words = line.rstrip(",").split()
+    if not 1 <= len(words) <= 4 or words[0] in _NOT_A_NAME or any(c.isdigit() for c in line):
+        return False
+    return all(w[0].isupper() for w in words)
 
 
 def _before_boilerplate(paragraph: str) -> str | None:
