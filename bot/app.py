@@ -14,6 +14,7 @@ from telegram.warnings import PTBUserWarning
 from bot.answers import AnswerFirst
 from bot.flood_limits import FloodLimiter, Lane
 from bot.handlers import register
+from bot.persistence import ConversationStore
 from bot.request import AiohttpRequest
 from clerk.app import Clerk
 
@@ -76,6 +77,7 @@ def build_application(app: Clerk, token: str, *,
                    get_updates_request=AiohttpRequest(connections=1),
                    rate_limiter=FloodLimiter())
     builder = (Application.builder().bot(bot)
+               .persistence(ConversationStore(app))  # conversations survive a restart
                .concurrent_updates(AnswerFirst(concurrency))
                .job_queue(None)
                .updater(None))  # clerk polls itself: bot.polling

@@ -18,7 +18,10 @@ from bot.handlers.common import Context
 
 
 async def _wake(update: Update, context: Context) -> None:
-    """After every update: something may have been queued for a chat; send it now."""
+    """After every update: write the conversations' new states (so a restart finds them), and
+    something may have been queued for a chat: send it now."""
+    if context.application.persistence is not None:
+        await context.application.update_persistence()
     context.application.bot_data["wake"].set()
 
 

@@ -19,6 +19,7 @@ from bot.handlers.common import (
     Context,
     chat_id,
     clerk_of,
+    conversation_lost,
     evidence,
     render,
     send,
@@ -86,6 +87,8 @@ def _places(context: Context) -> Any:
 
 async def got_name(update: Update, context: Context) -> int:
     assert update.message is not None and update.message.text is not None
+    if "meeting" not in _draft(context):
+        return await conversation_lost(update, context, "booking")
     verdict = valid_name(update.message.text)
     if not verdict.ok:
         await step_send(update, context, ChatReply(render("book_name", places=_places(context),
@@ -100,6 +103,8 @@ async def got_email(update: Update, context: Context) -> int:
     assert update.message is not None and update.message.text is not None
     email = update.message.text.strip().lower()
     draft = _draft(context)
+    if "name" not in draft:
+        return await conversation_lost(update, context, "booking")
     if not is_email(email):
         problem = f'"{email}" does not look like an email address'
         await step_send(update, context, ChatReply(
@@ -118,8 +123,7 @@ async def confirmed(update: Update, context: Context) -> int:
     assert query is not None
     draft = _draft(context)
     if "email" not in draft:
-        await step_edit(update, context, render("book_stopped"))
-        return END
+        return await conversation_lost(update, context, "booking")
     try:
         sent = request_booking(clerk_of(context), RequestBooking(
             draft["meeting"], chat_id(update), draft["name"], draft["email"],
@@ -169,6 +173,8 @@ def _done(outcome: BookingOutcome) -> str:
 async def join(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None
+    if "meeting" not in _draft(context):
+        return await conversation_lost(update, context, "booking")
     try:
         outcome = join_waiting_list(clerk_of(context), JoinWaitingList(
             chat_id(update), _draft(context)["meeting"], evidence=evidence(update),
@@ -232,5 +238,6 @@ def handler() -> ConversationHandler:  # type: ignore[type-arg]
         fallbacks=[CommandHandler("cancel", stop), *nav,
                    MessageHandler(TEXT, use_buttons)],
         allow_reentry=True,
+        persistent=True,
         name="booking",
     )

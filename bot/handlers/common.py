@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, ConversationHandler
 
 from clerk.app import Clerk
 from clerk.chat import ChatReply, Rows
@@ -22,6 +22,8 @@ MAX_TEXT = 4096  # Telegram's limit for one message
 STEP_MESSAGE = "step_message"
 
 Context = ContextTypes.DEFAULT_TYPE
+#: The conversations that can be cut off by a restart (the template says which).
+LostConversation = Literal["booking", "question", "substitute"]
 
 
 def clerk_of(context: Context) -> Clerk:
@@ -161,3 +163,14 @@ async def step_edit(update: Update, context: Context, reply: ChatReply | str) ->
 
 def render(template: str, /, **context: Any) -> str:
     return render_chat(template, **context)
+
+
+async def conversation_lost(update: Update, context: Context, what: LostConversation) -> int:
+    """A step of a conversation whose earlier answers were lost (the bot restarted in between:
+    only the step is kept, see :mod:`bot.persistence`): say so, and end it."""
+    reply = render("conversation_lost", what=what)
+    if update.callback_query is not None:
+        await step_edit(update, context, reply)
+    else:
+        await step_send(update, context, reply)
+    return ConversationHandler.END

@@ -14,7 +14,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers.common import Context, chat_id, clerk_of, edit, evidence, render, send, update_key
+from bot.handlers.common import (
+    Context,
+    chat_id,
+    clerk_of,
+    conversation_lost,
+    edit,
+    evidence,
+    render,
+    send,
+    update_key,
+)
 from clerk.chat import parse
 from clerk.errors import BadInput, ClerkError
 from clerk.services.chat_links import ConfirmLink, RequestLink, confirm_link, request_link, unlink
@@ -90,6 +100,8 @@ async def substitute_start(update: Update, context: Context) -> int:
 async def substitute_named(update: Update, context: Context) -> int:
     assert update.message is not None and update.message.text is not None
     assert context.user_data is not None
+    if "substitute_for" not in context.user_data:
+        return await conversation_lost(update, context, "substitute")
     words = update.message.text.strip().split()
     found = EMAIL_IN_TEXT.match(words[-1]) if words else None
     if not found:
@@ -138,6 +150,7 @@ def substitute_handler() -> ConversationHandler:  # type: ignore[type-arg]
         states={SUBSTITUTE: [MessageHandler(text, substitute_named)]},
         fallbacks=[CommandHandler("cancel", substitute_stop)],
         allow_reentry=True,
+        persistent=True,
         name="substitute",
     )
 

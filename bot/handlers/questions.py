@@ -18,6 +18,7 @@ from bot.handlers.common import (
     Context,
     chat_id,
     clerk_of,
+    conversation_lost,
     evidence,
     render,
     send,
@@ -68,6 +69,8 @@ async def picked(update: Update, context: Context) -> int:
 
 async def got_name(update: Update, context: Context) -> int:
     assert update.message is not None and update.message.text is not None
+    if "meeting" not in _draft(context):
+        return await conversation_lost(update, context, "question")
     verdict = valid_name(update.message.text)
     if not verdict.ok:
         await step_send(update, context, ChatReply(render("ask_name", problem=verdict.reason), ((STOP,),)))
@@ -82,6 +85,8 @@ async def got_name(update: Update, context: Context) -> int:
 async def got_question(update: Update, context: Context) -> int:
     assert update.message is not None and update.message.text is not None
     draft = _draft(context)
+    if "meeting" not in draft or not draft.get("name"):
+        return await conversation_lost(update, context, "question")
     try:
         outcome = ask_question(clerk_of(context), AskQuestion(
             draft["meeting"], chat_id(update), draft["name"], update.message.text,
@@ -124,5 +129,6 @@ def handler() -> ConversationHandler:  # type: ignore[type-arg]
         },
         fallbacks=[CommandHandler("cancel", stop), stop_button, MessageHandler(TEXT, use_buttons)],
         allow_reentry=True,
+        persistent=True,
         name="question",
     )
