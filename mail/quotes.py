@@ -49,6 +49,12 @@ _WS_RUN = re.compile(r"[ \t\r\n\f\v]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
+def _is_indent(attrs: list[tuple[str, str | None]]) -> bool:
+    """Gmail's and Outlook's "indent more" is a borderless <blockquote>: the writer's own text."""
+    style = next((v for k, v in attrs if k == "style" and v), "").replace(" ", "").lower()
+    return "border:none" in style
+
+
 class _TextExtractor(HTMLParser):
     """Collect visible text; block boundaries and ``<br>`` become line breaks."""
 
@@ -57,7 +63,8 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
         self.skip = 0
         self.pre = 0
-        self.quote = 0  # depth of <blockquote>: its lines come out prefixed with ">"
+        self.quote = 0  # depth of quoting <blockquote>s: their lines come out prefixed with ">"
+        self.blockquotes: list[bool] = []  # open <blockquote>s: a quote, or only an indent?
         self.line_start = True
 
     def _break(self, force: bool = False) -> None:
@@ -75,7 +82,10 @@ class _TextExtractor(HTMLParser):
         elif tag in _BLOCK_TAGS:
             self._break()
             self.pre += tag == "pre"
-            self.quote += tag == "blockquote"
+            if tag == "blockquote":
+                quoting = not _is_indent(attrs)
+                self.blockquotes.append(quoting)
+                self.quote += quoting
         elif tag in _CELL_TAGS:
             self.parts.append(" ")
 
@@ -85,7 +95,8 @@ class _TextExtractor(HTMLParser):
         elif tag in _BLOCK_TAGS:
             self._break()
             self.pre = max(0, self.pre - (tag == "pre"))
-            self.quote = max(0, self.quote - (tag == "blockquote"))
+            if tag == "blockquote" and self.blockquotes:
+                self.quote -= self.blockquotes.pop()
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":

@@ -175,6 +175,9 @@ def test_a_bare_html_blockquote_is_a_quote() -> None:
     raw = (b"From: a@mail.ru\nTo: clerk@x.org\nContent-Type: text/html; charset=utf-8\n\n"
            + html.encode())
     assert parse_message(raw).fresh_text == "Sorry, I cannot come."
+    indented = ('<div>Yes.</div><blockquote style="margin:0 0 0 40px;border:none;padding:0px">'
+                "<div>I will be there.</div></blockquote>")
+    assert strip_quoted(html_to_text(indented), indented) == "Yes.\nI will be there."
 
 
 # --------------------------------------------------------------------------- clerk's own words
