@@ -95,6 +95,9 @@ _SIGN_OFF = re.compile(
     r"[ ,.!-]*(?:[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3})?",
     re.IGNORECASE,
 )
+# a postscript under the signature is still the writer's: "PS", "P.S.", "PPS"
+_POSTSCRIPT = re.compile(r"p\.?\s?p?\.?\s?s\b\.?\s*[:,-]?", re.IGNORECASE)
+_PS_REACH = 8  # lines below the sign-off searched for one (a name, a title, a phone number ...)
 _NOT_A_NAME = frozenset({"I", "I'm", "I'll", "I've", "I'd", "We", "Yes", "No", "Sorry", "Unfortunately",
                          "Apologies", "Please", "Afraid", "Count", "See"})
 _THANKS = re.compile(r"(?:many |with (?:many )?)?thank", re.IGNORECASE)
@@ -109,6 +112,8 @@ _BOILERPLATE = re.compile(
             r"intended recipient",
             r"named addressee",
             r"legally privileged",
+            r"this (?:e-?mail|message)(?: and any (?:attachments|files)[^.]{0,40})?"
+            r" (?:is|are|may be|contains?|may contain) (?:strictly )?(?:confidential|private|privileged)",
             r"privileged and confidential",
             r"confidentiality (?:notice|statement|warning)",
             r"^(?:\W*)disclaimer\b",
@@ -203,8 +208,15 @@ def answer_part(text: str) -> str:
             return True
         return content
 
+    signed_at: int | None = None  # the sign-off's line: skip to a P.S. under it, if any
     for i, line in enumerate(lines):
         stripped = line.strip()
+        if signed_at is not None:
+            if i - signed_at > _PS_REACH:
+                break
+            if _POSTSCRIPT.match(stripped) is None:
+                continue
+            signed_at = None
         if not stripped:
             if flush():
                 break
@@ -214,7 +226,9 @@ def answer_part(text: str) -> str:
             continue
         previous_own = False
         if (content or pending) and _is_sign_off(lines, i, stripped):
-            break
+            flush()
+            signed_at = i
+            continue
         pending = pending or _GREETING.fullmatch(stripped) is None
         paragraph.append(stripped)
         if len(kept) + len(paragraph) > MAX_ANSWER_LINES:

@@ -105,6 +105,11 @@ def test_a_footer_never_makes_an_rsvp_unclear(text: str, intent: str) -> None:
     assert read_rsvp(text).intent == intent, read_rsvp(text)
 
 
+def test_a_postscript_under_the_sign_off_is_still_read() -> None:
+    text = f"Approve both.\n\nThanks\nJo Bloggs\nHead of Commissioning\n\nP.S. I reject item 2.\n\n{NHS}"
+    assert read_vote(text, 2).choices == {1: "approve", 2: "reject"}
+
+
 def test_vote_with_a_corporate_footer_is_counted(clerk_app: Clerk, voters) -> None:  # noqa: F811
     carer = voters["carers"][0]
     body = f"Yes - ratify\n\nKind regards\nJo Bloggs\nHead of Commissioning\n\n{CORPORATE}"
