@@ -28,6 +28,8 @@ log = logging.getLogger("clerk.scheduler")
 #: again when the window moves on (a daily re-plan), so 10,000 meetings cost little.
 WINDOW = timedelta(days=14)
 JOB_PREFIX = "deadline:"
+#: How often (seconds) the keeper looks whether anything was written, to plan and run again.
+REFRESH_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ class DeadlineKeeper:
     def _schedule_housekeeping(self) -> None:
         self.rebuild()
         if self.scheduler is not None:
-            self.scheduler.add_job(self._refresh_async, "interval", seconds=15,
+            self.scheduler.add_job(self._refresh_async, "interval", seconds=REFRESH_SECONDS,
                                    id="replan-on-change", replace_existing=True, coalesce=True,
                                    max_instances=1)
             self.scheduler.add_job(self._rebuild_async, "cron", hour=0, minute=5, id="replan-daily",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,44 @@ def test_a_pass_asked_for_as_the_reader_stops_is_refused_not_left_waiting(
             await asyncio.wait_for(asked, 5)
 
     asyncio.run(scenario())
+
+
+def test_clerk_run_reads_a_waiting_reply_before_a_reminder_falls_due_while_it_runs(
+        app: Clerk, dovecot: Dovecot, smtp_sink: SmtpSink, clock: FakeClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real wiring: serve() with the real workers; the reader's own loop would not look
+    at the inbox again for ten minutes, so only the keeper's request can read Carol's reply."""
+    import mail.worker
+    from clerk.runtime import serve
+    from clerk.services import audit
+    from scheduler.keeper import DeadlineKeeper
+
+    class Sleepy(ImapReader):
+        def __init__(self, app: Clerk, **kwargs: object) -> None:
+            super().__init__(app, use_idle=False, poll_seconds=600, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mail.worker, "ImapReader", Sleepy)
+    monkeypatch.setattr("scheduler.keeper.REFRESH_SECONDS", 0.3)
+    meeting, invitations = invited(app, smtp_sink)
+    first = next(j for j in DeadlineKeeper(app).pending() if j.kind.startswith("reminder-"))
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve(app, stop, grace=1, cancel_grace=1))
+        await asyncio.sleep(1.0)  # running: nothing due yet, the reader has made its first pass
+        deliver(dovecot, reply(CAROL, key_in(invitations[CAROL]), "Yes, I'll be there"))
+        clock.set(first.at + timedelta(minutes=1))  # the reminder falls due
+        with app.store.write() as db:  # something is written, so the keeper looks again now
+            audit.record(db, at=clock.now(), actor="test", action="test.nudge", subject="")
+        for _ in range(250):
+            if app.store.one("SELECT 1 AS x FROM job_runs WHERE key = ?", [first.key]):
+                break
+            await asyncio.sleep(0.02)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(scenario())
+    assert reply_of(app, meeting, CAROL) == "attend"
+    reminded = {r["to_addr"] for r in app.store.all("SELECT to_addr FROM outbox "
+                                                     "WHERE kind = 'reminder'")}
+    assert DEV in reminded and CAROL not in reminded
