@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes, ConversationHandler
 
+from bot.flood_limits import Lane
 from clerk.app import Clerk
 from clerk.chat import ChatReply, Rows
 from clerk.messages import render_chat
@@ -127,24 +128,30 @@ def _remember_step(context: Context, message_id: int | None) -> None:
         context.chat_data[STEP_MESSAGE] = message_id
 
 
-async def _drop_buttons(update: Update, context: Context, keep: int | None = None) -> None:
-    """Take the buttons off the last step's message (unless it is ``keep``)."""
+def _drop_buttons(update: Update, context: Context, keep: int | None = None) -> None:
+    """Take the buttons off the last step's message (unless it is ``keep``), after the reply
+    and in the bulk lane of the flood limiter (:mod:`bot.flood_limits`): it is only tidying, and
+    never holds up an answer to anyone."""
     held = _step_message(context)
     if held is None or held == keep or update.effective_chat is None:
         return
     _remember_step(context, None)
+    context.application.create_task(_bare(context, update.effective_chat.id, held))
+
+
+async def _bare(context: Context, chat: int, message_id: int) -> None:
     try:
-        await context.bot.edit_message_reply_markup(update.effective_chat.id, held,
-                                                    reply_markup=None)
+        await context.bot.edit_message_reply_markup(chat, message_id, reply_markup=None,
+                                                    rate_limit_args=Lane.BULK)
     except TelegramError as exc:  # gone, already bare, or Telegram out of reach: only cosmetic
-        log.debug("could not take the buttons off message %s: %s", held, exc)
+        log.debug("could not take the buttons off message %s: %s", message_id, exc)
 
 
 async def step_send(update: Update, context: Context, reply: ChatReply | str) -> None:
     """:func:`send` for a conversation: the previous step loses its buttons."""
     r = as_reply(reply)
-    await _drop_buttons(update, context)
     sent = await send(update, r)
+    _drop_buttons(update, context)
     if r.buttons and sent is not None:
         _remember_step(context, sent.message_id)
 
@@ -156,8 +163,8 @@ async def step_edit(update: Update, context: Context, reply: ChatReply | str) ->
     query = update.callback_query
     assert query is not None
     pressed = query.message.message_id if query.message is not None else None
-    await _drop_buttons(update, context, keep=pressed)
     await edit(update, r)
+    _drop_buttons(update, context, keep=pressed)
     _remember_step(context, pressed if r.buttons else None)
 
 
