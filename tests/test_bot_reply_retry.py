@@ -55,5 +55,15 @@ def test_a_reply_refused_with_502_is_sent_when_telegram_is_back_once(
             assert len([c for c in api.calls_of("sendMessage", 902)
                         if "Your place is booked" in c.text]) == 1
 
+            # an edit (the answer to a pressed button) refused the same way comes as a message
+            menu = await h.say(902, "/cancel")
+            api.fail("editMessageText", 1)
+            ask = await h.tap_label(902, menu, "Cancel: Carers Partnership")
+            assert ask.method == "sendMessage" and "Cancel your place" in ask.text
+            assert [label for label, _ in ask.buttons] == ["Yes, cancel it", "No, keep it"]
+            await asyncio.sleep(0.3)
+            assert len([c for c in api.calls_of("sendMessage", 902)
+                        if "Cancel your place" in c.text]) == 1
+
     asyncio.run(scenario())
     assert clerk_app.store.one("SELECT COUNT(*) AS n FROM chat_outbox WHERE status != 'sent'")["n"] == 0

@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
-from telegram.ext import ContextTypes, ConversationHandler
+from telegram.ext import ContextTypes, ConversationHandler, ExtBot
 
 from bot.flood_limits import Lane
 from clerk.app import Clerk
@@ -141,8 +141,9 @@ def _drop_buttons(update: Update, context: Context, keep: int | None = None) -> 
 
 async def _bare(context: Context, chat: int, message_id: int) -> None:
     try:
-        await context.bot.edit_message_reply_markup(chat, message_id, reply_markup=None,
-                                                    rate_limit_args=Lane.BULK)
+        bot = cast("ExtBot[Lane]", context.bot)  # built with clerk's FloodLimiter (bot.app)
+        await bot.edit_message_reply_markup(chat, message_id, reply_markup=None,
+                                            rate_limit_args=Lane.BULK)
     except TelegramError as exc:  # gone, already bare, or Telegram out of reach: only cosmetic
         log.debug("could not take the buttons off message %s: %s", message_id, exc)
 
