@@ -68,3 +68,24 @@ def link_members(app: Clerk, count: int, first_chat: int) -> None:
                                             "'member%@example.org' ORDER BY email")):
             db.execute("INSERT INTO chat_links (chat_id, person_id, linked_at) VALUES (?, ?, ?)",
                        [first_chat + i, person["id"], to_iso(app.clock.now())])
+
+
+@pytest.fixture
+def meeting(clerk_app: Clerk) -> Meeting:
+    """A Carers Partnership meeting, everyone invited (so everyone holds a reply key)."""
+    from clerk.services.invitations import invite
+    from clerk.services.meetings import AddMeeting, add_meeting
+    from clerk.times import parse_local
+
+    m = add_meeting(clerk_app, AddMeeting(body="carers", venue="County Hall, Worcester",
+                                          starts_at=parse_local("2027-01-14 10:00", clerk_app.tz)))
+    invite(clerk_app, m.ref)
+    return m
+
+
+def key_of(app: Clerk, email: str, ref: str) -> str:
+    """The (first) reply key ``email`` holds for ``ref``."""
+    row = app.store.one("SELECT k.key FROM reply_keys k JOIN people p ON p.id = k.person_id "
+                        "WHERE p.email = ? AND k.subject_ref = ? ORDER BY k.rowid", [email, ref])
+    assert row is not None, f"no key for {email}"
+    return str(row["key"])

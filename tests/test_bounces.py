@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 
 from clerk.app import Clerk
-from clerk.services.invitations import invite
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting
-from clerk.times import parse_local
+from clerk.services.meetings import Meeting
 from mail.automation import failed_in_text
 from mail.ingest import ingest
 from tests.reply_mail import bounce
@@ -21,13 +19,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "bounces"
 CAROL = "carol.chowdhury@example.org"
 DEV = "dev.davies@example.org"
 
-
-@pytest.fixture
-def meeting(clerk_app: Clerk) -> Meeting:
-    m = add_meeting(clerk_app, AddMeeting(body="carers", venue="County Hall, Worcester",
-                                          starts_at=parse_local("2027-01-14 10:00", clerk_app.tz)))
-    invite(clerk_app, m.ref)
-    return m
 
 
 def sent_id(app: Clerk, email: str) -> str:

@@ -7,13 +7,9 @@ from __future__ import annotations
 
 from email import message_from_bytes, policy
 
-import pytest
-
 from clerk.app import Clerk
 from clerk.calendar import read_calendar_reply, rsvp_from_calendar
-from clerk.services.invitations import invite
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting
-from clerk.times import parse_local
+from clerk.services.meetings import Meeting
 from mail.ingest import ingest
 from tests.app_fixtures import reply_of
 from tests.reply_mail import calendar_reply
@@ -21,13 +17,6 @@ from tests.reply_mail import calendar_reply
 CAROL = "carol.chowdhury@example.org"
 DEV = "dev.davies@example.org"
 
-
-@pytest.fixture
-def meeting(clerk_app: Clerk) -> Meeting:
-    m = add_meeting(clerk_app, AddMeeting(body="carers", venue="County Hall, Worcester",
-                                          starts_at=parse_local("2027-01-14 10:00", clerk_app.tz)))
-    invite(clerk_app, m.ref)
-    return m
 
 
 def press(app: Clerk, meeting: Meeting, partstat: str, *, sender: str = CAROL,

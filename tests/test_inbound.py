@@ -27,7 +27,7 @@ from clerk.services.meetings import AddMeeting, Meeting, add_meeting
 from clerk.services.quorum import forecast
 from clerk.times import parse_local
 from mail.ingest import ingest
-from tests.app_fixtures import reply_of
+from tests.app_fixtures import key_of, reply_of
 from tests.reply_mail import bounce, out_of_office, reply
 from tests.test_bounces import sent_id
 
@@ -39,20 +39,6 @@ JANE = "jane.smith@example.org"
 # ----------------------------------------------------------------------------- helpers
 
 
-@pytest.fixture
-def meeting(clerk_app: Clerk) -> Meeting:
-    """A Carers Partnership meeting, everyone invited (so everyone holds a reply key)."""
-    m = add_meeting(clerk_app, AddMeeting(body="carers", venue="County Hall, Worcester",
-                                          starts_at=parse_local("2027-01-14 10:00", clerk_app.tz)))
-    invite(clerk_app, m.ref)
-    return m
-
-
-def key_of(app: Clerk, email: str, ref: str) -> str:
-    row = app.store.one("SELECT k.key FROM reply_keys k JOIN people p ON p.id = k.person_id "
-                        "WHERE p.email = ? AND k.subject_ref = ?", [email, ref])
-    assert row is not None, f"no key for {email}"
-    return str(row["key"])
 
 
 def read(app: Clerk, raw: bytes, **kwargs: Any) -> InboundResult:

@@ -18,7 +18,7 @@ from clerk.services.invitations import invite
 from clerk.services.meetings import AddMeeting, Meeting, add_meeting
 from clerk.times import parse_local
 from scheduler.keeper import DeadlineKeeper
-from tests.app_fixtures import reply_of
+from tests.app_fixtures import key_of, reply_of
 from tests.reply_mail import reply
 
 CAROL = "carol.chowdhury@example.org"
@@ -39,12 +39,6 @@ def meeting(maildir_app: Clerk) -> Meeting:
     invite(maildir_app, m.ref)
     return m
 
-
-def key_of(app: Clerk, email: str, ref: str) -> str:
-    row = app.store.one("SELECT k.key FROM reply_keys k JOIN people p ON p.id = k.person_id "
-                        "WHERE p.email = ? AND k.subject_ref = ?", [email, ref])
-    assert row is not None
-    return str(row["key"])
 
 
 def reminded(app: Clerk) -> set[str]:

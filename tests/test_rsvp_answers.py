@@ -28,7 +28,7 @@ from clerk.services.invitations import invite
 from clerk.services.meetings import AddMeeting, Meeting, add_meeting
 from clerk.times import parse_local
 from mail.ingest import ingest
-from tests.app_fixtures import reply_of
+from tests.app_fixtures import key_of, reply_of
 from tests.reply_mail import DOMAIN, calendar_reply, new_id, reply
 
 CAROL = "carol.chowdhury@example.org"
@@ -39,13 +39,6 @@ JESS = "jess.kelly@example.org"
 JCB_FACILITATOR = "jcb.support@worcs.example.org"
 
 
-@pytest.fixture
-def meeting(clerk_app: Clerk) -> Meeting:
-    m = add_meeting(clerk_app, AddMeeting(body="carers", venue="County Hall, Worcester",
-                                          starts_at=parse_local("2027-01-14 10:00", clerk_app.tz)))
-    invite(clerk_app, m.ref)
-    return m
-
 
 @pytest.fixture
 def jcb(clerk_app: Clerk) -> Meeting:
@@ -55,12 +48,6 @@ def jcb(clerk_app: Clerk) -> Meeting:
     invite(clerk_app, m.ref)
     return m
 
-
-def key_of(app: Clerk, email: str, ref: str) -> str:
-    row = app.store.one("SELECT k.key FROM reply_keys k JOIN people p ON p.id = k.person_id "
-                        "WHERE p.email = ? AND k.subject_ref = ? ORDER BY k.rowid", [email, ref])
-    assert row is not None, f"no key for {email}"
-    return str(row["key"])
 
 
 def read(app: Clerk, raw: bytes) -> InboundResult:
