@@ -5,6 +5,12 @@ a calendar replaces what it holds with the newer version. ``REQUEST`` invites (o
 ``CANCEL`` removes the event. Times are written in UTC (``...Z``), which every calendar reads
 without needing a time-zone definition, and each person's calendar shows them in local time.
 A calendar's ``REPLY`` (a member pressing Accept or Decline) is read back as an RSVP.
+
+Each invitation is personal: the ORGANIZER is clerk's From address (so the calendar's answer
+comes back to clerk's inbox) with the body's name as its CN, and the one ATTENDEE is the
+recipient (``RSVP=TRUE``, ``PARTSTAT=NEEDS-ACTION``, ``ROLE=REQ-PARTICIPANT`` in a request).
+The email carries it as the last ``multipart/alternative`` part, ``text/calendar`` with the same
+``method`` as the METHOD written here (:mod:`clerk.services.answer_mime`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from icalendar import Calendar, Event, vCalAddress
 from clerk.language import RsvpReading
 
 Method = Literal["REQUEST", "CANCEL"]
+METHODS: tuple[Method, ...] = ("REQUEST", "CANCEL")
 
 PRODID = "-//clerk//partnership board secretariat//EN"
 DEFAULT_LENGTH = timedelta(hours=2)

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import binascii
 import secrets
-from dataclasses import replace
 from datetime import datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr
 
+from clerk.calendar import METHODS as CALENDAR_METHODS
 from clerk.config import MailSettings
 from clerk.services.outgoing import Outgoing, reply_address
 
@@ -61,7 +61,8 @@ def _message_ref(value: str | None) -> str | None:
 
 
 def _qp(text: str) -> str:
-    data = text.replace("\r\n", "\n").encode("utf-8")
+    # every line end is LF here (a lone CR too), so the wire has CRLF only and nothing else
+    data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
     return binascii.b2a_qp(data, quotetabs=False, istext=True).decode("ascii")
 
 
@@ -79,31 +80,52 @@ def _filename(name: str) -> str:
     return f"filename*=utf-8''{quoted}"
 
 
-def _text_parts(msg: Outgoing) -> str:
-    text_part = ('Content-Type: text/plain; charset="utf-8"\n'
-                 "Content-Transfer-Encoding: quoted-printable\n\n" + _qp(msg.text))
-    if msg.html is None:
-        return text_part
+def _text_part(subtype: str, text: str) -> str:
+    return (f'Content-Type: text/{subtype}; charset="utf-8"\n'
+            "Content-Transfer-Encoding: quoted-printable\n\n" + _qp(text))
+
+
+def _calendar_part(msg: Outgoing) -> str | None:
+    """The meeting request (RFC 6047): ``text/calendar`` whose ``method`` parameter is the
+    VCALENDAR's METHOD. Base64 keeps the iCalendar's own CRLF line ends and folding intact."""
+    if not msg.calendar:
+        return None
+    method = msg.calendar_method
+    if method not in CALENDAR_METHODS or f"\r\nMETHOD:{method}\r\n".encode() not in msg.calendar:
+        raise ValueError(f"the calendar part's METHOD is not {method!r}")
+    return (f'Content-Type: text/calendar; method={method}; charset="UTF-8"\n'
+            "Content-Transfer-Encoding: base64\n\n" + _b64(msg.calendar))
+
+
+def _body_parts(msg: Outgoing) -> str:
+    """What the reader sees: text/plain, then text/html, then the meeting request, as one
+    multipart/alternative (a lone text/plain when there is nothing else).
+
+    The calendar is the *last* alternative, as RFC 6047 and Microsoft's guidance for Outlook
+    ask: Outlook and Gmail then show a meeting request (Accept / Decline, a tentative entry),
+    and a client without a calendar shows the text or HTML, which say everything the calendar
+    does. There is deliberately no second copy as an ``invite.ics`` attachment: Outlook, Apple
+    Mail and Thunderbird can show an attached calendar beside the alternative one as a second
+    invitation (or as "not supported calendar message.ics"), and one message must be one
+    invitation."""
+    parts = [_text_part("plain", msg.text)]
+    if msg.html is not None:
+        parts.append(_text_part("html", msg.html))
+    calendar = _calendar_part(msg)
+    if calendar is not None:
+        parts.append(calendar)
+    if len(parts) == 1:
+        return parts[0]
     boundary = f"=_clerk_{secrets.token_hex(12)}"
-    html_part = ('Content-Type: text/html; charset="utf-8"\n'
-                 "Content-Transfer-Encoding: quoted-printable\n\n" + _qp(msg.html))
     return (f'Content-Type: multipart/alternative; boundary="{boundary}"\n'
-            f"\n--{boundary}\n{text_part}\n--{boundary}\n{html_part}\n--{boundary}--\n")
+            + "".join(f"\n--{boundary}\n{part}" for part in parts) + f"\n--{boundary}--\n")
 
 
 def _attached_parts(msg: Outgoing) -> list[str]:
-    parts = []
-    if msg.calendar:
-        parts.append(f'Content-Type: text/calendar; charset="utf-8"; method={msg.calendar_method}'
-                     '\nContent-Transfer-Encoding: base64\n'
-                     'Content-Disposition: attachment; filename="invite.ics"\n\n'
-                     + _b64(msg.calendar))
-    for item in msg.attachments:
-        parts.append(f"Content-Type: {item.maintype}/{item.subtype}\n"
-                     "Content-Transfer-Encoding: base64\n"
-                     f"Content-Disposition: attachment; {_filename(item.filename)}\n\n"
-                     + _b64(item.content))
-    return parts
+    return [f"Content-Type: {item.maintype}/{item.subtype}\n"
+            "Content-Transfer-Encoding: base64\n"
+            f"Content-Disposition: attachment; {_filename(item.filename)}\n\n"
+            + _b64(item.content) for item in msg.attachments]
 
 
 def _headers(mail: MailSettings, msg: Outgoing, now: datetime) -> tuple[list[str], str]:
@@ -136,10 +158,10 @@ def _mixed(boundary: str, parts: list[str]) -> str:
 
 
 def compose_answer(mail: MailSettings, msg: Outgoing, now: datetime) -> tuple[bytes, str]:
-    """``(raw bytes, Message-ID without brackets)``: text (+ HTML), and any calendar part and
-    attachments after them in a multipart/mixed."""
+    """``(raw bytes, Message-ID without brackets)``: the text, HTML and calendar alternatives,
+    and any attachments after them in a multipart/mixed."""
     headers, message_id = _headers(mail, msg, now)
-    body = _text_parts(msg)
+    body = _body_parts(msg)
     attached = _attached_parts(msg)
     if attached:
         boundary = f"=_clerk_{secrets.token_hex(12)}"
@@ -151,10 +173,10 @@ def compose_answer(mail: MailSettings, msg: Outgoing, now: datetime) -> tuple[by
 def compose_head(mail: MailSettings, msg: Outgoing, boundary: str,
                  now: datetime) -> tuple[bytes, str]:
     """The personal head of a message whose attachment parts are stored once for many
-    recipients (:func:`clerk.services.outbox.store_shared_body`): the headers, and the text
-    (+ HTML) and calendar parts of a multipart/mixed with ``boundary``, ending where the shared
-    parts begin; the sender appends them (and the closing delimiter) byte for byte."""
+    recipients (:func:`clerk.services.outbox.store_shared_body`): the headers, and the
+    alternatives (text, HTML, calendar) as the first part of a multipart/mixed with
+    ``boundary``, ending where the shared parts begin; the sender appends them (and the closing
+    delimiter) byte for byte."""
     headers, message_id = _headers(mail, msg, now)
-    parts = [_text_parts(msg), *_attached_parts(replace(msg, attachments=()))]
-    raw = "\n".join(headers) + "\n" + _mixed(boundary, parts)
+    raw = "\n".join(headers) + "\n" + _mixed(boundary, [_body_parts(msg)])
     return raw.encode("ascii"), message_id

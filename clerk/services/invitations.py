@@ -331,7 +331,7 @@ def _event(app: Clerk, meeting: Meeting, person: _Recipient) -> CalendarEvent:
     lines.append("To reply, answer the email this invitation came with: YES or NO.")
     return CalendarEvent(
         uid=meeting.uid, sequence=meeting.sequence, starts_at=meeting.starts_at,
-        summary=body.name, organizer_email=mail.from_address, organizer_name=mail.from_name,
+        summary=body.name, organizer_email=mail.from_address, organizer_name=body.name,
         attendee_email=person.email, attendee_name=person.name,
         location=meeting.venue or (meeting.online_url if meeting.online_url else ""),
         url=meeting.online_url, description="\n".join(lines))
