@@ -7,7 +7,20 @@ the ``email`` package's modern API costs about 3 ms a message, more than all the
 a reply. This writer produces the headers clerk needs (the Message-ID and Reply-To scheme,
 ``Auto-Submitted``, threading) with the stdlib's small helpers, in about a tenth of that.
 Bodies are UTF-8, quoted-printable; the boundary starts with ``=_``, which quoted-printable text
-can never contain.
+can never contain. No line is longer than RFC 5322's 78 characters (a boundary parameter is
+folded onto its own line).
+
+Line ends are LF here and in the outbox; aiosmtplib writes CRLF on the wire (every line end,
+as SMTP requires), and the Maildir outbox keeps LF, the Maildir convention. ``Date`` is the time
+the message was queued, when clerk finished writing it (RFC 5322's origination date), so a copy
+sent again after a crash is the same message byte for byte.
+
+No ``List-Unsubscribe``: clerk sends nobody a subscription. Every message is to one person
+about their own business: a member's seat on the board (invitations, papers, ballots, which a
+member may not opt out of), an answer to their own email, or an observer's own booking (whose
+emails say how to cancel it: ``/cancel``). A one-click unsubscribe (RFC 8058) would need a web
+endpoint clerk does not have, and a ``mailto:`` one would promise what no part of clerk does.
+Nor is there any tracking: no images, no redirect or tagged links (tests/test_mail_hygiene.py).
 """
 
 from __future__ import annotations
@@ -117,7 +130,7 @@ def _body_parts(msg: Outgoing) -> str:
     if len(parts) == 1:
         return parts[0]
     boundary = f"=_clerk_{secrets.token_hex(12)}"
-    return (f'Content-Type: multipart/alternative; boundary="{boundary}"\n'
+    return (f'Content-Type: multipart/alternative;\n boundary="{boundary}"\n'
             + "".join(f"\n--{boundary}\n{part}" for part in parts) + f"\n--{boundary}--\n")
 
 
@@ -153,7 +166,7 @@ def _headers(mail: MailSettings, msg: Outgoing, now: datetime) -> tuple[list[str
 
 def _mixed(boundary: str, parts: list[str]) -> str:
     """A multipart/mixed body up to (not including) its closing delimiter."""
-    return (f'Content-Type: multipart/mixed; boundary="{boundary}"\n'
+    return (f'Content-Type: multipart/mixed;\n boundary="{boundary}"\n'
             + "".join(f"\n--{boundary}\n{part}" for part in parts))
 
 
