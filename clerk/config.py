@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from clerk.errors import ConfigError
 from clerk.rules.frequency import FrequencyPolicy
@@ -126,6 +126,10 @@ class Body(_Section):
         return self.short_name or self.name
 
 
+MailAuth = Literal["password", "oauth2"]
+OAuth2Provider = Literal["microsoft", "google", "generic"]
+
+
 class SmtpSettings(_Section):
     """An outbound mail server; without one, mail goes to the local Maildir."""
 
@@ -135,7 +139,18 @@ class SmtpSettings(_Section):
     tls: bool = False
     username: str = ""
     password_env: str = ""
+    #: "password" (``password_env``) or "oauth2" (a token from ``[mail.oauth2]``, SASL XOAUTH2)
+    auth: MailAuth = "password"
     timeout_seconds: float = Field(default=30, gt=0)
+    #: At most this many messages a minute (Exchange Online: 30); no limit when left out
+    max_per_minute: int | None = None
+
+    @field_validator("max_per_minute")
+    @classmethod
+    def _a_pace(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError("must be 1 or more messages a minute (leave it out for no limit)")
+        return value
 
 
 class ImapSettings(_Section):
@@ -147,12 +162,54 @@ class ImapSettings(_Section):
     starttls: bool = False
     username: str = ""
     password_env: str = ""
+    #: "password" (``password_env``) or "oauth2" (a token from ``[mail.oauth2]``, SASL XOAUTH2)
+    auth: MailAuth = "password"
     folder: str = "INBOX"
     processed_folder: str = "Processed"
     quarantine_folder: str = "Quarantine"
     idle_renew_seconds: int = Field(default=540, ge=30, le=600)
     poll_seconds: int = Field(default=60, ge=5)
     timeout_seconds: float = Field(default=60, gt=0)
+
+
+class OAuth2Settings(_Section):
+    """Where clerk gets the OAuth2 access tokens it logs in to the mail servers with."""
+
+    provider: OAuth2Provider
+    #: microsoft: the tenant id or one of its domains
+    tenant: str = ""
+    client_id: str = ""
+    #: microsoft and generic: the environment variable holding the client secret
+    client_secret_env: str = ""
+    #: google: the service account's JSON key (domain-wide delegation); relative to this file
+    service_account_file: Annotated[Path | None, Field(strict=False)] = None
+    #: overrides the provider's token endpoint (empty: the provider's own)
+    token_url: str = ""
+    #: overrides the provider's scopes (empty: the provider's own)
+    scopes: list[str] = []
+
+    @model_validator(mode="after")
+    def _complete(self) -> OAuth2Settings:
+        missing: list[str] = []
+        if self.provider == "microsoft":
+            missing = [k for k in ("tenant", "client_id", "client_secret_env") if not getattr(self, k)]
+        elif self.provider == "generic":
+            missing = [k for k in ("token_url", "client_id", "client_secret_env")
+                       if not getattr(self, k)]
+        elif self.service_account_file is None:
+            missing = ["service_account_file"]
+        if missing:
+            keys = ", ".join(missing)
+            raise ValueError(f'provider "{self.provider}" needs {keys} (in [mail.oauth2])')
+        unused = {"microsoft": ("service_account_file",),
+                  "google": ("tenant", "client_id", "client_secret_env"),
+                  "generic": ("tenant", "service_account_file")}[self.provider]
+        if found := [k for k in unused if getattr(self, k)]:
+            raise ValueError(f'provider "{self.provider}" does not use {", ".join(found)}: '
+                             "remove it from [mail.oauth2]")
+        if self.token_url and not self.token_url.startswith(("https://", "http://")):
+            raise ValueError(f"token_url must be an https:// address, got {self.token_url!r}")
+        return self
 
 
 class MailSettings(_Section):
@@ -169,6 +226,22 @@ class MailSettings(_Section):
     maildir: Annotated[Path, Field(strict=False)] = Path("var/mail")
     smtp: SmtpSettings | None = None
     imap: ImapSettings | None = None
+    oauth2: OAuth2Settings | None = None
+
+    @model_validator(mode="after")
+    def _oauth2_configured(self) -> MailSettings:
+        for name, server in (("smtp", self.smtp), ("imap", self.imap)):
+            if server is None or server.auth != "oauth2":
+                continue
+            if self.oauth2 is None:
+                raise ValueError(f'[mail.{name}] auth = "oauth2" needs a [mail.oauth2] section '
+                                 "(provider, and its client or service account)")
+            if not server.username:
+                raise ValueError(f'[mail.{name}] auth = "oauth2" needs username (the mailbox)')
+            if server.password_env:
+                raise ValueError(f'[mail.{name}] auth = "oauth2" does not use password_env: '
+                                 "remove it")
+        return self
 
     @field_validator("from_address")
     @classmethod
@@ -210,6 +283,21 @@ class Config(_Section):
     telegram: TelegramSettings = TelegramSettings()
     bodies: dict[str, Body] = Field(min_length=1)
     path: Annotated[Path | None, Field(strict=False)] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _key_file_beside_config(cls, data: Any) -> Any:
+        """``[mail.oauth2] service_account_file`` is relative to the file, as other paths are."""
+        try:
+            oauth2 = data["mail"]["oauth2"]
+            key_file = oauth2["service_account_file"]
+        except (KeyError, TypeError):
+            return data
+        path = data.get("path")
+        if not isinstance(key_file, str) or not key_file or path is None or Path(key_file).is_absolute():
+            return data
+        resolved = str(Path(path).parent / key_file)
+        return {**data, "mail": {**data["mail"], "oauth2": {**oauth2, "service_account_file": resolved}}}
 
     @field_validator("bodies")
     @classmethod

@@ -18,6 +18,11 @@ imapclient is blocking: every call runs on the reader's own thread
 while the database is only touched on the event loop's thread. The long-running
 :meth:`ImapReader.run` waits with IDLE where the server offers it (renewed every
 ``idle_renew_seconds``), polls otherwise, and reconnects after a failure with a growing wait.
+
+With ``auth = "oauth2"`` it logs in with SASL XOAUTH2 and a token from :mod:`clerk.oauth2`; before
+that token's end it leaves IDLE and logs in again with a fresh one, and a session the server ends
+because its token expired (``* BYE ... AccessTokenExpired``, Exchange Online) is simply opened
+again (logged at INFO, not as an outage).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from imapclient.exceptions import LoginError
 
 from clerk.app import Clerk
 from clerk.config import ImapSettings, secret
+from clerk.oauth2 import OAuth2Error, TokenSource, token_source
 from clerk.outage import Outage
 from clerk.services.inbound_mail import InboundResult
 from clerk.services.inbox import known_uids
@@ -53,6 +59,14 @@ BATCH_BYTES = 8 * 2**20  # fetch at most about this much mail at once
 
 class InboxUnavailable(Exception):
     """The inbox cannot be read now (no password, login refused, server gone)."""
+
+
+class SessionExpired(ConnectionError):
+    """The server ended the session because its OAuth2 token expired: log in again."""
+
+
+def _token_expired(exc: BaseException) -> bool:
+    return isinstance(exc, SessionExpired) or "AccessTokenExpired" in str(exc)
 
 
 @dataclass
@@ -127,6 +141,12 @@ class ImapReader:
         self.backoff_max = backoff_max
         self.batch = batch
         self.source = f"imap:{chosen.username}@{chosen.host}/{chosen.folder}"
+        self.tokens: TokenSource | None = None
+        if chosen.auth == "oauth2":
+            oauth2 = app.config.mail.oauth2
+            assert oauth2 is not None  # the configuration requires it
+            self.tokens = token_source(oauth2, chosen.username)
+        self._token_renew_at = 0.0  # time.monotonic() when the session's token should be renewed
         self.uidvalidity = 0
         self.connections = 0
         self.idles = 0
@@ -135,6 +155,7 @@ class ImapReader:
         self._idle = False
         self._move_ok = False
         self._running = False
+        self._expired_in_a_row = False
         self._requests: PassRequests[ReadReport] = PassRequests()
         self.outage = Outage(f"IMAP server {self.where}", log, app.clock, tz=app.tz,
                              consequence="replies wait on the server and are read when it is back")
@@ -148,21 +169,55 @@ class ImapReader:
 
     def _open(self) -> IMAPClient:
         s = self.settings
+        if self.tokens is not None:
+            return self._open_with(self._oauth2_login)
         password = secret(s.password_env) if s.username else None
         if s.username and not password:
             raise InboxUnavailable(f"the IMAP password for {s.username} is not set: put it in "
                                    f"the environment variable {s.password_env or '(password_env)'}")
-        client = IMAPClient(s.host, port=s.port, ssl=s.ssl, ssl_context=self.ssl_context,
-                            timeout=s.timeout_seconds)
-        try:
-            if s.starttls and not s.ssl:
-                client.starttls(self.ssl_context)
+
+        def password_login(client: IMAPClient) -> None:
             if s.username:
                 try:
                     client.login(s.username, password or "")
                 except LoginError as exc:
                     raise InboxUnavailable(f"the IMAP server {self.where} refused the user name "
                                            f"or password for {s.username}: {exc}") from exc
+
+        return self._open_with(password_login)
+
+    def _oauth2_login(self, client: IMAPClient) -> None:
+        """SASL XOAUTH2 with a token good for a while yet (asked for before connecting)."""
+        assert self.tokens is not None
+        s = self.settings
+        try:
+            token = self.tokens.current()
+        except OAuth2Error as exc:
+            raise InboxUnavailable(str(exc)) from None
+        try:
+            client.oauth2_login(s.username, token.value)
+        except LoginError as exc:
+            self.tokens.forget()
+            raise InboxUnavailable(
+                f"the IMAP server {self.where} refused the OAuth2 token for {s.username} "
+                f"({_first_line(exc)}): check that the app may read this mailbox "
+                "(IMAP.AccessAsApp and a mailbox permission, or Google's domain-wide "
+                "delegation)") from None
+        self._token_renew_at = token.renew_at
+
+    def _open_with(self, login: Callable[[IMAPClient], None]) -> IMAPClient:
+        s = self.settings
+        if self.tokens is not None:  # the identity provider first: no connection left waiting
+            try:
+                self.tokens.current()
+            except OAuth2Error as exc:
+                raise InboxUnavailable(str(exc)) from None
+        client = IMAPClient(s.host, port=s.port, ssl=s.ssl, ssl_context=self.ssl_context,
+                            timeout=s.timeout_seconds)
+        try:
+            if s.starttls and not s.ssl:
+                client.starttls(self.ssl_context)
+            login(client)
             for folder in (s.processed_folder, s.quarantine_folder):
                 if not client.folder_exists(folder):
                     client.create_folder(folder)
@@ -220,7 +275,15 @@ class ImapReader:
 
     # ------------------------------------------------------------ async API
 
+    @property
+    def token_due(self) -> bool:
+        """Whether the session's OAuth2 token is near its end (log in again with a new one)."""
+        return self.tokens is not None and time.monotonic() >= self._token_renew_at
+
     async def connect(self) -> None:
+        if self._client is not None and self.token_due:
+            log.debug("renewing the OAuth2 login to %s", self.where)
+            await self.close()
         if self._client is None:
             self._client = await self._lane.run(self._open)
             self.connections += 1
@@ -298,6 +361,8 @@ class ImapReader:
                     report = await self.drain_once(stop)
                 except Exception as exc:
                     self._requests.fail(asked, exc)
+                    if _token_expired(exc) and await self._expired_session():
+                        continue
                     self.outage.failed(_describe(exc))
                     await self.close()
                     await wait_for_any(wake, delay)
@@ -314,6 +379,8 @@ class ImapReader:
                     else:
                         await wait_for_any(wake, self.poll_seconds)
                 except Exception as exc:
+                    if _token_expired(exc) and await self._expired_session():
+                        continue
                     self.outage.failed(_describe(exc))
                     await self.close()
                     await wait_for_any(wake, delay)
@@ -323,6 +390,19 @@ class ImapReader:
             self._requests.fail_all(InboxUnavailable("clerk is stopping"))
             await self.close()
 
+    async def _expired_session(self) -> bool:
+        """The server ended the session because its token expired: log in again at once with a
+        new token (once in a row; a second time in a row is handled as a failure)."""
+        await self.close()
+        if self.tokens is None or self._expired_in_a_row:
+            self._expired_in_a_row = False
+            return False
+        self._expired_in_a_row = True
+        self.tokens.forget()
+        log.info("the IMAP server %s ended the session because its OAuth2 token expired; "
+                 "logging in again with a new one", self.where)
+        return True
+
     async def _idle_once(self, stop: asyncio.Event) -> None:
         """Wait in IDLE until the server reports new mail, ``stop`` is set, or it is time to
         renew the IDLE (servers drop a client idle for 30 minutes), or a full pass is asked for
@@ -331,8 +411,11 @@ class ImapReader:
         await self._lane.run(client.idle)
         self.idles += 1
         started = time.monotonic()
+        self._expired_in_a_row = False  # this session logged in and worked
         while not (stop.is_set() or self._requests.wanted.is_set()):
             remaining = self.idle_renew_seconds - (time.monotonic() - started)
+            if self.tokens is not None:  # leave IDLE before the token ends, to log in again
+                remaining = min(remaining, self._token_renew_at - time.monotonic())
             if remaining <= 0:
                 break
             responses = await self._lane.run(client.idle_check, min(self.idle_tick, remaining))
@@ -364,10 +447,16 @@ def _news(responses: Iterable[Any]) -> bool:
         if not isinstance(response, tuple) or len(response) < 2:
             continue
         if response[0] == b"BYE":
+            if b"AccessTokenExpired" in b" ".join(p for p in response if isinstance(p, bytes)):
+                raise SessionExpired("the session's OAuth2 token expired (AccessTokenExpired)")
             raise ConnectionError(f"the server closed the connection: {response[1]!r}")
         if response[1] in (b"EXISTS", b"RECENT"):
             return True
     return False
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 def _aware(when: datetime) -> datetime:

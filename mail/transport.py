@@ -20,6 +20,7 @@ from typing import Protocol
 import aiosmtplib
 
 from clerk.config import MailSettings, SmtpSettings, secret
+from clerk.oauth2 import OAuth2Error, TokenSource, token_source
 
 
 class SendFailure(Exception):
@@ -85,8 +86,11 @@ class SmtpTransport:
     name = "smtp"
 
     def __init__(self, settings: SmtpSettings, *, local_hostname: str = "localhost",
-                 tls_context: ssl.SSLContext | None = None, idle_check_seconds: float = 30.0):
+                 tls_context: ssl.SSLContext | None = None, idle_check_seconds: float = 30.0,
+                 tokens: TokenSource | None = None):
         self.settings = settings
+        self.tokens = tokens  # with auth = "oauth2": the access tokens it logs in with
+        self._token_renew_at = 0.0
         self.local_hostname = local_hostname
         self.tls_context = tls_context
         self.idle_check_seconds = idle_check_seconds
@@ -100,6 +104,10 @@ class SmtpTransport:
 
     async def _connection(self) -> aiosmtplib.SMTP:
         smtp = self._smtp
+        if smtp is not None and smtp.is_connected and self.tokens is not None and \
+                time.monotonic() >= self._token_renew_at:
+            await self.close()  # logged in with a token near its end: a new login, a new token
+            smtp = None
         if smtp is not None and smtp.is_connected:
             if time.monotonic() - self._last_used < self.idle_check_seconds:
                 return smtp
@@ -110,18 +118,39 @@ class SmtpTransport:
                 smtp.close()
         self._smtp = None
         s = self.settings
-        password = secret(s.password_env) if s.username else None
-        if s.username and not password:
-            raise ServerUnavailable(f"the SMTP password for {s.username} is not set: put it in the "
-                                    f"environment variable {s.password_env or '(password_env)'}")
+        login: dict[str, object] = {}
+        if self.tokens is not None:
+            try:
+                token = await self.tokens.current_async()
+            except OAuth2Error as exc:
+                raise ServerUnavailable(str(exc)) from None
+
+            async def generator() -> str:
+                return token.value
+
+            login = {"username": s.username, "oauth_token_generator": generator}
+            self._token_renew_at = token.renew_at
+        else:
+            password = secret(s.password_env) if s.username else None
+            if s.username and not password:
+                raise ServerUnavailable(f"the SMTP password for {s.username} is not set: put it in "
+                                        f"the environment variable {s.password_env or '(password_env)'}")
+            login = {"username": s.username or None, "password": password}
         smtp = aiosmtplib.SMTP(
             hostname=s.host, port=s.port, use_tls=s.tls, start_tls=False if s.tls else s.starttls,
             timeout=s.timeout_seconds, tls_context=self.tls_context,
-            local_hostname=self.local_hostname, username=s.username or None, password=password)
+            local_hostname=self.local_hostname, **login)  # type: ignore[arg-type]
         try:
             await smtp.connect()
         except aiosmtplib.SMTPAuthenticationError as exc:
             smtp.close()
+            if self.tokens is not None:
+                self.tokens.forget()
+                raise ServerUnavailable(
+                    f"the SMTP server {self.where} refused the OAuth2 token for {s.username}: "
+                    f"{_code_text(exc.code, exc.message)}; check that the app may send as this "
+                    "mailbox (SMTP.SendAsApp and a mailbox permission, or Google's domain-wide "
+                    "delegation) and that SMTP AUTH is on for it") from None
             raise ServerUnavailable(f"the SMTP server {self.where} refused the user name or "
                                     f"password: {_code_text(exc.code, exc.message)}") from exc
         except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
@@ -181,4 +210,9 @@ def make_transport(mail: MailSettings, maildir: Path, *,
     """SMTP when ``[mail.smtp]`` is configured, else the local Maildir ``maildir/outbox``."""
     if mail.smtp is None:
         return MaildirTransport(maildir / "outbox")
-    return SmtpTransport(mail.smtp, local_hostname=mail.reply_domain, tls_context=tls_context)
+    tokens = None
+    if mail.smtp.auth == "oauth2":
+        assert mail.oauth2 is not None  # the configuration requires it
+        tokens = token_source(mail.oauth2, mail.smtp.username)
+    return SmtpTransport(mail.smtp, local_hostname=mail.reply_domain, tls_context=tls_context,
+                         tokens=tokens)

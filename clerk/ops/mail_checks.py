@@ -1,5 +1,7 @@
 """Doctor checks on the mail servers: SMTP (connect, TLS, login, and a test message only when asked)
-and IMAP (login, the folders clerk reads and files into).
+and IMAP (login, the folders clerk reads and files into). With ``auth = "oauth2"`` the login is
+SASL XOAUTH2, after a check that the identity provider gives clerk a token (the token itself is
+never shown).
 
 Every failure names the server as host:port and says what to change; nothing raises.
 """
@@ -16,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from clerk.config import Config, ImapSettings, SmtpSettings, secret
+from clerk.oauth2 import OAuth2Error, token_source
 from clerk.ops.verdicts import Check, Part, Verdict, fail, ok, warn
 
 CONNECT_TIMEOUT = 10.0
@@ -43,9 +46,22 @@ def _reason(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+def _token(config: Config, settings: SmtpSettings | ImapSettings, part: Part) -> tuple[str | None, Check]:
+    """An OAuth2 access token for the server's mailbox, and the check that says how getting it went."""
+    assert config.mail.oauth2 is not None  # the configuration requires it with auth = "oauth2"
+    source = token_source(config.mail.oauth2, settings.username)
+    try:
+        token = source.current()
+    except OAuth2Error as exc:
+        return None, fail(part, "OAuth2 token", str(exc), "fix it, then run clerk doctor again",
+                          source.who)
+    return token.value, ok(part, "OAuth2 token", f"{source.who} gave clerk a token for "
+                           f"{settings.username}", source.who)
+
+
 def _password(settings: SmtpSettings | ImapSettings, part: Part,
               where: str) -> tuple[str | None, Check | None]:
-    if not settings.username:
+    if not settings.username or settings.auth == "oauth2":
         return None, None
     password = secret(settings.password_env)
     if password:
@@ -91,7 +107,22 @@ async def _check_smtp(config: Config, s: SmtpSettings, send_test: str | None,
         if missing is not None:
             checks.append(missing)
             return checks
-        if s.username:
+        if s.auth == "oauth2":
+            token, got = _token(config, s, part)
+            checks.append(got)
+            if token is None:
+                return checks
+            try:
+                await smtp.auth_xoauth2(s.username, token)
+            except aiosmtplib.SMTPException as exc:
+                checks.append(fail(part, "login", f"the SMTP server {where} refused the OAuth2 token "
+                                   f"for {s.username}: {_reason(exc)}",
+                                   "check that the app may send as this mailbox (SMTP.SendAsApp and "
+                                   "a mailbox permission, or Google's domain-wide delegation) and "
+                                   "that SMTP AUTH is on for it", where))
+                return checks
+            checks.append(ok(part, "login", f"logged in as {s.username} (OAuth2)", where))
+        elif s.username:
             try:
                 await smtp.login(s.username, password or "")
             except aiosmtplib.SMTPException as exc:
@@ -204,7 +235,21 @@ def check_imap(config: Config, *, ssl_context: ssl.SSLContext | None = None) -> 
         if missing is not None:
             checks.append(missing)
             return checks
-        if s.username:
+        if s.auth == "oauth2":
+            token, got = _token(config, s, part)
+            checks.append(got)
+            if token is None:
+                return checks
+            try:
+                client.oauth2_login(s.username, token)
+            except LoginError as exc:
+                checks.append(fail(part, "login", f"the IMAP server {where} refused the OAuth2 token "
+                                   f"for {s.username}: {_reason(exc)}",
+                                   "check that the app may read this mailbox (IMAP.AccessAsApp and a "
+                                   "mailbox permission, or Google's domain-wide delegation)", where))
+                return checks
+            checks.append(ok(part, "login", f"logged in as {s.username} (OAuth2)", where))
+        elif s.username:
             try:
                 client.login(s.username, password or "")
             except LoginError as exc:
