@@ -68,6 +68,7 @@ def queue_every_kind(app: Clerk, clock: FakeClock) -> None:
     invite(app, meeting.ref)
     request_booking(app, RequestBooking(meeting.ref, 9001, "Olive Observer", "olive@example.net"))
     row = app.store.one("SELECT raw FROM outbox WHERE kind = 'booking_code'")
+    assert row is not None
     code = re.search(rb"^\s+(\d{6})\s*$", row["raw"], re.M)
     assert code is not None
     confirm_booking(app, ConfirmBooking(9001, code.group(1).decode()))
@@ -153,7 +154,7 @@ def test_date_message_id_no_list_unsubscribe_and_no_tracking(
         kinds.add(check_headers(msg, queued))
         check_no_tracking(msg)
         ids.append(str(msg["Message-ID"]))
-    assert KINDS <= kinds, kinds
+    assert kinds >= KINDS, kinds
     assert len(ids) == len(set(ids)) == len(sink.received), "every Message-ID unique"
 
 
@@ -175,7 +176,7 @@ def test_the_maildir_outbox_has_lf_line_ends_and_the_same_headers(
         assert isinstance(msg, EmailMessage)
         kinds.add(check_headers(msg, queued))
         check_no_tracking(msg)
-    assert KINDS <= kinds
+    assert kinds >= KINDS
     app.store.close()
 
 
