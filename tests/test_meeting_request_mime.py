@@ -29,8 +29,10 @@ from clerk.services.members import import_members
 from clerk.services.outbox import Attachment, Outgoing, queue
 from clerk.store import open_store
 from clerk.times import parse_local
+from mail.ingest import ingest
 from mail.sender import send_outbox
-from tests.app_fixtures import EXAMPLE_CONFIG, EXAMPLE_MEMBERS
+from tests.app_fixtures import EXAMPLE_CONFIG, EXAMPLE_MEMBERS, reply_of
+from tests.reply_mail import calendar_reply, reply
 from tests.servers import SmtpSink
 
 FROM = "clerk@clerk.example.org"
@@ -212,3 +214,29 @@ def test_the_maildir_outbox_holds_the_same_structure(clock: FakeClock, tmp_path:
         _, cal, event = calendar_part(parse(path.read_bytes()))
         assert str(cal["METHOD"]) == "REQUEST" and event["ATTENDEE"].params["RSVP"] == "TRUE"
     app.store.close()
+
+
+def test_the_sent_request_is_answered_from_the_calendar_and_by_reply_to_its_organizer(
+        app: Clerk, smtp_sink: SmtpSink) -> None:
+    """Accept in Outlook answers the ORGANIZER of the request as received, with its UID; Reply
+    on a meeting request in Outlook also writes to the organizer, with In-Reply-To: both are
+    matched to the member's invitation (iTIP REPLY keeps working)."""
+    meeting = carers_meeting(app)
+    invite(app, meeting.ref)
+    send_outbox(app)
+    received = {email: parse(sent_to(smtp_sink, email)[0])
+                for email in (CAROL, "dev.davies@example.org")}
+
+    _, _, event = calendar_part(received[CAROL])
+    organizer = str(event["ORGANIZER"])[len("mailto:"):]
+    raw = calendar_reply(str(event["UID"]), CAROL, "Carol Chowdhury", "ACCEPTED",
+                         to=f"{event['ORGANIZER'].params['CN']} <{organizer}>")
+    assert ingest(app, raw, source="test").status == "processed"
+    assert reply_of(app, meeting, CAROL) == "attend"
+
+    request = received["dev.davies@example.org"]
+    raw = reply("dev.davies@example.org", None, "Sorry, I cannot come.", name="Dev Davies",
+                to=organizer, in_reply_to=str(request["Message-ID"]),
+                subject=f"RE: {request['Subject']}")
+    assert ingest(app, raw, source="test").status == "processed"
+    assert reply_of(app, meeting, "dev.davies@example.org") == "apologies"
