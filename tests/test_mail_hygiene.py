@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -31,7 +32,7 @@ from clerk.services.decisions import AddDecision, add_decision
 from clerk.services.invitations import invite
 from clerk.services.meetings import AddMeeting, add_meeting
 from clerk.services.members import import_members, list_members
-from clerk.services.outbox import Attachment, Outgoing, queue_shared, store_shared_body
+from clerk.services.outbox import Attachment, Outgoing, queue, queue_shared, store_shared_body
 from clerk.store import open_store
 from clerk.times import from_iso, parse_local
 from mail.sender import send_outbox
@@ -40,7 +41,10 @@ from tests.servers import SmtpSink
 
 ONLINE = "https://meet.example.org/carers"
 PAPER_URL = "https://papers.example.org/carers/report.pdf"
-KINDS = {"invitation", "booking_code", "booking_confirmed", "papers", "ballot"}
+KINDS = {"invitation", "booking_code", "booking_confirmed", "papers", "ballot", "reply"}
+LONG_NAME = "Gwenllïan Siân ap Rhys-Llewellyn, Cynghorydd Cyngor Sir Ddinbych ar ran y bwrdd"
+LONG_SUBJECT = ("Re: Cyfarfod Partneriaeth Gofalwyr – ymddiheuriadau gan Gwenllïan, a chwestiwn am "
+                "yr agenda a'r papurau ar gyfer mis Ionawr")
 #: RFC 5322 msg-id: dot-atom-text "@" dot-atom-text
 ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 MSG_ID = re.compile(rf"^<{ATEXT}(?:\.{ATEXT})*@clerk\.example\.org>$")
@@ -81,6 +85,10 @@ def queue_every_kind(app: Clerk, clock: FakeClock) -> None:
                 kind="papers", to_addr=member["email"], subject="Papers",
                 text=f"Dear member,\nthe report: {PAPER_URL}\n" + "a long line " * 40,
                 html=f'<p>The <a href="{PAPER_URL}">report</a>.</p>'), shared, clock.now())
+        queue(db, app.config.mail, Outgoing(  # an answer to someone with a long Welsh name
+            kind="reply", to_addr="gwen@example.org", to_name=LONG_NAME, subject=LONG_SUBJECT,
+            text="Diolch.\r\nThank you.\rA lone carriage return is a line end too.",
+            in_reply_to="<CAF=abc@mail.gmail.com>", auto="auto-replied"), clock.now())
     clock.set(datetime(2027, 1, 14, 12, 0, tzinfo=UTC))
     carers = [m["email"] for m in list_members(app, "carers") if m["carer"]]
     record_attendance(app, RecordAttendance(meeting.ref, tuple(carers[:2])))
@@ -92,6 +100,12 @@ def queued_at(app: Clerk) -> dict[str, datetime]:
     """Each Message-ID (with brackets) and when it was queued."""
     return {f"<{r['message_id']}>": from_iso(r["created_at"])
             for r in app.store.all("SELECT message_id, created_at FROM outbox")}
+
+
+def parse(data: bytes) -> EmailMessage:
+    msg = message_from_bytes(data, policy=policy.default)
+    assert isinstance(msg, EmailMessage)
+    return msg
 
 
 def check_headers(msg: EmailMessage, queued: dict[str, datetime]) -> str:
@@ -141,6 +155,18 @@ def test_every_line_ends_crlf_on_the_wire_and_none_is_too_long(
         assert data.endswith(b"\r\n")
         assert max(len(line) for line in data.split(b"\r\n")) <= 78, "RFC 5322's 78 (hard 998)"
         assert data.isascii(), "7-bit: every non-ASCII header and body is encoded"
+    [data] = [m.data for m in sink.received if "gwen@example.org" in m.rcpt_tos]
+    # RFC 2047 decoding (folding between encoded words dropped), as Outlook and Gmail do it
+    raw_to = str(message_from_bytes(data)["To"])
+    assert str(make_header(decode_header(raw_to))) == f"{LONG_NAME} <gwen@example.org>"
+    answer = parse(data)  # Python's address parser keeps that folding: one extra space at most
+    assert " ".join(answer["To"].addresses[0].display_name.split()) == LONG_NAME
+    assert answer["To"].addresses[0].addr_spec == "gwen@example.org"
+    assert answer["Subject"] == LONG_SUBJECT
+    text = answer.get_body(("plain",))
+    assert text is not None
+    assert str(text.get_content()).splitlines() == [
+        "Diolch.", "Thank you.", "A lone carriage return is a line end too."]
 
 
 def test_date_message_id_no_list_unsubscribe_and_no_tracking(

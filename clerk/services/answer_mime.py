@@ -56,11 +56,57 @@ def _header_text(name: str, value: str) -> str:
     return "\n ".join(lines)
 
 
-def _address(name: str, addr: str) -> str:
-    if not addr or len(addr.split()) != 1 or not addr.isprintable():
+def _encoded_word(text: str) -> str:
+    return Header(text, "utf-8", maxlinelen=10_000).encode()
+
+
+def _encoded_phrase(field: str, name: str) -> str:
+    """A display name that is not ASCII as encoded words (RFC 2047) of at most 75 characters,
+    split between words, each space kept at the end of the word before it: clients that drop
+    the folding between encoded words (as RFC 2047 asks) and those that keep it (Python's
+    address parser) both show the name as written."""
+    chunks: list[str] = []
+    current = ""
+    for word in name.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current and len(_encoded_word(candidate + " ")) > 75:
+            chunks.append(current + " ")
+            current = word
+        else:
+            current = candidate
+    chunks.append(current)
+    words: list[str] = []
+    for chunk in chunks:
+        encoded = _encoded_word(chunk)
+        if len(encoded) > 75:  # one very long word: the stdlib splits it
+            encoded = Header(chunk, "utf-8", maxlinelen=_MAX_LINE, header_name=field).encode()
+        words.append(encoded)
+    lines = [words[0]]
+    room = _MAX_LINE - len(field) - 2
+    for encoded in words[1:]:  # fold only where a line would pass the limit
+        if len(lines[-1]) + 1 + len(encoded) <= (room if len(lines) == 1 else _MAX_LINE):
+            lines[-1] += " " + encoded
+        else:
+            lines.append(" " + encoded)
+    return "\n".join(lines)
+
+
+def _address(field: str, name: str, addr: str) -> str:
+    """``Name <addr>`` for the header ``field``: a name that is not ASCII as RFC 2047 encoded
+    words of at most 75 characters, and the address on a folded line of its own when the line
+    would pass 78 characters."""
+    if not addr or len(addr.split()) != 1 or not addr.isprintable() or not addr.isascii():
         raise ValueError(f"cannot write to the address {addr!r}")
     name = " ".join(name.split())
-    return formataddr((name, addr), charset="utf-8") if name else addr
+    if not name:
+        return addr
+    if name.isascii():
+        display = formataddr((name, addr))[: -len(addr) - 3]  # the name, quoted if it must be
+    else:
+        display = _encoded_phrase(field, name)
+    last = display.rsplit("\n", 1)[-1]
+    used = len(last) + (0 if "\n" in display else len(field) + 2)
+    return f"{display} <{addr}>" if used + len(addr) + 3 <= 78 else f"{display}\n <{addr}>"
 
 
 def _message_ref(value: str | None) -> str | None:
@@ -148,8 +194,8 @@ def _headers(mail: MailSettings, msg: Outgoing, now: datetime) -> tuple[list[str
     else:
         message_id = f"{msg.kind}.{secrets.token_hex(12)}@{mail.reply_domain}"
     headers = [
-        f"From: {_address(mail.from_name, mail.from_address)}",
-        f"To: {_address(msg.to_name, msg.to_addr)}",
+        f"From: {_address('From', mail.from_name, mail.from_address)}",
+        f"To: {_address('To', msg.to_name, msg.to_addr)}",
         f"Subject: {_header_text('Subject', msg.subject)}",
         f"Date: {format_datetime(now)}",
         f"Message-ID: <{message_id}>",
@@ -180,6 +226,8 @@ def compose_answer(mail: MailSettings, msg: Outgoing, now: datetime) -> tuple[by
         boundary = f"=_clerk_{secrets.token_hex(12)}"
         body = _mixed(boundary, [body, *attached]) + f"\n--{boundary}--\n"
     raw = "\n".join(headers) + "\n" + body
+    if not raw.endswith("\n"):  # a lone text part: its last line ends like every other
+        raw += "\n"
     return raw.encode("ascii"), message_id
 
 
