@@ -2,6 +2,11 @@
 recorded, each step its own short transaction (``clerk.services.delivery``); no transaction is
 open while the network is awaited.
 
+The pace (``[mail.smtp] max_per_minute``, and slowing down at a "too many" answer) is the rule
+``clerk.rules.send_pace``; here the sender waits between messages without blocking the loop
+(the bot and the inbox go on), watching ``stop`` so that clerk still stops at once, and logs one
+line per change of pace.
+
 ``drain_once`` is one pass (used by ``clerk mail send`` through :func:`send_outbox`);
 ``OutboxSender.run`` repeats it for the long-running service. What "never twice" means, and the
 one window where a copy can go out, is written down in ``clerk.services.delivery``.
@@ -14,11 +19,13 @@ import contextlib
 import logging
 import socket
 import ssl
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from clerk.app import Clerk
 from clerk.outage import Outage
+from clerk.rules.send_pace import PaceChange, PaceKind, SendPace, is_throttling
 from clerk.services import delivery
 from mail.transport import (
     PermanentFailure,
@@ -48,6 +55,8 @@ class DrainReport:
     transport: str = ""
     interrupted: bool = False
     why_stopped: str = ""  # the cause alone ("the connection was refused"), for the log
+    per_minute: float | None = None  # the pace at the end of the pass (None: no limit)
+    slowed: bool = False  # the server made the pass go slower than configured
 
     @property
     def summary(self) -> str:
@@ -93,16 +102,54 @@ def server_failure(where: str, exc: ServerUnavailable) -> tuple[str, str]:
     return str(exc), str(exc)
 
 
+def pace_for(app: Clerk, *, clock: Callable[[], float] = time.monotonic) -> SendPace:
+    """The configured pace (``[mail.smtp] max_per_minute``; none for the Maildir)."""
+    smtp = app.config.mail.smtp
+    return SendPace(smtp.max_per_minute if smtp is not None else None, clock=clock)
+
+
+def log_pace(app: Clerk, change: PaceChange) -> None:
+    """One line for one change of pace (never one per message)."""
+    where = destination(app)
+    if change.kind is PaceKind.SLOWER:
+        log.warning("%s asks clerk to slow down (%s): now %s; the rest stay queued and go out "
+                    "at that pace", where, change.answer, change.words)
+    elif change.kind is PaceKind.FASTER:
+        log.info("%s: no more refusals for a while; sending faster again, %s", where,
+                 change.words)
+    elif change.per_minute is None:
+        log.info("%s: no more refusals for a while; back to full speed (no limit)", where)
+    else:
+        log.info("%s: back to the configured pace, %s", where, change.words)
+
+
+async def _paused(seconds: float, stop: asyncio.Event | None) -> bool:
+    """Wait ``seconds`` without blocking the loop; True if ``stop`` was set meanwhile."""
+    if stop is None:
+        await asyncio.sleep(seconds)
+        return False
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        return False
+    return True
+
+
 async def drain_once(app: Clerk, transport: Transport, *, limit: int | None = None,
                      stop: asyncio.Event | None = None,
-                     on_reached: Callable[[], None] | None = None) -> DrainReport:
-    """Send every message due now (at most ``limit``), one by one over the transport.
+                     on_reached: Callable[[], None] | None = None,
+                     pace: SendPace | None = None,
+                     on_progress: Callable[[DrainReport], None] | None = None) -> DrainReport:
+    """Send every message due now (at most ``limit``), one by one over the transport, at
+    ``pace`` (none: as fast as the server takes them).
 
-    When ``stop`` is set the pass ends after the message in hand; the rest stay queued. If the
-    send in hand is cancelled, its claim is released at once (see :func:`delivery.release`).
-    ``on_reached`` is called once, after the first message the server answered (accepted or
-    refused for good): the server is up."""
-    report = DrainReport(transport=transport.name)
+    When ``stop`` is set the pass ends after the message in hand (or at once while waiting for
+    the pace); the rest stay queued. If the send in hand is cancelled, its claim is released at
+    once (see :func:`delivery.release`). ``on_reached`` is called once, after the first message
+    the server answered (accepted or refused for good): the server is up. ``on_progress`` is
+    called after each message with the report so far."""
+    report = DrainReport(transport=transport.name,
+                         per_minute=pace.per_minute if pace is not None else None)
     report.recovered = delivery.recover_stale(app)
     report.skipped = delivery.skip_undeliverable(app)
     sender = app.config.mail.from_address
@@ -115,10 +162,18 @@ async def drain_once(app: Clerk, transport: Transport, *, limit: int | None = No
         if stop is not None and stop.is_set():
             report.interrupted = True
             break
+        if pace is not None and (delay := pace.wait()) > 0:
+            if not delivery.any_due(app):
+                break
+            if await _paused(delay, stop):
+                report.interrupted = True
+                break
         claim = delivery.claim_next(app)
         if claim is None:
             break
         tried += 1
+        if pace is not None and (change := pace.started()) is not None:
+            log_pace(app, change)
         try:
             await transport.send(claim.raw, sender, claim.to_addr)
         except asyncio.CancelledError:
@@ -129,23 +184,42 @@ async def drain_once(app: Clerk, transport: Transport, *, limit: int | None = No
             report.failed += 1
         except ServerUnavailable as exc:
             _count(report, delivery.mark_retry(app, claim.id, str(exc)))
+            _slow_down(app, pace, str(exc))
             report.stopped, report.why_stopped = server_failure(destination(app), exc)
+            _progress(report, pace, on_progress)
             break
         except TemporaryFailure as exc:
             _count(report, delivery.mark_retry(app, claim.id, str(exc)))
+            _slow_down(app, pace, str(exc))
+            _progress(report, pace, on_progress)
             continue
         except Exception as exc:  # a bug must not leave the row claimed until the lease ends
             log.exception("sending outbox message %s failed unexpectedly", claim.id)
             _count(report, delivery.mark_retry(app, claim.id, f"{type(exc).__name__}: {exc}"))
+            _progress(report, pace, on_progress)
             continue
         else:
             delivery.mark_sent(app, claim.id)  # no await between the 250 and this commit
             report.sent += 1
+        _progress(report, pace, on_progress)
         if not reached:
             reached = True
             if on_reached is not None:
                 on_reached()
     return report
+
+
+def _slow_down(app: Clerk, pace: SendPace | None, answer: str) -> None:
+    if pace is not None and is_throttling(answer):
+        log_pace(app, pace.throttled(answer))
+
+
+def _progress(report: DrainReport, pace: SendPace | None,
+              on_progress: Callable[[DrainReport], None] | None) -> None:
+    if pace is not None:
+        report.per_minute, report.slowed = pace.per_minute, pace.slowed
+    if on_progress is not None:
+        on_progress(report)
 
 
 def _count(report: DrainReport, status: str) -> None:
@@ -156,13 +230,18 @@ def _count(report: DrainReport, status: str) -> None:
 
 
 def send_outbox(app: Clerk, *, tls_context: ssl.SSLContext | None = None,
-                limit: int | None = None) -> DrainReport:
-    """One pass, from synchronous code (the CLI): connect, send what is due, disconnect."""
+                limit: int | None = None, pace: SendPace | None = None,
+                on_progress: Callable[[DrainReport], None] | None = None) -> DrainReport:
+    """One pass, from synchronous code (the CLI): connect, send what is due at the configured
+    pace (or ``pace``), disconnect. Ctrl-C stops it after releasing the message in hand: the
+    rest stay queued."""
 
     async def once() -> DrainReport:
         transport = transport_for(app, tls_context=tls_context)
         try:
-            return await drain_once(app, transport, limit=limit)
+            return await drain_once(app, transport, limit=limit,
+                                    pace=pace if pace is not None else pace_for(app),
+                                    on_progress=on_progress)
         finally:
             await transport.close()
 
@@ -175,10 +254,11 @@ class OutboxSender:
     down is logged by :attr:`outage` (once, a reminder every few minutes, once when back)."""
 
     def __init__(self, app: Clerk, transport: Transport | None = None, *,
-                 interval: float = 30.0) -> None:
+                 interval: float = 30.0, pace: SendPace | None = None) -> None:
         self.app = app
         self.transport = transport or transport_for(app)
         self.interval = interval
+        self.pace = pace if pace is not None else pace_for(app)  # kept from pass to pass
         self.outage = Outage(destination(app), log, app.clock, tz=app.tz,
                              down="down" if app.config.mail.smtp is not None else "not usable",
                              consequence="mail stays queued and is sent when it is back")
@@ -187,7 +267,8 @@ class OutboxSender:
     async def drain_once(self, stop: asyncio.Event | None = None) -> DrainReport:
         """One pass; its outcome is logged (a pass that sent or failed something) and fed to
         :attr:`outage`."""
-        report = await drain_once(self.app, self.transport, stop=stop, on_reached=self._back)
+        report = await drain_once(self.app, self.transport, stop=stop, on_reached=self._back,
+                                  pace=self.pace)
         if report.sent or report.failed or report.skipped or (report.retrying and not report.stopped):
             log.info("outbox: %s", report.summary)  # a pass that only met the server down: see outage
         if report.stopped:

@@ -28,7 +28,7 @@ calendars treat it as the same message.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -132,6 +132,47 @@ def queued_count(app: Clerk) -> int:
     """How many messages wait to be sent (queued, or claimed by a sender right now)."""
     row = app.store.one("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('queued', 'sending')")
     return int(row["n"]) if row else 0
+
+
+def any_due(app: Clerk) -> bool:
+    """Whether a queued message is due now (checked before waiting for the pace, so that a
+    sender does not wait for nothing)."""
+    return due_count(app, at_most=1) > 0
+
+
+def due_count(app: Clerk, *, at_most: int | None = None) -> int:
+    """How many queued messages are due now (what one pass of the sender will try)."""
+    sql = "SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?"
+    params: list[Any] = [to_iso(app.clock.now())]
+    if at_most is not None:
+        sql += " LIMIT ?"
+        params.append(at_most)
+    row = app.store.one(f"SELECT COUNT(*) AS n FROM ({sql})", params)
+    return int(row["n"]) if row else 0
+
+
+@dataclass(frozen=True)
+class OutboxProgress:
+    """How far the outbox is: messages waiting (queued or being sent), sent, failed; with
+    ``[mail.smtp] max_per_minute`` the pace and when the waiting ones should all be sent."""
+
+    queued: int
+    sent: int
+    failed: int
+    per_minute: int | None
+    done_by: datetime | None
+
+
+def progress(app: Clerk) -> OutboxProgress:
+    """The outbox's progress; ``done_by`` assumes the configured pace from now."""
+    counts = outbox_counts(app)
+    queued = counts["queued"] + counts["sending"]
+    smtp = app.config.mail.smtp
+    per_minute = smtp.max_per_minute if smtp is not None else None
+    done_by = None
+    if per_minute and queued:
+        done_by = app.clock.now() + timedelta(seconds=queued * 60 / per_minute)
+    return OutboxProgress(queued, counts["sent"], counts["failed"], per_minute, done_by)
 
 
 def mark_retry(app: Clerk, outbox_id: int, error: str) -> str:

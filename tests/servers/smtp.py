@@ -3,8 +3,10 @@
 ``SmtpSink`` runs ``aiosmtpd.controller.Controller`` on 127.0.0.1 at a port picked up front
 (aiosmtpd's readiness probe cannot use port 0). It can misbehave on purpose: answer the next N
 transactions with a temporary failure (451 or 421), reject given recipients with 550, or be
-stopped and started again on the same port. With ``tls=True`` it requires STARTTLS and AUTH
-(PLAIN/LOGIN) for one user, using a self-signed certificate made with ``openssl req -x509``.
+stopped and started again on the same port, or say "too many" to every message for a while
+(:meth:`SmtpSink.throttle_for`, as Exchange Online and Gmail do to a sender that goes too fast).
+With ``tls=True`` it requires STARTTLS and AUTH (PLAIN/LOGIN) for one user, using a self-signed
+certificate made with ``openssl req -x509``.
 """
 
 from __future__ import annotations
@@ -176,6 +178,8 @@ class SmtpSink:
         self._controller: Controller | None = None
         self.auth_attempts: list[tuple[str, bool]] = []  # (login, accepted)
         self.data_delay = 0.0  # seconds to wait before answering each message's data
+        self._throttle: tuple[float, str, FailStage] | None = None  # (until, reply, stage)
+        self.throttled: list[float] = []  # time.time() of each throttling answer given
 
     # ------------------------------------------------------------ lifecycle
 
@@ -256,6 +260,19 @@ class SmtpSink:
         with self._lock:
             self._failures.append(_Failure(count, code, text, stage))
 
+    def throttle_for(
+        self,
+        seconds: float,
+        code: int = 451,
+        message: str = "4.7.500 Server busy. Please try again later.",
+        *,
+        stage: FailStage = "data",
+    ) -> None:
+        """Answer every transaction with ``code message`` (a throttling answer: "451 4.7.500
+        Server busy", "421 4.7.0 Too many messages") for the next ``seconds``, then accept again."""
+        with self._lock:
+            self._throttle = (time.monotonic() + seconds, f"{code} {message}", stage)
+
     def reject_recipients(self, *addresses: str, code: int = 550, message: str | None = None) -> None:
         """Permanently refuse RCPT TO for these addresses (case-insensitive) until cleared."""
         with self._lock:
@@ -272,9 +289,16 @@ class SmtpSink:
         with self._lock:
             self._failures.clear()
             self._rejected.clear()
+            self._throttle = None
 
     def _take_failure(self, stage: FailStage) -> str | None:
         with self._lock:
+            if self._throttle is not None and self._throttle[2] == stage:
+                until, reply, _ = self._throttle
+                if time.monotonic() < until:
+                    self.throttled.append(time.time())
+                    return reply
+                self._throttle = None
             if not self._failures or self._failures[0].stage != stage:
                 return None
             failure = self._failures[0]
