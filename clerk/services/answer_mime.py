@@ -100,10 +100,9 @@ def _address(field: str, name: str, addr: str) -> str:
     name = " ".join(name.split())
     if not name:
         return addr
-    if name.isascii():
-        display = formataddr((name, addr))[: -len(addr) - 3]  # the name, quoted if it must be
-    else:
-        display = _encoded_phrase(field, name)
+    # an ASCII name as formataddr writes it (quoted if it must be), without " <addr>"
+    display = (formataddr((name, addr))[: -len(addr) - 3] if name.isascii()
+               else _encoded_phrase(field, name))
     last = display.rsplit("\n", 1)[-1]
     used = len(last) + (0 if "\n" in display else len(field) + 2)
     return f"{display} <{addr}>" if used + len(addr) + 3 <= 78 else f"{display}\n <{addr}>"
