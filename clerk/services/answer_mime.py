@@ -65,6 +65,9 @@ def _encoded_phrase(field: str, name: str) -> str:
     split between words, each space kept at the end of the word before it: clients that drop
     the folding between encoded words (as RFC 2047 asks) and those that keep it (Python's
     address parser) both show the name as written."""
+    whole = _encoded_word(name)
+    if len(whole) <= 75 and len(field) + 2 + len(whole) <= _MAX_LINE:
+        return whole
     chunks: list[str] = []
     current = ""
     for word in name.split(" "):
