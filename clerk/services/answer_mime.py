@@ -7,8 +7,10 @@ the ``email`` package's modern API costs about 3 ms a message, more than all the
 a reply. This writer produces the headers clerk needs (the Message-ID and Reply-To scheme,
 ``Auto-Submitted``, threading) with the stdlib's small helpers, in about a tenth of that.
 Bodies are UTF-8, quoted-printable; the boundary starts with ``=_``, which quoted-printable text
-can never contain. No line is longer than RFC 5322's 78 characters (a boundary parameter is
-folded onto its own line).
+can never contain. No line written here is longer than RFC 5322's 78 characters (a boundary
+parameter is folded onto its own line). The attachment parts of a paper pack are the email
+package's (:func:`clerk.services.outbox.store_shared_body`): long file names as RFC 2231
+continuations; only a very long media type (a .docx's, 85 characters) passes 78, far from 998.
 
 Line ends are LF here and in the outbox; aiosmtplib writes CRLF on the wire (every line end,
 as SMTP requires), and the Maildir outbox keeps LF, the Maildir convention. ``Date`` is the time
