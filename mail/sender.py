@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from clerk.app import Clerk
 from clerk.outage import Outage
-from clerk.rules.send_pace import PaceChange, PaceKind, SendPace, is_throttling
+from clerk.rules.send_pace import PaceChange, PaceKind, SendPace, is_sending_quota, is_throttling
 from clerk.services import delivery
 from mail.transport import (
     PermanentFailure,
@@ -180,6 +180,14 @@ async def drain_once(app: Clerk, transport: Transport, *, limit: int | None = No
             delivery.release(app, claim.id, RELEASED)
             raise
         except PermanentFailure as exc:
+            if is_sending_quota(str(exc)):  # our mailbox's cap, not this message: keep it all
+                _count(report, delivery.mark_retry(app, claim.id, str(exc)))
+                _slow_down(app, pace, str(exc), quota=True)
+                limit = f"clerk's mailbox has reached its sending limit ({exc})"
+                report.why_stopped = f"it says {limit}"
+                report.stopped = f"the {destination(app)} says {limit}"
+                _progress(report, pace, on_progress)
+                break
             delivery.mark_failed(app, claim.id, str(exc), address=exc.address)
             report.failed += 1
         except ServerUnavailable as exc:
@@ -209,8 +217,8 @@ async def drain_once(app: Clerk, transport: Transport, *, limit: int | None = No
     return report
 
 
-def _slow_down(app: Clerk, pace: SendPace | None, answer: str) -> None:
-    if pace is not None and is_throttling(answer):
+def _slow_down(app: Clerk, pace: SendPace | None, answer: str, *, quota: bool = False) -> None:
+    if pace is not None and (quota or is_throttling(answer)):
         log_pace(app, pace.throttled(answer))
 
 

@@ -32,6 +32,7 @@ from clerk.rules.send_pace import SendPace
 from clerk.services.bodies import sync_bodies
 from clerk.services.delivery import outbox_counts
 from clerk.store import open_store
+from clerk.times import to_iso
 from mail.sender import OutboxSender, send_outbox
 from tests.servers import SmtpSink
 from tests.service_helpers import config_for, env, open_on, queue_notes, wait_for
@@ -315,3 +316,31 @@ def test_max_per_minute_must_be_one_or_more(tmp_path: Path, smtp_sink: SmtpSink,
     assert done.returncode == 2
     assert "mail.smtp.max_per_minute must be 1 or more messages a minute" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_mailbox_at_its_daily_cap_keeps_the_mail_queued_and_sends_it_later(
+        tmp_path: Path, smtp_sink: SmtpSink) -> None:
+    config = paced_config(tmp_path, smtp_sink, None)
+    app = open_on(config)
+    queue_notes(app, 3)
+    app.store.close()
+    smtp_sink.fail_next(1, 554, "5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException;"
+                        " Failed to process message due to a permanent exception", stage="rcpt")
+    done = subprocess.run([*CLERK, "mail", "send", "--config", "config.toml"], cwd=tmp_path,
+                          env=env(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 75, done.stdout + done.stderr
+    assert (f"The SMTP server 127.0.0.1:{smtp_sink.port} says clerk's mailbox has reached its "
+            "sending limit (554 5.2.0 STOREDRV") in done.stderr
+    assert "3 messages stay queued and will be sent by clerk run." in done.stderr
+    app = open_on(config)
+    assert outbox_counts(app)["failed"] == 0  # neither the message nor the address is failed
+    assert app.store.one("SELECT COUNT(*) AS n FROM people WHERE undeliverable IS NOT NULL") \
+        == {"n": 0}
+    with app.store.write() as db:  # a day later: the cap has reset
+        db.execute("UPDATE outbox SET next_attempt_at = ?",
+                   [to_iso(datetime(2000, 1, 1, tzinfo=UTC))])
+    app.store.close()
+    again = subprocess.run([*CLERK, "mail", "send", "--config", "config.toml"], cwd=tmp_path,
+                           env=env(), capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0, again.stdout + again.stderr
+    once_each(smtp_sink, 3)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from clerk.rules.send_pace import PaceKind, SendPace, is_throttling, pace_in_words
+from clerk.rules.send_pace import PaceKind, SendPace, is_sending_quota, is_throttling, pace_in_words
 
 
 class Seconds:
@@ -130,3 +130,16 @@ def test_pace_in_words() -> None:
     assert pace_in_words(30) == "at most 30 messages a minute"
     assert pace_in_words(1) == "at most 1 message a minute"
     assert pace_in_words(3.75) == "at most 3.8 messages a minute"
+
+
+@pytest.mark.parametrize(("answer", "quota"), [
+    ("554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to "
+     "process message due to a permanent exception with message Cannot submit message.", True),
+    ("550 5.4.5 Daily user sending limit exceeded.", True),
+    ("550 5.1.1 User unknown", False),
+    ("552 5.2.2 Mailbox full: quota exceeded", False),  # the recipient's quota, not ours
+    ("451 4.7.500 Server busy", False),
+])
+def test_a_mailbox_at_its_sending_cap_is_told_apart_from_a_refused_message(answer: str,
+                                                                            quota: bool) -> None:
+    assert is_sending_quota(answer) is quota

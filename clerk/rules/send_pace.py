@@ -11,8 +11,11 @@ at no limit). :class:`SendPace` reports each change as a :class:`PaceChange` so 
 logs one line per change, not one per message.
 
 No daily cap is kept: Exchange's 10,000 recipients a day is far above what a board's mail comes
-to (clerk sends one recipient per message), and a server that refuses for that reason answers
-with a throttling code, which this rule already obeys.
+to (clerk sends one recipient per message). A mailbox that does reach its provider's daily cap is
+refused with a 5xx that is not about the message (Exchange's "554 5.2.0 STOREDRV.Submission.
+Exception:SubmissionQuotaExceededException", Gmail's "550 5.4.5 Daily user sending limit
+exceeded"): :func:`is_sending_quota` tells it apart, so that the mail stays queued and the pace is
+halved, rather than the messages failed.
 
 The clock is injected (seconds, e.g. ``time.monotonic``) so tests can move time by hand.
 """
@@ -57,6 +60,17 @@ def is_throttling(answer: str) -> bool:
     if code == "421" and enhanced == "4.7.0":
         return True
     return any(word in text for word in _WORDS)
+
+
+_QUOTA_WORDS = ("submissionquotaexceeded", "sending limit exceeded", "sending quota exceeded",
+                "daily limit for sending", "recipient rate limit", "message rate limit")
+
+
+def is_sending_quota(answer: str) -> bool:
+    """Whether a 5xx answer says clerk's own mailbox has reached its sending cap (a day's or an
+    hour's): not the message's fault nor the recipient's, so the mail stays queued."""
+    found = re.search(r"\b5\d\d\b", answer)
+    return found is not None and any(word in answer.lower() for word in _QUOTA_WORDS)
 
 
 class PaceKind(Enum):
