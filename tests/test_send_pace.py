@@ -344,3 +344,33 @@ def test_a_mailbox_at_its_daily_cap_keeps_the_mail_queued_and_sends_it_later(
                            env=env(), capture_output=True, text=True, timeout=60)
     assert again.returncode == 0, again.stdout + again.stderr
     once_each(smtp_sink, 3)
+
+
+def test_the_loop_goes_on_serving_while_the_sender_waits_for_the_pace(
+        tmp_path: Path, smtp_sink: SmtpSink, clock: FakeClock) -> None:
+    app = app_on(paced_config(tmp_path, smtp_sink, 120), clock)  # one every 0.5 s
+    queue_notes(app, 5)
+    sender = OutboxSender(app)
+    lags: list[float] = []
+
+    async def other_work(done: asyncio.Event) -> None:  # as the bot and the inbox reader do
+        while not done.is_set():
+            asked = time.monotonic()
+            await asyncio.sleep(0.01)
+            lags.append(time.monotonic() - asked - 0.01)
+
+    async def scenario() -> None:
+        done = asyncio.Event()
+        ticker = asyncio.create_task(other_work(done))
+        try:
+            await sender.drain_once()
+        finally:
+            done.set()
+            await ticker
+            await sender.transport.close()
+
+    asyncio.run(scenario())
+    assert len(smtp_sink.received) == 5
+    assert len(lags) > 100  # about 2 s of waiting, all of it given to the other work
+    assert max(lags) < 0.1, max(lags)
+    app.store.close()
