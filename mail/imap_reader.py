@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from imapclient import IMAPClient
-from imapclient.exceptions import LoginError
+from imapclient.exceptions import IMAPClientAbortError, LoginError
 
 from clerk.app import Clerk
 from clerk.config import ImapSettings, secret
@@ -65,8 +65,21 @@ class SessionExpired(ConnectionError):
     """The server ended the session because its OAuth2 token expired: log in again."""
 
 
+class SessionClosedAfterIdle(SessionExpired):
+    """The server closed an OAuth2 session as IDLE ended (its ``* BYE`` may have been lost in the
+    race): log in again once, quietly; if that fails too, it is an outage."""
+
+
 def _token_expired(exc: BaseException) -> bool:
     return isinstance(exc, SessionExpired) or "AccessTokenExpired" in str(exc)
+
+
+def _said_token_expired(client: IMAPClient | None) -> bool:
+    """Whether the server's last words were a ``* BYE ... AccessTokenExpired`` (imaplib keeps
+    it, then reports only the closed socket)."""
+    imap = getattr(client, "_imap", None)
+    said = getattr(imap, "untagged_responses", {}).get("BYE", [])
+    return any(b"AccessTokenExpired" in line for line in said if isinstance(line, bytes))
 
 
 @dataclass
@@ -156,6 +169,7 @@ class ImapReader:
         self._move_ok = False
         self._running = False
         self._expired_in_a_row = False
+        self._last_end: BaseException | None = None
         self._requests: PassRequests[ReadReport] = PassRequests()
         self.outage = Outage(f"IMAP server {self.where}", log, app.clock, tz=app.tz,
                              consequence="replies wait on the server and are read when it is back")
@@ -232,6 +246,13 @@ class ImapReader:
                 self.use_idle
             self._move_ok = client.has_capability("MOVE") if self.use_move is None else \
                 self.use_move
+        except Exception as exc:
+            expired = _said_token_expired(client)
+            _close_quietly(client)
+            if expired:
+                raise SessionExpired("the session's OAuth2 token expired (AccessTokenExpired)") \
+                    from exc
+            raise
         except BaseException:
             _close_quietly(client)
             raise
@@ -361,8 +382,9 @@ class ImapReader:
                     report = await self.drain_once(stop)
                 except Exception as exc:
                     self._requests.fail(asked, exc)
-                    if _token_expired(exc) and await self._expired_session():
+                    if self._token_expired(exc) and await self._expired_session():
                         continue
+                    log.debug("reading %s failed", self.where, exc_info=True)
                     self.outage.failed(_describe(exc))
                     await self.close()
                     await wait_for_any(wake, delay)
@@ -379,8 +401,9 @@ class ImapReader:
                     else:
                         await wait_for_any(wake, self.poll_seconds)
                 except Exception as exc:
-                    if _token_expired(exc) and await self._expired_session():
+                    if self._token_expired(exc) and await self._expired_session():
                         continue
+                    log.debug("reading %s failed", self.where, exc_info=True)
                     self.outage.failed(_describe(exc))
                     await self.close()
                     await wait_for_any(wake, delay)
@@ -389,6 +412,12 @@ class ImapReader:
             self._running = False
             self._requests.fail_all(InboxUnavailable("clerk is stopping"))
             await self.close()
+
+    def _token_expired(self, exc: BaseException) -> bool:
+        """Whether the server ended the session for its token: said in the error, or in a
+        ``* BYE`` it sent just before closing (read while a command was on its way)."""
+        self._last_end = exc
+        return _token_expired(exc) or _said_token_expired(self._client)
 
     async def _expired_session(self) -> bool:
         """The server ended the session because its token expired: log in again at once with a
@@ -399,8 +428,9 @@ class ImapReader:
             return False
         self._expired_in_a_row = True
         self.tokens.forget()
-        log.info("the IMAP server %s ended the session because its OAuth2 token expired; "
-                 "logging in again with a new one", self.where)
+        log.info("the IMAP server %s ended the session %s; logging in again with a new token",
+                 self.where, "as IDLE ended" if isinstance(self._last_end, SessionClosedAfterIdle)
+                 else "because its OAuth2 token expired")
         return True
 
     async def _idle_once(self, stop: asyncio.Event) -> None:
@@ -421,7 +451,12 @@ class ImapReader:
             responses = await self._lane.run(client.idle_check, min(self.idle_tick, remaining))
             if _news(responses):
                 break
-        await self._lane.run(client.idle_done)
+        try:
+            await self._lane.run(client.idle_done)
+        except (IMAPClientAbortError, OSError) as exc:
+            if self.tokens is None:
+                raise
+            raise SessionClosedAfterIdle(str(exc)) from exc
 
 
 def _batches(uids: list[int], sizes: Mapping[int, int], count: int,

@@ -191,7 +191,11 @@ async def drain_once(app: Clerk, transport: Transport, *, limit: int | None = No
             delivery.mark_failed(app, claim.id, str(exc), address=exc.address)
             report.failed += 1
         except ServerUnavailable as exc:
-            _count(report, delivery.mark_retry(app, claim.id, str(exc)))
+            if exc.untried:  # OAuth2 credentials refused before sending: stays due, not this one's fault
+                delivery.release(app, claim.id, str(exc))
+                report.retrying += 1
+            else:
+                _count(report, delivery.mark_retry(app, claim.id, str(exc)))
             _slow_down(app, pace, str(exc))
             report.stopped, report.why_stopped = server_failure(destination(app), exc)
             _progress(report, pace, on_progress)

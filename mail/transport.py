@@ -40,7 +40,14 @@ class PermanentFailure(SendFailure):
 
 
 class ServerUnavailable(SendFailure):
-    """Nothing can be sent now (server down, refused login): retry this one later, stop now."""
+    """Nothing can be sent now (server down, refused login): retry this one later, stop now.
+    ``untried``: the message never reached the server (no OAuth2 token, or the token refused at
+    login), so it is not this message's failure: it stays due and goes out as soon as the
+    credentials are fixed."""
+
+    def __init__(self, message: str, *, untried: bool = False) -> None:
+        super().__init__(message)
+        self.untried = untried
 
 
 class Transport(Protocol):
@@ -123,7 +130,7 @@ class SmtpTransport:
             try:
                 token = await self.tokens.current_async()
             except OAuth2Error as exc:
-                raise ServerUnavailable(str(exc)) from None
+                raise ServerUnavailable(str(exc), untried=True) from None
 
             async def generator() -> str:
                 return token.value
@@ -150,7 +157,7 @@ class SmtpTransport:
                     f"the SMTP server {self.where} refused the OAuth2 token for {s.username}: "
                     f"{_code_text(exc.code, exc.message)}; check that the app may send as this "
                     "mailbox (SMTP.SendAsApp and a mailbox permission, or Google's domain-wide "
-                    "delegation) and that SMTP AUTH is on for it") from None
+                    "delegation) and that SMTP AUTH is on for it", untried=True) from None
             raise ServerUnavailable(f"the SMTP server {self.where} refused the user name or "
                                     f"password: {_code_text(exc.code, exc.message)}") from exc
         except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:

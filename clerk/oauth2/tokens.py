@@ -212,3 +212,9 @@ def token_source(settings: OAuth2Settings, username: str) -> TokenSource:
         if source is None:
             source = _SOURCES[key] = TokenSource(settings, username)
         return source
+
+
+def forget_sources() -> None:
+    """Drop every TokenSource and the tokens they hold (tests; a configuration reloaded)."""
+    with _SOURCES_LOCK:
+        _SOURCES.clear()

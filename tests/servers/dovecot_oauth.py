@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from imapclient import IMAPClient
+from imapclient import IMAPClient  # type: ignore[import-untyped]
 
 from .dovecot import Dovecot
 from .idp import FakeIdentityProvider

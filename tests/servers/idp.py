@@ -177,9 +177,11 @@ class FakeIdentityProvider:
         if form.get("grant_type") != "client_credentials":
             return 400, {"error": "unsupported_grant_type"}
         if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+            # Entra does not echo the secret; this one does, to show clerk never repeats the text
+            sent = form.get("client_secret")
             return 401, {"error": "invalid_client", "error_description":
                          "AADSTS7000215: Invalid client secret provided. Ensure the secret being "
-                         f"sent in the request is the client secret value. client: {form.get('client_secret')}"}
+                         f"sent in the request is the client secret value. Sent: {sent}"}
         if scope and form.get("scope") != scope:
             return 400, {"error": "invalid_scope", "error_description": "AADSTS70011: bad scope"}
         token = self.mint(self.mailbox, provider)
@@ -218,7 +220,7 @@ class _Handler(BaseHTTPRequestHandler):
     idp: FakeIdentityProvider
     protocol_version = "HTTP/1.1"
 
-    def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode()
         form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}

@@ -36,7 +36,7 @@ class _LongAuthController(Controller):
 class _OAuthHandler(_Handler):
     sink: OAuthSmtpSink
 
-    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
         if len(args) > 1:
             answer = base64.b64decode(args[1])
         else:
