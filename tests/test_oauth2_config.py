@@ -151,3 +151,28 @@ def test_a_refusal_is_not_asked_again_at_once(idp: FakeIdentityProvider,
     with pytest.raises(TokenRefused):
         source.token_sync()
     assert len(idp.requests) == 2
+
+
+def test_an_unreachable_provider_is_named_and_retried_soon(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clerk.oauth2 import TokenUnavailable
+    from tests.servers import free_port
+
+    port = free_port()  # nothing listens there
+    monkeypatch.setenv("CLERK_TEST_SECRET", "s")
+    config = parse_config(mail(imap=IMAP, oauth2={
+        "provider": "generic", "client_id": "a", "client_secret_env": "CLERK_TEST_SECRET",
+        "token_url": f"http://127.0.0.1:{port}/token"}))
+    assert config.mail.oauth2 is not None
+    clock = Clock()
+    source = TokenSource(config.mail.oauth2, MAILBOX, clock=clock)
+    with pytest.raises(TokenUnavailable) as down:
+        source.token_sync()
+    assert str(down.value).startswith(f"cannot reach the identity provider at 127.0.0.1:{port} (")
+    assert str(down.value).endswith("): check this machine's network and proxy")
+    with pytest.raises(TokenUnavailable):
+        source.token_sync()
+    assert source.requests == 1  # not asked again within 5 s
+    clock.now += 5
+    with pytest.raises(TokenUnavailable):
+        source.token_sync()
+    assert source.requests == 2

@@ -127,6 +127,7 @@ class TokenSource:
         http = urllib.request.Request(request.url, data=body, method="POST", headers={
             "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
         host = urlsplit(request.url).netloc or request.url
+        where = self.who if host in self.who else f"{self.who} at {host}"
         try:
             with urllib.request.urlopen(http, timeout=HTTP_TIMEOUT) as response:
                 answer = _json(response.read())
@@ -138,15 +139,15 @@ class TokenSource:
                 raise TokenRefused(refusal_sentence(
                     self.settings, self.who, self.username, exc.code, error,
                     str(answer.get("error_description", ""))), code=error or str(exc.code)) from None
-            raise TokenUnavailable(f"{self.who} ({host}) failed with HTTP {exc.code}; "
+            raise TokenUnavailable(f"{where} failed with HTTP {exc.code}; "
                                    "clerk tries again later") from None
         except (urllib.error.URLError, OSError, TimeoutError) as exc:
             reason = getattr(exc, "reason", None) or exc
-            raise TokenUnavailable(f"cannot reach {self.who} at {host} ({reason}): check this "
+            raise TokenUnavailable(f"cannot reach {where} ({reason}): check this "
                                    "machine's network and proxy") from None
         value = answer.get("access_token") if answer else None
         if not isinstance(value, str) or not value:
-            raise TokenUnavailable(f"{self.who} ({host}) answered without an access token")
+            raise TokenUnavailable(f"{where} answered without an access token")
         lifetime = _lifetime(answer)
         margin = min(RENEW_MARGIN_MAX, lifetime * RENEW_FRACTION)
         return Token(value, started + lifetime, started + lifetime - margin)
