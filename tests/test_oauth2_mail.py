@@ -7,6 +7,7 @@ passwords at all) and an aiosmtpd server that takes only XOAUTH2. Tokens are 2-3
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import shutil
 import signal
@@ -441,3 +442,34 @@ def test_a_refused_secret_is_one_sentence_mail_stays_queued_and_all_goes_once_fi
     assert len(sink.received) == 20, fixed.stdout + fixed.stderr
     assert len({m.rcpt_tos[0] for m in sink.received}) == 20
     assert idp.issued() == 1
+
+
+def test_clerk_doctor_shows_the_token_check_and_both_logins_and_never_a_token(
+        idp: FakeIdentityProvider, oauth_dovecot: DovecotOAuth, sink: OAuthSmtpSink,
+        tmp_path: Path) -> None:
+    path = service_config(tmp_path, idp, oauth_dovecot.imap_port, sink)
+    invited_on_disk(path)  # a database, as on a live installation
+
+    def doctor(secret: str) -> dict[tuple[str, str], dict[str, Any]]:
+        done = subprocess.run([*CLERK, "doctor", "--json", "--config", "config.toml"],
+                              cwd=tmp_path, env={**env(), SECRET_ENV: secret},
+                              capture_output=True, text=True, timeout=60)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert secret not in done.stdout + done.stderr
+        assert not any(t in done.stdout for t in idp._tokens)
+        data = json.loads(done.stdout)
+        checks = data["checks"] if isinstance(data, dict) else data
+        return {(c["part"], c["name"]): c for c in checks if c["part"] in ("smtp", "imap")}
+
+    good = doctor(idp.client_secret)
+    for part in ("smtp", "imap"):
+        assert good[(part, "OAuth2 token")]["verdict"] == "ok"
+        assert good[(part, "login")]["detail"] == f"logged in as {MAILBOX} (OAuth2)"
+
+    refused = doctor("revoked-secret")
+    for part in ("smtp", "imap"):
+        check = refused[(part, "OAuth2 token")]
+        assert check["verdict"] == "fail"
+        assert check["detail"].startswith("Microsoft Entra ID refused clerk's token request "
+                                          "(invalid_client, AADSTS7000215)")
+        assert (part, "login") not in refused
