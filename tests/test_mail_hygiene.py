@@ -9,7 +9,6 @@ paper's own address)."""
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -17,27 +16,23 @@ from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from clerk.app import Clerk
 from clerk.clock import FakeClock
-from clerk.config import parse_config
 from clerk.services.attendance import RecordAttendance, record_attendance
 from clerk.services.ballots import open_ballot
-from clerk.services.bodies import sync_bodies
 from clerk.services.bookings import ConfirmBooking, RequestBooking, confirm_booking, request_booking
 from clerk.services.decisions import AddDecision, add_decision
 from clerk.services.invitations import invite
 from clerk.services.meetings import AddMeeting, add_meeting
-from clerk.services.members import import_members, list_members
+from clerk.services.members import list_members
 from clerk.services.outbox import Attachment, Outgoing, queue, queue_shared, store_shared_body
-from clerk.store import open_store
 from clerk.times import from_iso, parse_local
 from mail.sender import send_outbox
-from tests.app_fixtures import EXAMPLE_CONFIG, EXAMPLE_MEMBERS
 from tests.servers import SmtpSink
+from tests.test_outbound import make_app
 
 ONLINE = "https://meet.example.org/carers"
 PAPER_URL = "https://papers.example.org/carers/report.pdf"
@@ -50,18 +45,6 @@ ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 MSG_ID = re.compile(rf"^<{ATEXT}(?:\.{ATEXT})*@clerk\.example\.org>$")
 RFC5322_DATE = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|"
                           r"Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$")
-
-
-def make_app(clock: FakeClock, tmp_path: Path, smtp: dict[str, Any] | None) -> Clerk:
-    data = tomllib.loads(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
-    data["mail"]["maildir"] = str(tmp_path / "mail")
-    if smtp is not None:
-        data["mail"]["smtp"] = smtp
-    app = Clerk(config=parse_config(data, EXAMPLE_CONFIG), store=open_store(memory=True),
-                clock=clock)
-    sync_bodies(app)
-    assert import_members(app, EXAMPLE_MEMBERS.read_text(encoding="utf-8")).ok
-    return app
 
 
 def queue_every_kind(app: Clerk, clock: FakeClock) -> None:

@@ -44,6 +44,7 @@ from tests.servers.idp import FakeIdentityProvider
 from tests.servers.imap_bye_proxy import ExpiringSessionProxy
 from tests.servers.smtp_oauth import OAuthSmtpSink
 from tests.service_helpers import env, open_on, wait_for
+from tests.test_mail_e2e import read_inbox
 
 pytestmark = [pytest.mark.servers,
               pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")]
@@ -116,18 +117,6 @@ def make_app(clock: FakeClock, tmp_path: Path, mail: dict[str, Any]) -> Clerk:
     sync_bodies(app)
     assert import_members(app, EXAMPLE_MEMBERS.read_text(encoding="utf-8")).ok
     return app
-
-
-def read_inbox(app: Clerk) -> Any:
-    reader = ImapReader(app)
-
-    async def once() -> Any:
-        try:
-            return await reader.drain_once()
-        finally:
-            await reader.close()
-
-    return asyncio.run(once())
 
 
 def secrets_in_files(tmp_path: Path, idp: FakeIdentityProvider) -> list[str]:
