@@ -15,12 +15,14 @@ import mailbox
 import ssl
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import aiosmtplib
 
 from clerk.config import MailSettings, SmtpSettings, secret
-from clerk.oauth2 import OAuth2Error, TokenSource, token_source
+
+if TYPE_CHECKING:  # clerk.oauth2 is loaded only where auth = "oauth2" (a sender's memory counts)
+    from clerk.oauth2 import TokenSource
 
 
 class SendFailure(Exception):
@@ -127,6 +129,8 @@ class SmtpTransport:
         s = self.settings
         login: dict[str, object] = {}
         if self.tokens is not None:
+            from clerk.oauth2 import OAuth2Error
+
             try:
                 token = await self.tokens.current_async()
             except OAuth2Error as exc:
@@ -219,6 +223,8 @@ def make_transport(mail: MailSettings, maildir: Path, *,
         return MaildirTransport(maildir / "outbox")
     tokens = None
     if mail.smtp.auth == "oauth2":
+        from clerk.oauth2 import token_source
+
         assert mail.oauth2 is not None  # the configuration requires it
         tokens = token_source(mail.oauth2, mail.smtp.username)
     return SmtpTransport(mail.smtp, local_hostname=mail.reply_domain, tls_context=tls_context,
