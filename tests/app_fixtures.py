@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,6 +16,9 @@ from clerk.services.bodies import sync_bodies
 from clerk.services.meetings import Meeting
 from clerk.services.members import import_members
 from clerk.store import open_store
+
+if TYPE_CHECKING:
+    from tests.botapi import FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "config.example.toml"
@@ -89,3 +93,12 @@ def key_of(app: Clerk, email: str, ref: str) -> str:
                         "WHERE p.email = ? AND k.subject_ref = ? ORDER BY k.rowid", [email, ref])
     assert row is not None, f"no key for {email}"
     return str(row["key"])
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotApi]:
+    """A fake Bot API server on loopback (tests/botapi), stopped after the test."""
+    from tests.botapi import FakeBotApi
+
+    with FakeBotApi() as server:
+        yield server

@@ -19,12 +19,6 @@ from clerk.times import parse_local
 from tests.botapi import BotHarness, FakeBotApi, book, email_code
 
 
-@pytest.fixture
-def api() -> FakeBotApi:
-    with FakeBotApi() as server:
-        yield server
-
-
 def meeting(app: Clerk, body: str = "carers", when: str = "2027-01-14 10:00", **kw: str) -> Meeting:
     kw.setdefault("venue", "County Hall, Worcester")
     return add_meeting(app, AddMeeting(body, parse_local(when, app.tz), **kw))

@@ -7,18 +7,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import pytest
-
 from clerk.app import Clerk
 from clerk.services.meetings import AddMeeting, Meeting, add_meeting
 from clerk.times import parse_local
 from tests.botapi import BotHarness, FakeBotApi, book, email_code
-
-
-@pytest.fixture
-def api() -> FakeBotApi:
-    with FakeBotApi() as server:
-        yield server
 
 
 def meeting(app: Clerk) -> Meeting:

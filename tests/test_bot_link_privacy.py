@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from clerk.app import Clerk
 from tests.botapi import BotHarness, FakeBotApi, email_code
 
 CAROL = "carol.chowdhury@example.org"  # a member
 STRANGER = "someone@elsewhere.example"
 
-
-@pytest.fixture
-def api() -> FakeBotApi:
-    with FakeBotApi() as server:
-        yield server
 
 
 def test_link_and_the_code_typed_after_it_read_the_same_for_a_member_and_a_stranger(

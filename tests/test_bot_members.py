@@ -26,11 +26,6 @@ ALICE = "alice.ashworth@example.org"  # Carers Partnership chair, a carer
 CAROL = "carol.chowdhury@example.org"
 
 
-@pytest.fixture
-def api() -> FakeBotApi:
-    with FakeBotApi() as server:
-        yield server
-
 
 def meeting(app: Clerk, when: str = "2027-01-14 10:00") -> Meeting:
     return add_meeting(app, AddMeeting("carers", parse_local(when, app.tz), venue="County Hall"))

@@ -20,12 +20,6 @@ from clerk.times import parse_local, to_iso
 from tests.botapi import BotHarness, FakeBotApi, button
 
 
-@pytest.fixture
-def api() -> FakeBotApi:
-    with FakeBotApi() as server:
-        yield server
-
-
 def linked_members(app: Clerk, count: int) -> list[int]:
     """The first ``count`` Carers Partnership members, each with a linked chat; their chat ids."""
     people = app.store.all("SELECT p.id FROM people p JOIN memberships m ON m.person_id = p.id "

@@ -5,18 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from clerk.app import Clerk
 from clerk.services.meetings import AddMeeting, add_meeting
 from clerk.times import parse_local
 from tests.botapi import BotHarness, FakeBotApi, email_code
-
-
-@pytest.fixture
-def api() -> FakeBotApi:
-    with FakeBotApi() as server:
-        yield server
 
 
 def test_a_reply_refused_with_502_is_sent_when_telegram_is_back_once(

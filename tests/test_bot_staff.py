@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from clerk.app import Clerk
 from clerk.services.agenda import get_agenda
 from clerk.services.meetings import AddMeeting, add_meeting
@@ -19,11 +17,6 @@ FACILITATOR = "facilitator@carers.example.org"  # in the configuration, not a me
 ALICE = "alice.ashworth@example.org"  # the Chair
 DEV = "dev.davies@example.org"  # a member holding no office
 
-
-@pytest.fixture
-def api() -> FakeBotApi:
-    with FakeBotApi() as server:
-        yield server
 
 
 async def link(h: BotHarness, user: int, email: str) -> str:

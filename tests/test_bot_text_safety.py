@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from clerk.app import Clerk
 from clerk.services.meetings import AddMeeting, Meeting, add_meeting
 from clerk.times import parse_local
@@ -16,11 +14,6 @@ from tests.botapi import BotHarness, FakeBotApi, book, email_code
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE
 PDF = "\u202c"  # POP DIRECTIONAL FORMATTING
 
-
-@pytest.fixture
-def api() -> FakeBotApi:
-    with FakeBotApi() as server:
-        yield server
 
 
 def meeting(app: Clerk) -> Meeting:

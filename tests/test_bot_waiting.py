@@ -19,12 +19,6 @@ from tests.botapi import BotHarness, FakeBotApi, book, button
 
 
 @pytest.fixture
-def api() -> FakeBotApi:
-    with FakeBotApi() as server:
-        yield server
-
-
-@pytest.fixture
 def two_places(clerk_app: Clerk) -> Clerk:
     """The Carers Partnership with two places for observers, held six hours when offered."""
     carers = clerk_app.config.bodies["carers"]
