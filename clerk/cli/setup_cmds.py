@@ -36,12 +36,16 @@ def check_config(
     cfg = load_config(chosen)
     summaries = [body_summary(slug, body) for slug, body in cfg.bodies.items()]
     warnings = cfg.warnings()
+    notes = cfg.notes()
     if as_json:
-        print_json({"path": str(chosen), "ok": True, "bodies": summaries, "warnings": warnings})
+        print_json({"path": str(chosen), "ok": True, "bodies": summaries, "warnings": warnings,
+                    "notes": notes})
         return
     console.print(f"{chosen}: OK, {len(summaries)} bodies.")
     for warning in warnings:
         console.print(f"Warning: {warning}", markup=False)
+    for note in notes:
+        console.print(f"Note: {note}", markup=False)
     for s in summaries:
         console.print(f"\n[bold]{s['name']}[/] ({s['slug']})")
         for key in ("meetings", "papers", "quorum", "when_inquorate", "substitutes", "observers",
