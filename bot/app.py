@@ -14,6 +14,7 @@ from telegram.warnings import PTBUserWarning
 from bot.answers import AnswerFirst
 from bot.flood_limits import FloodLimiter, Lane
 from bot.handlers import register
+from bot.handlers.common import Context
 from bot.persistence import ConversationStore
 from bot.request import AiohttpRequest
 from clerk.app import Clerk
@@ -39,7 +40,7 @@ COMMANDS = [
 ]
 
 
-async def set_commands(application: Application) -> None:  # type: ignore[type-arg]
+async def set_commands(application: ClerkApplication) -> None:
     """The command menu Telegram shows (``post_init`` runs only under ``run_polling``, and clerk
     starts the bot inside its own event loop, so the worker calls this after ``initialize``)."""
     await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
@@ -66,8 +67,13 @@ class ClerkBot(ExtBot[Lane]):
         return [u for u in result if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
 
 
+#: The Application that :func:`build_application` builds: clerk's bot, PTB's default context and
+#: dicts, no job queue.
+ClerkApplication = Application[ClerkBot, Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], None]
+
+
 def build_application(app: Clerk, token: str, *,
-                      concurrency: int = CONCURRENT_UPDATES) -> Application:  # type: ignore[type-arg]
+                      concurrency: int = CONCURRENT_UPDATES) -> ClerkApplication:
     """The bot for this configuration: the token, ``telegram.api_url`` if set (a local Bot API
     server), aiohttp for the Bot API requests (:mod:`bot.request`), Telegram's flood limits kept by
     :class:`bot.flood_limits.FloodLimiter` (replies to people ahead of bulk sends), and clerk's

@@ -30,10 +30,9 @@ from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application
 
 from bot.answers import AnswerFirst
-from bot.app import ClerkBot
+from bot.app import ClerkApplication, ClerkBot
 from bot.flood_limits import retry_seconds
 from clerk.app import Clerk
 from clerk.outage import Outage
@@ -48,7 +47,7 @@ RETRY_MAX = 30.0
 class Poller:
     """``run(stop)`` polls until ``stop`` is set (or the token is refused)."""
 
-    def __init__(self, application: Application, *, timeout: float,  # type: ignore[type-arg]
+    def __init__(self, application: ClerkApplication, *, timeout: float,
                  allowed_updates: Sequence[str]) -> None:
         self.application = application
         self.timeout = timeout

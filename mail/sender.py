@@ -183,9 +183,9 @@ async def drain_once(app: Clerk, transport: Transport, *, limit: int | None = No
             if is_sending_quota(str(exc)):  # our mailbox's cap, not this message: keep it all
                 _count(report, delivery.mark_retry(app, claim.id, str(exc)))
                 _slow_down(app, pace, str(exc), quota=True)
-                limit = f"clerk's mailbox has reached its sending limit ({exc})"
-                report.why_stopped = f"it says {limit}"
-                report.stopped = f"the {destination(app)} says {limit}"
+                quota_note = f"clerk's mailbox has reached its sending limit ({exc})"
+                report.why_stopped = f"it says {quota_note}"
+                report.stopped = f"the {destination(app)} says {quota_note}"
                 _progress(report, pace, on_progress)
                 break
             delivery.mark_failed(app, claim.id, str(exc), address=exc.address)

@@ -15,7 +15,7 @@ import mailbox
 import ssl
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 import aiosmtplib
 
@@ -23,6 +23,14 @@ from clerk.config import MailSettings, SmtpSettings, secret
 
 if TYPE_CHECKING:  # clerk.oauth2 is loaded only where auth = "oauth2" (a sender's memory counts)
     from clerk.oauth2 import TokenSource
+
+
+class _Login(TypedDict, total=False):
+    """The login arguments given to ``aiosmtplib.SMTP``: a password, or an OAuth2 token's source."""
+
+    username: str | None
+    password: str | None
+    oauth_token_generator: aiosmtplib.SMTPTokenGenerator
 
 
 class SendFailure(Exception):
@@ -127,7 +135,7 @@ class SmtpTransport:
                 smtp.close()
         self._smtp = None
         s = self.settings
-        login: dict[str, object] = {}
+        login: _Login = {}
         if self.tokens is not None:
             from clerk.oauth2 import OAuth2Error
 
@@ -150,7 +158,7 @@ class SmtpTransport:
         smtp = aiosmtplib.SMTP(
             hostname=s.host, port=s.port, use_tls=s.tls, start_tls=False if s.tls else s.starttls,
             timeout=s.timeout_seconds, tls_context=self.tls_context,
-            local_hostname=self.local_hostname, **login)  # type: ignore[arg-type]
+            local_hostname=self.local_hostname, **login)
         try:
             await smtp.connect()
         except aiosmtplib.SMTPAuthenticationError as exc:

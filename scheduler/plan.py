@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from clerk.app import Clerk
 from clerk.rules.deadlines import MORNING, meeting_deadlines
@@ -31,7 +31,7 @@ class PlannedJob(NamedTuple):
     why: str
 
 
-def _meeting_jobs(app: Clerk, rows: Iterable[dict]) -> list[PlannedJob]:
+def _meeting_jobs(app: Clerk, rows: Iterable[dict[str, Any]]) -> list[PlannedJob]:
     jobs = []
     for row in rows:
         body = app.config.bodies.get(row["body"])
@@ -91,7 +91,7 @@ def _ballot_jobs(app: Clerk) -> list[PlannedJob]:
     return jobs
 
 
-def _ratify_jobs(app: Clerk, rows: Iterable[dict]) -> list[PlannedJob]:
+def _ratify_jobs(app: Clerk, rows: Iterable[dict[str, Any]]) -> list[PlannedJob]:
     """Bodies that ratify automatically open the ballot the working day after the meeting."""
     jobs = []
     for row in rows:
@@ -111,7 +111,7 @@ def _stamp(app: Clerk, at: datetime) -> str:
     return at.astimezone(app.tz).strftime("%Y-%m-%dT%H:%M")
 
 
-def _observer_jobs(app: Clerk, rows: Iterable[dict]) -> list[PlannedJob]:
+def _observer_jobs(app: Clerk, rows: Iterable[dict[str, Any]]) -> list[PlannedJob]:
     """Public meetings: bookings close (the facilitator gets the list) and the day-before reminder;
     each offered place lapses at its time; observers' details are erased after the meeting."""
     jobs = []

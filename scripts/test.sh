@@ -5,7 +5,8 @@
 #   - installs the pinned uv into .tools/ and, with it, exactly the versions in uv.lock into .venv
 #     (`uv sync --locked`: the project and its dev group; it refuses a lock that no longer matches
 #     pyproject.toml, so what passes here is the locked set),
-#   - runs `ruff check .` and then `pytest -q "$@"` (pytest collecting nothing is a failure).
+#   - runs `ruff check .`, `mypy` (strict, clerk/mail/bot/scheduler) and then `pytest -q "$@"`
+#     (pytest collecting nothing is a failure); the first that fails stops the run.
 # Usage: scripts/test.sh [pytest args...]        (CI runs it through .ci/run with CI=true)
 set -euo pipefail
 
@@ -71,6 +72,10 @@ log "installing the locked versions into .venv (uv sync --locked)"
 # --- checks -----------------------------------------------------------------------------------
 log "ruff check ."
 .venv/bin/python -m ruff check .
+
+# The packages' types, strict (pyproject.toml [tool.mypy]: which packages, which imports are untyped).
+log "mypy"
+.venv/bin/python -m mypy
 
 log "pytest -q $*"
 status=0

@@ -3,6 +3,8 @@ then commands and buttons, then the fallbacks that make sure nothing goes unansw
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -25,7 +27,7 @@ async def _wake(update: Update, context: Context) -> None:
     context.application.bot_data["wake"].set()
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application[Any, Context, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handlers([
         booking.handler(),

@@ -17,6 +17,7 @@ from telegram.ext import (
 
 from bot.handlers.common import (
     Context,
+    Handler,
     chat_id,
     clerk_of,
     conversation_lost,
@@ -220,9 +221,9 @@ async def use_buttons(update: Update, context: Context) -> None:
     await send(update, render("book_use_buttons", step=""))
 
 
-def handler() -> ConversationHandler:  # type: ignore[type-arg]
-    pick = CallbackQueryHandler(picked, pattern=r"^book:\d+$")
-    nav = [CallbackQueryHandler(back, pattern=r"^bk:back$"),
+def handler() -> ConversationHandler[Context]:
+    pick: Handler = CallbackQueryHandler(picked, pattern=r"^book:\d+$")
+    nav: list[Handler] = [CallbackQueryHandler(back, pattern=r"^bk:back$"),
            CallbackQueryHandler(stop, pattern=r"^bk:stop$")]
     return ConversationHandler(
         entry_points=[CommandHandler("book", choose, filters.ChatType.PRIVATE), pick],

@@ -9,7 +9,7 @@ from typing import Any, Literal, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
-from telegram.ext import ContextTypes, ConversationHandler, ExtBot
+from telegram.ext import BaseHandler, ContextTypes, ConversationHandler, ExtBot
 
 from bot.flood_limits import Lane
 from clerk.app import Clerk
@@ -23,6 +23,9 @@ MAX_TEXT = 4096  # Telegram's limit for one message
 STEP_MESSAGE = "step_message"
 
 Context = ContextTypes.DEFAULT_TYPE
+#: A handler as a list of handlers holds it: its callback's result is typed ``object`` (PTB's
+#: result type is invariant, so a button handler kept in a variable is annotated with this).
+Handler = BaseHandler[Update, Context, object]
 #: The conversations that can be cut off by a restart (the template says which).
 LostConversation = Literal["booking", "question", "substitute"]
 

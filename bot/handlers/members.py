@@ -16,6 +16,7 @@ from telegram.ext import (
 
 from bot.handlers.common import (
     Context,
+    Handler,
     chat_id,
     clerk_of,
     conversation_lost,
@@ -78,7 +79,7 @@ async def rsvp(update: Update, context: Context) -> None:
     """Attending / Apologies pressed on an invitation or reminder."""
     query = update.callback_query
     assert query is not None
-    _kind, meeting_id, intent = parse(query.data)
+    _kind, meeting_id, intent = parse(query.data)  # intent: attend|apologies (the handler's pattern)
     reply = answer_invitation(clerk_of(context), ChatRsvp(
         chat_id(update), int(meeting_id), intent,  # type: ignore[arg-type]
         evidence=evidence(update), idempotency_key=update_key(update)))
@@ -143,7 +144,7 @@ async def vote_cast(update: Update, context: Context) -> None:
     await edit(update, vote_in_chat(clerk_of(context), _vote(update)))
 
 
-def substitute_handler() -> ConversationHandler:  # type: ignore[type-arg]
+def substitute_handler() -> ConversationHandler[Context]:
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     return ConversationHandler(
         entry_points=[CallbackQueryHandler(substitute_start, pattern=r"^rsvp:\d+:substitute$")],
@@ -155,7 +156,7 @@ def substitute_handler() -> ConversationHandler:  # type: ignore[type-arg]
     )
 
 
-def handlers() -> list:  # type: ignore[type-arg]
+def handlers() -> list[Handler]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("link", link, private),

@@ -16,6 +16,7 @@ from telegram.ext import (
 
 from bot.handlers.common import (
     Context,
+    Handler,
     chat_id,
     clerk_of,
     conversation_lost,
@@ -118,8 +119,8 @@ async def use_buttons(update: Update, context: Context) -> None:
     await send(update, render("book_use_buttons", step=""))
 
 
-def handler() -> ConversationHandler:  # type: ignore[type-arg]
-    stop_button = CallbackQueryHandler(stop, pattern=r"^aq:stop$")
+def handler() -> ConversationHandler[Context]:
+    stop_button: Handler = CallbackQueryHandler(stop, pattern=r"^aq:stop$")
     return ConversationHandler(
         entry_points=[CommandHandler("ask", choose, filters.ChatType.PRIVATE)],
         states={

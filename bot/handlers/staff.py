@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers.common import Context, chat_id, clerk_of, edit, evidence, send, update_key
+from bot.handlers.common import Context, Handler, chat_id, clerk_of, edit, evidence, send, update_key
 from clerk.chat import parse
 from clerk.services.chat_staff import (
     ApproveInChat,
@@ -37,7 +37,7 @@ async def approve(update: Update, context: Context) -> None:
         idempotency_key=update_key(update))))
 
 
-def handlers() -> list:  # type: ignore[type-arg]
+def handlers() -> list[Handler]:
     return [
         CommandHandler("status", status, filters.ChatType.PRIVATE),
         CallbackQueryHandler(status_pick, pattern=r"^status:\d+$"),

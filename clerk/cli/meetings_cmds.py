@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -110,7 +110,7 @@ def show_cmd(meeting: MeetingArg, config: ConfigOption = None, as_json: JsonOpti
         console.print(f"  {d['when']}: {d['what']} ({d['why']}) [{mark}]", markup=False)
 
 
-def _print_observers(obs: dict) -> None:
+def _print_observers(obs: dict[str, Any]) -> None:
     """The observers section of ``meetings show``: booked, on offer, waiting."""
     console.print(f"\nObservers: {obs['taken']} of {obs['capacity']} places taken, "
                   f"{len(obs['waiting'])} waiting; bookings close {obs['bookings_close']}.",
@@ -175,14 +175,15 @@ def reply_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Record a reply given to the facilitator in person or by phone."""
-    from clerk.services.replies import RecordReply, record_reply
+    from clerk.services.replies import Intent, RecordReply, record_reply
 
-    chosen = [k for k, v in (("attend", attend), ("apologies", apologies),
-                             ("substitute", bool(substitute))) if v]
+    options: tuple[tuple[Intent, bool], ...] = (("attend", attend), ("apologies", apologies),
+                                                ("substitute", bool(substitute)))
+    chosen = [k for k, v in options if v]
     if len(chosen) != 1:
         raise BadInput("give exactly one of --attend, --apologies or --substitute EMAIL")
     out = record_reply(open_app(config), RecordReply(
-        meeting=meeting, email=email, intent=chosen[0],  # type: ignore[arg-type]
+        meeting=meeting, email=email, intent=chosen[0],
         substitute_email=substitute, substitute_name=name, channel="cli"))
     console.print(f"{out.name}: {out.message}.", markup=False)
 

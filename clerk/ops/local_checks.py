@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from clerk.config import Config, ConfigError, load_config
+from clerk.config import Config, load_config
+from clerk.errors import ConfigError
 from clerk.ops.dbinfo import integrity_problems, open_read_only, row_counts, schema_state
 from clerk.ops.files import database_files, walk_tree, wide_modes
 from clerk.ops.verdicts import Check, Part, fail, ok, warn

@@ -201,8 +201,8 @@ def check_imap(config: Config, *, ssl_context: ssl.SSLContext | None = None) -> 
     settings = config.mail.imap
     if settings is None:
         return []
-    from imapclient import IMAPClient  # type: ignore[import-untyped]
-    from imapclient.exceptions import IMAPClientError, LoginError  # type: ignore[import-untyped]
+    from imapclient import IMAPClient
+    from imapclient.exceptions import IMAPClientError, LoginError
 
     s = settings
     part, where = Part.IMAP, f"{s.host}:{s.port}"
@@ -273,8 +273,8 @@ def check_imap(config: Config, *, ssl_context: ssl.SSLContext | None = None) -> 
 
 
 def _imap_folders(client: object, s: ImapSettings, where: str) -> list[Check]:
-    from imapclient import IMAPClient  # type: ignore[import-untyped]
-    from imapclient.exceptions import IMAPClientError  # type: ignore[import-untyped]
+    from imapclient import IMAPClient
+    from imapclient.exceptions import IMAPClientError
 
     assert isinstance(client, IMAPClient)
     part = Part.IMAP

@@ -33,7 +33,8 @@ def wait_after(attempts: int, *, first: timedelta = FIRST_WAIT,
     if attempts < 1:
         return timedelta(0)
     doublings = min(attempts - 1, 30)  # 2**30 minutes is far beyond any cap
-    return min(first * (2 ** doublings), longest)
+    factor: int = 2 ** doublings  # (int ** int is typed Any: a negative exponent gives a float)
+    return min(first * factor, longest)
 
 
 def plan_retry(queued_at: datetime, attempts: int, now: datetime, *,

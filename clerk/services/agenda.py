@@ -348,7 +348,7 @@ def _sync_standing(app: Clerk, db: Database, meeting: Meeting, now: datetime) ->
 def _changed(app: Clerk, db: Database, meeting: Meeting, now: datetime, why: str) -> int:
     """The agenda changed: a new version; an approval is withdrawn and the Chair asked again."""
     row = _agenda_row(db, meeting, now)
-    version = row["version"] + 1
+    version: int = row["version"] + 1
     was_approved = row["approved_version"] == row["version"]
     db.execute("UPDATE agendas SET version = ?, updated_at = ? WHERE meeting_id = ?",
                [version, to_iso(now), meeting.id])

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlite_utils import Database
 
@@ -170,6 +170,7 @@ def confirm_booking(app: Clerk, cmd: ConfirmBooking) -> BookingOutcome:
             return _duplicate(app, db, cmd.chat_id)
         check = check_code(db, purpose="booking", chat_id=cmd.chat_id, code=cmd.code, now=now)
         if check.status != "ok" or check.row is None:
+            # (a refusal's status; "ok" cannot come with no row, which the type does not know)
             status = {"wrong": "wrong_code", "none": "no_code"}.get(check.status, check.status)
             return BookingOutcome(status, attempts_left=check.attempts_left)  # type: ignore[arg-type]
         code = check.row
@@ -223,7 +224,7 @@ def join_waiting_list(app: Clerk, cmd: JoinWaitingList) -> BookingOutcome:
             use_code(db, code["id"])
             return _outcome(app, db, "already", existing)
         free = admit(places.capacity, taken(db, meeting.id), waiting_count(db, meeting.id))
-        status = "booked" if free.ok else "waiting"
+        status: BookingStatus = "booked" if free.ok else "waiting"
         booking = _put(db, meeting, code, cmd.chat_id, status, now, cmd.idempotency_key)
         use_code(db, code["id"])
         audit.record(db, at=now, actor="observer", action=f"booking.{status}", subject=meeting.ref,
@@ -249,7 +250,7 @@ def cancel_booking(app: Clerk, cmd: CancelBooking) -> BookingOutcome:
         if meeting.starts_at <= now:
             raise Refused("the meeting has already taken place")
         freed = booking["status"] in ("booked", "offered")
-        db["bookings"].update(booking["id"], {"status": "cancelled", "offer_expires_at": None,
+        db.table("bookings").update(booking["id"], {"status": "cancelled", "offer_expires_at": None,
                                               "updated_at": to_iso(now)})
         audit.record(db, at=now, actor="observer", action="booking.cancel", subject=meeting.ref,
                      channel=cmd.channel, evidence=cmd.evidence,
@@ -287,7 +288,7 @@ def _booking_for(db: Database, meeting_id: int, email: str) -> dict[str, Any] | 
                               [meeting_id, email])), None)
 
 
-def _put(db: Database, meeting: Meeting, code: dict[str, Any], chat_id: int, status: str,
+def _put(db: Database, meeting: Meeting, code: dict[str, Any], chat_id: int, status: BookingStatus,
          now: datetime, key: str | None) -> dict[str, Any]:
     """Insert the booking, or bring back a cancelled one for the same address."""
     values = {"name": code["name"], "chat_id": chat_id, "status": status,
@@ -295,11 +296,11 @@ def _put(db: Database, meeting: Meeting, code: dict[str, Any], chat_id: int, sta
               "offer_expires_at": None, "updated_at": to_iso(now)}
     existing = _booking_for(db, meeting.id, code["email"])
     if existing:
-        db["bookings"].update(existing["id"], values)
-        return dict(db["bookings"].get(existing["id"]))
-    pk = db["bookings"].insert({**values, "meeting_id": meeting.id, "email": code["email"],
-                                "created_at": to_iso(now), "idempotency_key": key}).last_pk
-    return dict(db["bookings"].get(pk))
+        db.table("bookings").update(existing["id"], values)
+        return dict(db.table("bookings").get(existing["id"]))
+    pk = db.table("bookings").insert({**values, "meeting_id": meeting.id, "email": code["email"],
+                                      "created_at": to_iso(now), "idempotency_key": key}).last_pk
+    return dict(db.table("bookings").get(cast(int, pk)))
 
 
 def _line(app: Clerk, db: Database, row: dict[str, Any]) -> BookingLine:

@@ -108,15 +108,15 @@ def confirm_link(app: Clerk, cmd: ConfirmLink) -> LinkOutcome:
                 return LinkOutcome("duplicate", person["name"], person["email"],
                                    _body_labels(app, db, person))
         check = check_code(db, purpose="link", chat_id=cmd.chat_id, code=cmd.code, now=now)
-        if check.status != "ok" or check.row is None:
+        if check.status != "ok" or check.row is None:  # ("ok" always has its row: a refusal here)
             return LinkOutcome(check.status, attempts_left=check.attempts_left)  # type: ignore[arg-type]
         person = ensure_person(db, check.row["email"], "", now)
         if person["name"] == person["email"]:
-            db["people"].update(person["id"], {"name": "Facilitator"})
+            db.table("people").update(person["id"], {"name": "Facilitator"})
             person["name"] = "Facilitator"
         db.execute("DELETE FROM chat_links WHERE chat_id = ? OR person_id = ?",
                    [cmd.chat_id, person["id"]])
-        db["chat_links"].insert({"chat_id": cmd.chat_id, "person_id": person["id"],
+        db.table("chat_links").insert({"chat_id": cmd.chat_id, "person_id": person["id"],
                                  "linked_at": to_iso(now)})
         use_code(db, check.row["id"])
         audit.record(db, at=now, actor=person["email"], action="chat.link", subject="chat",

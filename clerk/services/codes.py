@@ -13,7 +13,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlite_utils import Database
 
@@ -71,19 +71,19 @@ def issue_code(db: Database, *, purpose: CodePurpose, chat_id: int, email: str, 
         [chat_id, purpose, email, meeting_id, to_iso(now - RESEND_AFTER), to_iso(now)])), None)
     if recent is not None:
         if name and recent["name"] != name:
-            db["chat_codes"].update(recent["id"], {"name": name})
+            db.table("chat_codes").update(recent["id"], {"name": name})
         return IssuedCode(recent["id"], None, from_iso(recent["expires_at"]))
     db.execute("UPDATE chat_codes SET status = 'superseded' WHERE chat_id = ? AND purpose = ? "
                "AND status = 'pending'", [chat_id, purpose])
     code = f"{secrets.randbelow(10**6):06d}"
     salt = secrets.token_hex(8)
     expires = now + VALID
-    pk = db["chat_codes"].insert({
+    pk = db.table("chat_codes").insert({
         "purpose": purpose, "chat_id": chat_id, "email": email, "name": name,
         "meeting_id": meeting_id, "salt": salt,
         "code_hash": DECOY if decoy else _hash(salt, code),
         "created_at": to_iso(now), "expires_at": to_iso(expires), "status": "pending"}).last_pk
-    return IssuedCode(int(pk), None if decoy else code, expires)
+    return IssuedCode(int(cast(int, pk)), None if decoy else code, expires)
 
 
 def check_code(db: Database, *, purpose: CodePurpose, chat_id: int, code: str,
@@ -97,14 +97,14 @@ def check_code(db: Database, *, purpose: CodePurpose, chat_id: int, code: str,
     if row["status"] == "blocked":
         return CodeCheck("blocked", row)
     if from_iso(row["expires_at"]) <= now:
-        db["chat_codes"].update(row["id"], {"status": "expired"})
+        db.table("chat_codes").update(row["id"], {"status": "expired"})
         return CodeCheck("expired", row)
     if hmac.compare_digest(_hash(row["salt"], normalise_code(code)), row["code_hash"]):
-        db["chat_codes"].update(row["id"], {"status": "verified", "used_at": to_iso(now)})
+        db.table("chat_codes").update(row["id"], {"status": "verified", "used_at": to_iso(now)})
         return CodeCheck("ok", {**row, "status": "verified"})
     attempts = row["attempts"] + 1
     blocked = attempts >= MAX_ATTEMPTS
-    db["chat_codes"].update(row["id"], {"attempts": attempts,
+    db.table("chat_codes").update(row["id"], {"attempts": attempts,
                                         "status": "blocked" if blocked else "pending"})
     return CodeCheck("blocked" if blocked else "wrong", row, MAX_ATTEMPTS - attempts)
 
@@ -119,4 +119,4 @@ def verified_code(db: Database, *, purpose: CodePurpose, chat_id: int, meeting_i
 
 
 def use_code(db: Database, code_id: int) -> None:
-    db["chat_codes"].update(code_id, {"status": "used"})
+    db.table("chat_codes").update(code_id, {"status": "used"})

@@ -6,7 +6,7 @@ directly."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from clerk.app import Clerk
 from clerk.errors import BadInput, Refused
@@ -71,10 +71,10 @@ def ask_question(app: Clerk, cmd: AskQuestion) -> QuestionOutcome:
     with app.store.write() as db:
         if cmd.idempotency_key and audit.seen(db, cmd.idempotency_key):
             return QuestionOutcome("duplicate", places, 0, body.observers.questions_via_member)
-        qid = int(db["questions"].insert({
+        qid = int(cast(int, db.table("questions").insert({
             "meeting_id": meeting.id, "chat_id": cmd.chat_id, "name": name.reason,
             "text": question, "asked_at": to_iso(now),
-            "idempotency_key": cmd.idempotency_key}).last_pk)
+            "idempotency_key": cmd.idempotency_key}).last_pk))
         to = officer_addresses(db, meeting.body, body)
         for email, who in to:
             r = render_email("observer_question", recipient_name=who, places=places,

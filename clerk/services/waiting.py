@@ -63,7 +63,7 @@ def offer_next(app: Clerk, db: Database, meeting: Meeting, now: datetime) -> lis
         if first is None:
             break
         expires = offer_expires(body, meeting.starts_at, now)
-        db["bookings"].update(first["id"], {"status": "offered", "offer_expires_at": to_iso(expires),
+        db.table("bookings").update(first["id"], {"status": "offered", "offer_expires_at": to_iso(expires),
                                             "updated_at": to_iso(now)})
         audit.record(db, at=now, actor="clerk", action="booking.offer", subject=meeting.ref,
                      channel="telegram", detail={"booking": first["id"],
@@ -107,7 +107,7 @@ def answer_offer(app: Clerk, cmd: AnswerOffer) -> OfferOutcome:
             lapsed = in_words(from_iso(booking["offer_expires_at"]), app.tz)
             return OfferOutcome("lapsed", meeting, "lapsed", f"the offer lapsed on {lapsed}")
         status = "booked" if cmd.accept else "declined"
-        db["bookings"].update(booking["id"], {"status": status, "offer_expires_at": None,
+        db.table("bookings").update(booking["id"], {"status": status, "offer_expires_at": None,
                                               "updated_at": to_iso(now)})
         audit.record(db, at=now, actor="observer", action=f"booking.offer_{status}",
                      subject=meeting.ref, channel=cmd.channel, evidence=cmd.evidence,
@@ -139,7 +139,7 @@ def lapse_offers(app: Clerk, meeting_ref: str | None = None) -> int:
 
 def _lapse(app: Clerk, db: Database, booking: dict[str, Any], meeting: Meeting,
            now: datetime) -> None:
-    db["bookings"].update(booking["id"], {"status": "lapsed", "updated_at": to_iso(now)})
+    db.table("bookings").update(booking["id"], {"status": "lapsed", "updated_at": to_iso(now)})
     audit.record(db, at=now, actor="clerk", action="booking.offer_lapsed", subject=meeting.ref,
                  channel="scheduler", detail={"booking": booking["id"]})
     offered = offer_next(app, db, meeting, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ class ClerkDatabase(sqlite_utils.Database):
     skips the guard for those (it costs two extra statements per query on the hot paths).
     """
 
-    def query(self, sql: str, params: Any = None) -> Iterator[dict[str, Any]]:  # type: ignore[override]
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None,
+              ) -> Generator[dict[str, Any], None, None]:
         if sql.lstrip()[:6].upper() != "SELECT":
             return super().query(sql, params)
         cursor = self.conn.execute(sql, params if params is not None else ())
