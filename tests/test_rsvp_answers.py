@@ -12,7 +12,6 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -30,6 +29,7 @@ from clerk.times import parse_local
 from mail.ingest import ingest
 from tests.app_fixtures import key_of, reply_of
 from tests.reply_mail import DOMAIN, calendar_reply, new_id, reply
+from tests.test_inbound import answers
 
 CAROL = "carol.chowdhury@example.org"
 DEV = "dev.davies@example.org"
@@ -52,20 +52,6 @@ def jcb(clerk_app: Clerk) -> Meeting:
 
 def read(app: Clerk, raw: bytes) -> InboundResult:
     return ingest(app, raw, source="test")
-
-
-def answers(app: Clerk, to: str, kind: str | None = None) -> list[EmailMessage]:
-    sql = "SELECT raw FROM outbox WHERE kind != 'invitation' AND to_addr = ?"
-    params: list[Any] = [to]
-    if kind:
-        sql += " AND kind = ?"
-        params.append(kind)
-    found = []
-    for row in app.store.all(sql + " ORDER BY id", params):
-        msg = message_from_bytes(bytes(row["raw"]), policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        found.append(msg)
-    return found
 
 
 def text_of(msg: EmailMessage) -> str:
