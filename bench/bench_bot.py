@@ -62,13 +62,13 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 from clerk.app import Clerk, open_clerk
+from clerk.attendance.invitations import invite
+from clerk.meetings.schedule import AddMeeting, add_meeting
+from clerk.people.bodies import sync_bodies
+from clerk.people.membership import import_members
 from clerk.rules.deadlines import meeting_deadlines
 from clerk.rules.observers import booking_closes, reminder_at
 from clerk.rules.workdays import is_working_day
-from clerk.services.bodies import sync_bodies
-from clerk.services.invitations import invite
-from clerk.services.meetings import AddMeeting, add_meeting
-from clerk.services.members import import_members
 from clerk.times import parse_local, to_iso
 from scheduler.plan import plan
 from tests.botapi import TOKEN, Call, FakeBotApi, button

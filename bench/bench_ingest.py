@@ -35,9 +35,9 @@ from pathlib import Path
 from clerk.app import Clerk
 from clerk.clock import FakeClock
 from clerk.config import parse_config
-from clerk.services.bodies import sync_bodies
-from clerk.services.meetings import AddMeeting, add_meeting
-from clerk.services.members import import_members
+from clerk.meetings.schedule import AddMeeting, add_meeting
+from clerk.people.bodies import sync_bodies
+from clerk.people.membership import import_members
 from clerk.store import open_store
 from clerk.times import to_iso
 

@@ -60,8 +60,8 @@ def _clerk_app(workdir: Path, port: int, recipients: int, size_mb: float) -> Any
     from clerk.app import Clerk
     from clerk.clock import FakeClock
     from clerk.config import parse_config
-    from clerk.services.bodies import sync_bodies
-    from clerk.services.members import import_members
+    from clerk.people.bodies import sync_bodies
+    from clerk.people.membership import import_members
     from clerk.store import open_store
 
     data = tomllib.loads((ROOT / "config.example.toml").read_text(encoding="utf-8"))
@@ -85,10 +85,10 @@ def _clerk_app(workdir: Path, port: int, recipients: int, size_mb: float) -> Any
 
 def phase_clerk(workdir: Path, port: int, recipients: int, size_mb: float,
                 papers: int) -> dict[str, Any]:
-    from clerk.services.agenda import AddItem, ApproveAgenda, add_item, approve_agenda
-    from clerk.services.circulation import circulate_papers
-    from clerk.services.files import FileUpload
-    from clerk.services.meetings import AddMeeting, add_meeting
+    from clerk.agenda.circulation import circulate_papers
+    from clerk.agenda.items import AddItem, ApproveAgenda, add_item, approve_agenda
+    from clerk.meetings.schedule import AddMeeting, add_meeting
+    from clerk.store.files import FileUpload
     from clerk.times import parse_local
     from mail.sender import send_outbox
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from clerk.app import Clerk
 from clerk.clock import FakeClock
 from clerk.config import load_config
-from clerk.services.bodies import sync_bodies
+from clerk.people.bodies import sync_bodies
 from clerk.store import open_store
 from clerk.times import to_iso
 from scheduler.plan import plan

@@ -8,7 +8,7 @@ A message Telegram refuses with 429 comes straight back here and is queued again
 ``retry_after``.
 
 When clerk stops, the messages still waiting for their turn are put back in the queue at once
-(:func:`clerk.services.chat_outbox.release`), and only those already handed to Telegram are
+(:func:`clerk.outbox.chat.release`), and only those already handed to Telegram are
 waited for: they go out after the restart, once, rather than when a claim's lease ends."""
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from bot.app import ClerkBot
 from bot.flood_limits import FloodLimiter, Lane
 from bot.handlers.common import MAX_TEXT, markup
 from clerk.app import Clerk
-from clerk.services import chat_outbox
-from clerk.services.chat_outbox import ChatMessage
+from clerk.outbox import chat as chat_outbox
+from clerk.outbox.chat import ChatMessage
 
 log = logging.getLogger("clerk.bot")
 #: Messages claimed (and rendered) at a time.

@@ -1,5 +1,5 @@
 """python-telegram-bot's persistence interface, keeping the conversations' states in clerk's
-database (:mod:`clerk.services.chat_conversations`), so that a booking half-done when
+database (:mod:`clerk.chat.conversations`), so that a booking half-done when
 ``clerk run`` stops goes on after it starts again.
 
 Only conversations are kept: user, chat and bot data stay in memory (what someone typed is not
@@ -14,7 +14,7 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 
 from clerk.app import Clerk
-from clerk.services.chat_conversations import (
+from clerk.chat.conversations import (
     ConversationKey,
     load_conversations,
     save_conversation,

@@ -7,9 +7,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from clerk.clock import Clock, SystemClock
-from clerk.config import Body, Config, load_config
+from clerk.config import Config, load_config
 from clerk.errors import NotFound
 from clerk.ops.files import private_umask
+from clerk.rules.terms import Body
 from clerk.store import Store, open_store
 
 

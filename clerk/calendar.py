@@ -10,7 +10,7 @@ Each invitation is personal: the ORGANIZER is clerk's From address (so the calen
 comes back to clerk's inbox) with the body's name as its CN, and the one ATTENDEE is the
 recipient (``RSVP=TRUE``, ``PARTSTAT=NEEDS-ACTION``, ``ROLE=REQ-PARTICIPANT`` in a request).
 The email carries it as the last ``multipart/alternative`` part, ``text/calendar`` with the same
-``method`` as the METHOD written here (:mod:`clerk.services.answer_mime`).
+``method`` as the METHOD written here (:mod:`clerk.outbox.compose`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from icalendar import Calendar, Event, vCalAddress
 
-from clerk.language import RsvpReading
+from clerk.reading.language import RsvpReading
 
 Method = Literal["REQUEST", "CANCEL"]
 METHODS: tuple[Method, ...] = ("REQUEST", "CANCEL")

@@ -9,7 +9,7 @@ A bounce also says which message bounced, where it can be read: the Message-IDs 
 report (:func:`quoted_message_ids`: an RFC 3464 report's returned headers or message, qmail's
 "copy of the message", the original's headers pasted into a "could not be delivered" note).
 Whether it refers to a message clerk sent is for the inbox service to decide
-(:mod:`clerk.services.bounces`); this module only reads what the report says. Non-DSN reports
+(:mod:`clerk.mail_in.bounces`); this module only reads what the report says. Non-DSN reports
 (qmail, Exim, Gmail, Exchange) name the failed address in prose: :func:`failed_in_text` reads
 the common shapes.
 """

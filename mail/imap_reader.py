@@ -42,10 +42,10 @@ from imapclient.exceptions import IMAPClientAbortError, LoginError
 
 from clerk.app import Clerk
 from clerk.config import ImapSettings, secret
+from clerk.mail_in.inbox import known_uids
+from clerk.mail_in.message import InboundResult
 from clerk.oauth2 import OAuth2Error, TokenSource, token_source
 from clerk.outage import Outage
-from clerk.services.inbound_mail import InboundResult
-from clerk.services.inbox import known_uids
 from mail.blocking_lane import BlockingLane
 from mail.ingest import ingest
 from mail.pass_requests import PassRequests, wait_for_any

@@ -3,7 +3,7 @@ by IMAP, from the local Maildir, or from a file given to ``clerk mail ingest``.
 
 The message is decoded (:func:`mail.mime.parse_message`), checked for automation
 (:func:`mail.automation.classify_automation`) and for a reply key
-(:func:`mail.keys.find_reply_key`), and handed to :func:`clerk.services.inbox.handle_inbound`,
+(:func:`mail.keys.find_reply_key`), and handed to :func:`clerk.mail_in.inbox.handle_inbound`,
 which decides and records. :func:`ingest` never raises because of a message: one that cannot
 be handled is quarantined with the reason (its bytes kept). Only the store failing raises, and
 then the caller keeps the message to try again.
@@ -21,8 +21,8 @@ from datetime import datetime
 from clerk.app import Clerk
 from clerk.calendar import read_calendar_reply
 from clerk.config import MailSettings
-from clerk.services.inbound_mail import Automation, InboundMail, InboundResult
-from clerk.services.inbox import handle_inbound, own_addresses, quarantine_inbound
+from clerk.mail_in.inbox import handle_inbound, own_addresses, quarantine_inbound
+from clerk.mail_in.message import Automation, InboundMail, InboundResult
 from mail.automation import classify_automation
 from mail.keys import find_reply_key
 from mail.mime import IncomingMail, parse_message

@@ -1,5 +1,5 @@
 """Draining the outbox: every due message is claimed, handed to the transport, and its outcome
-recorded, each step its own short transaction (``clerk.services.delivery``); no transaction is
+recorded, each step its own short transaction (``clerk.outbox.delivery``); no transaction is
 open while the network is awaited.
 
 The pace (``[mail.smtp] max_per_minute``, and slowing down at a "too many" answer) is the rule
@@ -9,7 +9,7 @@ line per change of pace.
 
 ``drain_once`` is one pass (used by ``clerk mail send`` through :func:`send_outbox`);
 ``OutboxSender.run`` repeats it for the long-running service. What "never twice" means, and the
-one window where a copy can go out, is written down in ``clerk.services.delivery``.
+one window where a copy can go out, is written down in ``clerk.outbox.delivery``.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 from clerk.app import Clerk
 from clerk.outage import Outage
+from clerk.outbox import delivery
 from clerk.rules.send_pace import PaceChange, PaceKind, SendPace, is_sending_quota, is_throttling
-from clerk.services import delivery
 from mail.transport import (
     PermanentFailure,
     ServerUnavailable,

@@ -11,8 +11,8 @@ import asyncio
 import logging
 
 from clerk.app import Clerk
-from clerk.runtime import Worker
-from clerk.services.inbound_mail import InboundResult
+from clerk.composition.run import Worker
+from clerk.mail_in.message import InboundResult
 from mail.imap_reader import ImapReader, ResultHook
 from mail.maildir_reader import MaildirReader
 from mail.sender import OutboxSender

@@ -1,7 +1,7 @@
 """The deadline keeper: runs what is due (once), and keeps APScheduler's jobs in step with the plan.
 
 APScheduler only decides *when* to wake up; what is due is always recomputed from SQLite
-(:func:`scheduler.plan.plan`), and :func:`clerk.services.deadline_jobs.run_job` records each run
+(:func:`scheduler.plan.plan`), and :func:`clerk.deadlines.handlers.run_job` records each run
 in the same transaction as its effects. So a restart rebuilds the schedule, a job missed while
 clerk was down runs once on start, and two restarts leave one job per deadline.
 """
@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from clerk.app import Clerk
+from clerk.deadlines.handlers import DueJob, run_job
 from clerk.rules.replies_first import needs_replies
-from clerk.services.deadline_jobs import DueJob, run_job
 from scheduler.plan import PlannedJob, plan, state_version
 
 if TYPE_CHECKING:

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from clerk.app import Clerk
+from clerk.observers.jobs import meetings_to_erase
 from clerk.rules.deadlines import MORNING, meeting_deadlines
 from clerk.rules.frequency import check_frequency
 from clerk.rules.observers import booking_closes, erase_after, reminder_at, takes_observers
 from clerk.rules.workdays import add_working_days
-from clerk.services.observer_jobs import meetings_to_erase
 from clerk.times import from_iso, to_iso
 
 #: How long after a meeting its deadlines are still planned (minutes, absences).

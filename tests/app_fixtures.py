@@ -12,9 +12,9 @@ import pytest
 from clerk.app import Clerk
 from clerk.clock import FakeClock
 from clerk.config import load_config
-from clerk.services.bodies import sync_bodies
-from clerk.services.meetings import Meeting
-from clerk.services.members import import_members
+from clerk.meetings.schedule import Meeting
+from clerk.people.bodies import sync_bodies
+from clerk.people.membership import import_members
 from clerk.store import open_store
 
 if TYPE_CHECKING:
@@ -77,8 +77,8 @@ def link_members(app: Clerk, count: int, first_chat: int) -> None:
 @pytest.fixture
 def meeting(clerk_app: Clerk) -> Meeting:
     """A Carers Partnership meeting, everyone invited (so everyone holds a reply key)."""
-    from clerk.services.invitations import invite
-    from clerk.services.meetings import AddMeeting, add_meeting
+    from clerk.attendance.invitations import invite
+    from clerk.meetings.schedule import AddMeeting, add_meeting
     from clerk.times import parse_local
 
     m = add_meeting(clerk_app, AddMeeting(body="carers", venue="County Hall, Worcester",

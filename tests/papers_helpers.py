@@ -15,11 +15,11 @@ from typing import Any
 from clerk.app import Clerk
 from clerk.clock import FakeClock
 from clerk.config import parse_config
-from clerk.services.bodies import sync_bodies
-from clerk.services.files import FileUpload
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting
-from clerk.services.members import import_members
+from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
+from clerk.people.bodies import sync_bodies
+from clerk.people.membership import import_members
 from clerk.store import open_store
+from clerk.store.files import FileUpload
 from clerk.times import parse_local
 from tests.app_fixtures import EXAMPLE_CONFIG, EXAMPLE_MEMBERS
 from tests.servers import SmtpSink

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from clerk.app import Clerk
 from clerk.config import load_config
-from clerk.services.bodies import sync_bodies
-from clerk.services.outbox import Outgoing, queue
+from clerk.outbox.mail import Outgoing, queue
+from clerk.people.bodies import sync_bodies
 from clerk.store import open_store
 from tests.app_fixtures import ROOT
 from tests.servers import SmtpSink

@@ -8,15 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from clerk.app import Clerk
+from clerk.attendance.decisions import AddDecision, add_decision
+from clerk.attendance.quorum import forecast
+from clerk.attendance.register import AttendanceResult, RecordAttendance, record_attendance
+from clerk.attendance.replies import RecordReply, record_reply
 from clerk.clock import FakeClock
 from clerk.errors import Refused
-from clerk.services import audit
-from clerk.services.attendance import AttendanceResult, RecordAttendance, record_attendance
-from clerk.services.decisions import AddDecision, add_decision
-from clerk.services.meetings import AddMeeting, add_meeting, get_meeting
-from clerk.services.members import list_members
-from clerk.services.quorum import forecast
-from clerk.services.replies import RecordReply, record_reply
+from clerk.meetings.schedule import AddMeeting, add_meeting, get_meeting
+from clerk.people.membership import list_members
+from clerk.store import audit
 from clerk.times import parse_local
 
 

@@ -8,12 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from clerk.agenda.carried import carried_decisions
 from clerk.app import Clerk
-from clerk.clock import FakeClock
-from clerk.errors import Refused
-from clerk.services.attendance import RecordAttendance, record_attendance
-from clerk.services.ballot_verify import verify_ballot
-from clerk.services.ballots import (
+from clerk.attendance.decisions import AddDecision, add_decision, list_decisions
+from clerk.attendance.register import RecordAttendance, record_attendance
+from clerk.ballots.ratification import (
     CastVote,
     cast_vote,
     close_ballot,
@@ -21,10 +20,11 @@ from clerk.services.ballots import (
     get_ballot,
     open_ballot,
 )
-from clerk.services.carried import carried_decisions
-from clerk.services.decisions import AddDecision, add_decision, list_decisions
-from clerk.services.meetings import AddMeeting, add_meeting, get_meeting
-from clerk.services.members import list_members
+from clerk.ballots.verify import verify_ballot
+from clerk.clock import FakeClock
+from clerk.errors import Refused
+from clerk.meetings.schedule import AddMeeting, add_meeting, get_meeting
+from clerk.people.membership import list_members
 from clerk.times import parse_local
 from scheduler.keeper import DeadlineKeeper
 
@@ -160,7 +160,7 @@ def test_non_voters_are_refused(clerk_app: Clerk, inquorate: str) -> None:
 
 
 def test_people_added_after_opening_cannot_vote(clerk_app: Clerk, inquorate: str) -> None:
-    from clerk.services.members import import_members
+    from clerk.people.membership import import_members
 
     ballot = open_ballot(clerk_app, inquorate)
     import_members(clerk_app, "body,name,email,role,carer\n"

@@ -12,7 +12,7 @@ import pytest
 from bench.bench_bot import BODY, SetupError, busiest_second, meeting_day, nothing_due
 from clerk.app import Clerk
 from clerk.clock import FakeClock
-from clerk.services.meetings import AddMeeting, add_meeting
+from clerk.meetings.schedule import AddMeeting, add_meeting
 from clerk.times import parse_local
 from scheduler.plan import plan
 

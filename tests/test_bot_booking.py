@@ -12,9 +12,9 @@ import pytest
 from clerk.app import Clerk
 from clerk.clock import FakeClock
 from clerk.errors import Refused
-from clerk.services.bookings import RequestBooking, request_booking
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting
-from clerk.services.views import meeting_view
+from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
+from clerk.observers.bookings import RequestBooking, request_booking
+from clerk.records.views import meeting_view
 from clerk.times import parse_local
 from tests.botapi import BotHarness, FakeBotApi, book, email_code
 

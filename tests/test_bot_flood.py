@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from clerk.app import Clerk
 from clerk.clock import FakeClock
-from clerk.services.deadline_jobs import DueJob, run_reminder
-from clerk.services.meetings import AddMeeting, add_meeting
+from clerk.deadlines.handlers import DueJob, run_reminder
+from clerk.meetings.schedule import AddMeeting, add_meeting
 from clerk.times import parse_local
 from tests.app_fixtures import link_members as linked
 from tests.botapi import BotHarness, FakeBotApi

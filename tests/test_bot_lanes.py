@@ -9,8 +9,8 @@ import asyncio
 
 from bot.flood_limits import FloodLimiter, FloodLimits, Lane
 from clerk.app import Clerk
-from clerk.services.invitations import invite
-from clerk.services.meetings import AddMeeting, add_meeting
+from clerk.attendance.invitations import invite
+from clerk.meetings.schedule import AddMeeting, add_meeting
 from clerk.times import parse_local
 from tests.app_fixtures import link_members as linked
 from tests.botapi import BotHarness, Call, FakeBotApi, email_code

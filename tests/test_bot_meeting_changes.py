@@ -10,11 +10,11 @@ from email import message_from_bytes, policy
 import pytest
 
 from clerk.app import Clerk
-from clerk.config import ObserverPolicy
-from clerk.services.bookings import ConfirmBooking, RequestBooking, confirm_booking, request_booking
-from clerk.services.invitations import cancel_meeting, invite, move_meeting
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting
-from clerk.services.observer_jobs import erase_personal_data
+from clerk.attendance.invitations import cancel_meeting, invite, move_meeting
+from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
+from clerk.observers.bookings import ConfirmBooking, RequestBooking, confirm_booking, request_booking
+from clerk.observers.jobs import erase_personal_data
+from clerk.rules.terms import ObserverPolicy
 from clerk.times import parse_local, to_iso
 from tests.botapi import BotHarness, FakeBotApi, book, email_code
 

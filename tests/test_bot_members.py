@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 import pytest
 
 from clerk.app import Clerk
+from clerk.attendance.decisions import AddDecision, add_decision
+from clerk.attendance.invitations import invite
+from clerk.attendance.register import RecordAttendance, record_attendance
+from clerk.ballots.ratification import current_tally, latest_votes, open_ballot
 from clerk.clock import FakeClock
-from clerk.services.attendance import RecordAttendance, record_attendance
-from clerk.services.ballots import current_tally, latest_votes, open_ballot
-from clerk.services.decisions import AddDecision, add_decision
-from clerk.services.invitations import invite
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting
-from clerk.services.members import import_members, list_members
-from clerk.services.views import meeting_view
+from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
+from clerk.people.membership import import_members, list_members
+from clerk.records.views import meeting_view
 from clerk.times import parse_local, to_iso
 from tests.botapi import BotHarness, FakeBotApi, button, email_code
 
@@ -159,7 +159,7 @@ def test_a_linked_member_votes_with_buttons_and_the_email_side_sees_it(
     receipts = clerk_app.store.all("SELECT 1 FROM outbox WHERE kind = 'ballot_receipt' AND "
                                    "to_addr = ?", [CAROL])
     assert len(receipts) == 2  # the email side sends its receipt for each vote
-    from clerk.services.ballots import get_ballot
+    from clerk.ballots.ratification import get_ballot
 
     assert CAROL in current_tally(clerk_app, get_ballot(clerk_app, ref)).voted
 

@@ -14,8 +14,8 @@ import pytest
 
 from bot.answers import AnswerFirst
 from clerk.app import Clerk
-from clerk.services.invitations import invite
-from clerk.services.meetings import AddMeeting, add_meeting
+from clerk.attendance.invitations import invite
+from clerk.meetings.schedule import AddMeeting, add_meeting
 from clerk.times import parse_local, to_iso
 from tests.botapi import BotHarness, FakeBotApi, button
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 
 from clerk.app import Clerk
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting
+from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
 from clerk.times import parse_local
 from tests.botapi import BotHarness, FakeBotApi, email_code
 

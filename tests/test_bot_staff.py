@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 
+from clerk.agenda.items import get_agenda
 from clerk.app import Clerk
-from clerk.services.agenda import get_agenda
-from clerk.services.meetings import AddMeeting, add_meeting
-from clerk.services.replies import RecordReply, record_reply
+from clerk.attendance.replies import RecordReply, record_reply
+from clerk.meetings.schedule import AddMeeting, add_meeting
 from clerk.times import parse_local
 from tests.botapi import BotHarness, FakeBotApi, book, button, email_code
 

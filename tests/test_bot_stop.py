@@ -8,8 +8,8 @@ import asyncio
 import time
 
 from clerk.app import Clerk
-from clerk.services.invitations import invite
-from clerk.services.meetings import AddMeeting, add_meeting
+from clerk.attendance.invitations import invite
+from clerk.meetings.schedule import AddMeeting, add_meeting
 from clerk.times import parse_local
 from tests.botapi import BotHarness, FakeBotApi
 from tests.test_bot_lanes import FIRST_CHAT, MEMBERS, is_card, link_members

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from clerk.app import Clerk
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting
+from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
 from clerk.times import parse_local
 from tests.botapi import BotHarness, FakeBotApi, book, email_code
 
@@ -64,7 +64,7 @@ def test_a_question_and_its_askers_name_are_stored_without_controls(
 def test_a_substitute_named_in_chat_is_stored_without_controls(
     clerk_app: Clerk, api: FakeBotApi
 ) -> None:
-    from clerk.services.invitations import invite
+    from clerk.attendance.invitations import invite
     from tests.botapi import button
 
     m = meeting(clerk_app)

@@ -10,8 +10,8 @@ import pytest
 
 from clerk.app import Clerk
 from clerk.clock import FakeClock
-from clerk.config import ObserverPolicy
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting
+from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
+from clerk.rules.terms import ObserverPolicy
 from clerk.times import parse_local
 from scheduler.keeper import DeadlineKeeper
 from scheduler.plan import plan

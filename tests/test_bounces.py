@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from clerk.app import Clerk
-from clerk.services.meetings import Meeting
+from clerk.meetings.schedule import Meeting
 from mail.automation import failed_in_text
 from mail.ingest import ingest
 from tests.reply_mail import bounce

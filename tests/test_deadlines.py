@@ -9,11 +9,11 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from clerk.app import Clerk
+from clerk.attendance.register import RecordAttendance, record_attendance
+from clerk.attendance.replies import RecordReply, record_reply
 from clerk.clock import FakeClock
-from clerk.services.attendance import RecordAttendance, record_attendance
-from clerk.services.meetings import AddMeeting, add_meeting
-from clerk.services.members import list_members
-from clerk.services.replies import RecordReply, record_reply
+from clerk.meetings.schedule import AddMeeting, add_meeting
+from clerk.people.membership import list_members
 from clerk.times import parse_local
 from scheduler.keeper import DeadlineKeeper
 from scheduler.plan import plan
@@ -129,7 +129,7 @@ def test_restarts_leave_one_scheduler_job_per_deadline(clerk_app: Clerk, clock: 
 
 
 def test_moving_a_meeting_moves_its_deadlines(clerk_app: Clerk) -> None:
-    from clerk.services.meetings import get_meeting
+    from clerk.meetings.schedule import get_meeting
 
     ref = meet(clerk_app, "carers", "2027-01-14 10:00")
     before = jobs_for(clerk_app, ref)
@@ -141,7 +141,7 @@ def test_moving_a_meeting_moves_its_deadlines(clerk_app: Clerk) -> None:
 
 
 def test_cancelled_meeting_has_no_deadlines(clerk_app: Clerk) -> None:
-    from clerk.services.meetings import get_meeting
+    from clerk.meetings.schedule import get_meeting
 
     ref = meet(clerk_app, "carers", "2027-01-14 10:00")
     with clerk_app.store.write() as db:

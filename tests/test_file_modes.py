@@ -67,7 +67,7 @@ def test_the_write_ahead_log_is_private_while_clerk_runs(tmp_path: Path) -> None
         import os, stat
         os.umask(0o022)
         from clerk.app import open_clerk
-        from clerk.services.bodies import sync_bodies
+        from clerk.people.bodies import sync_bodies
         app = open_clerk("config.toml")
         sync_bodies(app)
         for name in ("clerk.db", "clerk.db-wal", "clerk.db-shm"):

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from clerk.app import Clerk
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting
-from clerk.services.members import import_members
+from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
+from clerk.people.membership import import_members
 from clerk.times import parse_local, to_iso
 from mail.ingest import ingest
 from mail.mime import parse_message

@@ -15,17 +15,17 @@ from typing import Any
 import pytest
 
 from clerk.app import Clerk
+from clerk.attendance.invitations import invite
+from clerk.attendance.quorum import forecast
 from clerk.cli import main
 from clerk.clock import FakeClock
 from clerk.errors import Refused
+from clerk.mail_in import inbox
+from clerk.mail_in.message import Decision, InboundResult, VerifiedReply
+from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
 from clerk.rules.sender_auth import judge_sender, parse_header
-from clerk.services import inbox
-from clerk.services.inbound_mail import Decision, InboundResult, VerifiedReply
-from clerk.services.invitations import invite
-from clerk.services.keys import issue_key
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting
-from clerk.services.quorum import forecast
 from clerk.times import parse_local
+from clerk.tokens.reply_keys import issue_key
 from mail.ingest import ingest
 from tests.app_fixtures import key_of, reply_of
 from tests.reply_mail import bounce, out_of_office, reply

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from clerk.app import Clerk
-from clerk.services.invitations import invite
-from clerk.services.meetings import AddMeeting, add_meeting
-from clerk.services.members import list_members
+from clerk.attendance.invitations import invite
+from clerk.meetings.schedule import AddMeeting, add_meeting
+from clerk.people.membership import list_members
 from clerk.times import parse_local
 from mail import ingest as ingest_module
 from mail.ingest import ingest_many

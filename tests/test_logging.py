@@ -20,15 +20,15 @@ from pathlib import Path
 import pytest
 
 from clerk.app import Clerk
+from clerk.attendance.replies import RecordReply, record_reply
 from clerk.clock import FakeClock
 from clerk.config import parse_config
 from clerk.log_format import LogFormat
 from clerk.log_setup import JsonFormatter, configure_logging
+from clerk.meetings.schedule import AddMeeting, add_meeting
 from clerk.outage import Outage, duration_in_words
-from clerk.services.bodies import sync_bodies
-from clerk.services.meetings import AddMeeting, add_meeting
-from clerk.services.members import list_members
-from clerk.services.replies import RecordReply, record_reply
+from clerk.people.bodies import sync_bodies
+from clerk.people.membership import list_members
 from clerk.store import open_store
 from clerk.times import parse_local
 from mail.imap_reader import ImapReader

@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 
 from clerk.app import Clerk
+from clerk.attendance.invitations import invite
 from clerk.clock import FakeClock
 from clerk.config import parse_config
-from clerk.services.bodies import sync_bodies
-from clerk.services.invitations import invite
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting
-from clerk.services.members import import_members
+from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
+from clerk.people.bodies import sync_bodies
+from clerk.people.membership import import_members
 from clerk.store import open_store
 from clerk.times import parse_local
 from mail.imap_reader import ImapReader, ReadReport

@@ -2,7 +2,7 @@
 (aiosmtpd on loopback) received and the files in the Maildir outbox: CRLF line ends on the wire
 (LF, the Maildir convention, in the folder), no line over the limit, a Date in RFC 5322 form (the
 time the message was queued), a unique Message-ID of RFC 5322's form on clerk's domain, no
-List-Unsubscribe (clerk sends nobody a subscription: see clerk.services.answer_mime), and no
+List-Unsubscribe (clerk sends nobody a subscription: see clerk.outbox.compose), and no
 tracking (no images, no redirect or tagged links: every link is a mailto: or the meeting's or
 paper's own address)."""
 
@@ -20,15 +20,15 @@ from pathlib import Path
 import pytest
 
 from clerk.app import Clerk
+from clerk.attendance.decisions import AddDecision, add_decision
+from clerk.attendance.invitations import invite
+from clerk.attendance.register import RecordAttendance, record_attendance
+from clerk.ballots.ratification import open_ballot
 from clerk.clock import FakeClock
-from clerk.services.attendance import RecordAttendance, record_attendance
-from clerk.services.ballots import open_ballot
-from clerk.services.bookings import ConfirmBooking, RequestBooking, confirm_booking, request_booking
-from clerk.services.decisions import AddDecision, add_decision
-from clerk.services.invitations import invite
-from clerk.services.meetings import AddMeeting, add_meeting
-from clerk.services.members import list_members
-from clerk.services.outbox import Attachment, Outgoing, queue, queue_shared, store_shared_body
+from clerk.meetings.schedule import AddMeeting, add_meeting
+from clerk.observers.bookings import ConfirmBooking, RequestBooking, confirm_booking, request_booking
+from clerk.outbox.mail import Attachment, Outgoing, queue, queue_shared, store_shared_body
+from clerk.people.membership import list_members
 from clerk.times import from_iso, parse_local
 from mail.sender import send_outbox
 from tests.servers import SmtpSink

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from clerk.services.delivery import outbox_counts
+from clerk.outbox.delivery import outbox_counts
 from tests.servers import SmtpSink
 from tests.service_helpers import config_for, open_on, queue_notes
 

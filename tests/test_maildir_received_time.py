@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from clerk.app import Clerk
+from clerk.ballots.ratification import current_tally, get_ballot
 from clerk.clock import FakeClock
-from clerk.services.ballots import current_tally, get_ballot
 from clerk.times import from_iso
 from mail.maildir_reader import MaildirReader
 from tests.reply_mail import reply

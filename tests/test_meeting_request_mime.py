@@ -19,14 +19,14 @@ import pytest
 from icalendar import Calendar
 
 from clerk.app import Clerk
+from clerk.attendance.invitations import cancel_meeting, invite, move_meeting
 from clerk.calendar import CalendarEvent, build_ics
 from clerk.clock import FakeClock
 from clerk.config import parse_config
-from clerk.services.bodies import sync_bodies
-from clerk.services.invitations import cancel_meeting, invite, move_meeting
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting
-from clerk.services.members import import_members
-from clerk.services.outbox import Attachment, Outgoing, queue
+from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
+from clerk.outbox.mail import Attachment, Outgoing, queue
+from clerk.people.bodies import sync_bodies
+from clerk.people.membership import import_members
 from clerk.store import open_store
 from clerk.times import parse_local
 from mail.ingest import ingest

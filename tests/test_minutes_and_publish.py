@@ -14,18 +14,18 @@ from urllib.parse import urlsplit
 import html5lib
 import pytest
 
+from clerk.agenda.circulation import circulate_papers
+from clerk.agenda.items import AddItem, ApproveAgenda, add_item, approve_agenda, get_agenda
+from clerk.agenda.minutes import AddMinutes, ApproveMinutes, add_minutes, approve_minutes, minutes_state
+from clerk.agenda.publish import publish_site
 from clerk.app import Clerk
+from clerk.attendance.decisions import AddDecision, add_decision
+from clerk.attendance.register import RecordAttendance, record_attendance
 from clerk.cli import main
 from clerk.clock import FakeClock
 from clerk.errors import Refused
-from clerk.services.agenda import AddItem, ApproveAgenda, add_item, approve_agenda, get_agenda
-from clerk.services.attendance import RecordAttendance, record_attendance
-from clerk.services.circulation import circulate_papers
-from clerk.services.decisions import AddDecision, add_decision
-from clerk.services.files import FileUpload
-from clerk.services.meetings import AddMeeting, add_meeting
-from clerk.services.minutes import AddMinutes, ApproveMinutes, add_minutes, approve_minutes, minutes_state
-from clerk.services.publish import publish_site
+from clerk.meetings.schedule import AddMeeting, add_meeting
+from clerk.store.files import FileUpload
 from clerk.times import parse_local
 from mail.sender import send_outbox
 from scheduler.keeper import DeadlineKeeper

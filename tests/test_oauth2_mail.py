@@ -22,16 +22,16 @@ from typing import Any
 import pytest
 
 from clerk.app import Clerk
+from clerk.attendance.invitations import invite
 from clerk.clock import FakeClock
 from clerk.config import parse_config
+from clerk.meetings.schedule import AddMeeting, add_meeting
 from clerk.oauth2.tokens import forget_sources
 from clerk.ops.mail_checks import check_imap, check_smtp
 from clerk.ops.verdicts import Verdict
-from clerk.services.bodies import sync_bodies
-from clerk.services.delivery import outbox_counts
-from clerk.services.invitations import invite
-from clerk.services.meetings import AddMeeting, add_meeting
-from clerk.services.members import import_members
+from clerk.outbox.delivery import outbox_counts
+from clerk.people.bodies import sync_bodies
+from clerk.people.membership import import_members
 from clerk.store import open_store
 from clerk.times import parse_local
 from mail.imap_reader import ImapReader

@@ -15,17 +15,17 @@ import pytest
 from clerk.app import Clerk
 from clerk.cli import main
 from clerk.clock import FakeClock
-from clerk.rules.observers import admit, booking_open, offer_expires, reminder_at, valid_name
-from clerk.services.bookings import (
+from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
+from clerk.observers.bookings import (
     ConfirmBooking,
     RequestBooking,
     chat_bookings,
     confirm_booking,
     request_booking,
 )
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting
-from clerk.services.observer_jobs import booking_list
-from clerk.services.questions import AskQuestion, ask_question
+from clerk.observers.jobs import booking_list
+from clerk.observers.questions import AskQuestion, ask_question
+from clerk.rules.observers import admit, booking_open, offer_expires, reminder_at, valid_name
 from clerk.times import parse_local
 from scheduler.keeper import DeadlineKeeper
 from scheduler.plan import plan

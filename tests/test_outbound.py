@@ -22,15 +22,15 @@ import pytest
 from icalendar import Calendar
 
 from clerk.app import Clerk
+from clerk.attendance.invitations import cancel_meeting, invite, move_meeting
+from clerk.attendance.replies import RecordReply, record_reply
 from clerk.cli import main
 from clerk.clock import FakeClock
 from clerk.config import parse_config
-from clerk.services import delivery
-from clerk.services.bodies import sync_bodies
-from clerk.services.invitations import cancel_meeting, invite, move_meeting
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting, get_meeting
-from clerk.services.members import import_members
-from clerk.services.replies import RecordReply, record_reply
+from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting, get_meeting
+from clerk.outbox import delivery
+from clerk.people.bodies import sync_bodies
+from clerk.people.membership import import_members
 from clerk.store import open_store
 from clerk.times import parse_local
 from mail.sender import OutboxSender, send_outbox

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from clerk.agenda.circulation import circulate_papers
+from clerk.agenda.items import AddItem, ApproveAgenda, add_item, approve_agenda, get_agenda, send_draft
+from clerk.agenda.papers import AddPaper, add_paper
 from clerk.app import Clerk
+from clerk.attendance.invitations import invite
+from clerk.attendance.replies import RecordReply, record_reply
 from clerk.clock import FakeClock
-from clerk.services import delivery
-from clerk.services.agenda import AddItem, ApproveAgenda, add_item, approve_agenda, get_agenda, send_draft
-from clerk.services.circulation import circulate_papers
-from clerk.services.inbound_mail import InboundResult
-from clerk.services.invitations import invite
-from clerk.services.papers import AddPaper, add_paper
-from clerk.services.replies import RecordReply, record_reply
-from clerk.services.views import meeting_view
+from clerk.mail_in.message import InboundResult
+from clerk.outbox import delivery
+from clerk.records.views import meeting_view
 from clerk.store import open_store
 from mail.imap_reader import ImapReader
 from mail.ingest import ingest
@@ -214,7 +214,7 @@ def test_an_unauthorised_approver_is_refused(clock: FakeClock, tmp_path: Path,
                          "'agenda.approve_refused'") == {"n": 1}
 
     # Where the body allows it (the JCB), the Vice-Chair may approve.
-    from clerk.services.meetings import AddMeeting, add_meeting
+    from clerk.meetings.schedule import AddMeeting, add_meeting
     from clerk.times import parse_local
 
     jcb = add_meeting(app, AddMeeting("cypsp-jcb", parse_local("2027-01-20 14:00", app.tz)))

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 
 import clerk.app
+from clerk.agenda.circulation import circulate_papers
+from clerk.agenda.items import AddItem, ApproveAgenda, add_item, approve_agenda
+from clerk.agenda.papers import AddPaper, add_paper
 from clerk.app import Clerk, open_clerk
 from clerk.cli import main
 from clerk.clock import FakeClock
-from clerk.services.agenda import AddItem, ApproveAgenda, add_item, approve_agenda
-from clerk.services.bodies import sync_bodies
-from clerk.services.circulation import circulate_papers
-from clerk.services.members import import_members
-from clerk.services.papers import AddPaper, add_paper
+from clerk.people.bodies import sync_bodies
+from clerk.people.membership import import_members
 from tests.app_fixtures import EXAMPLE_MEMBERS
 from tests.papers_helpers import CHAIR, at, carers_meeting, pdf
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from clerk.app import Clerk
-from clerk.clock import FakeClock
-from clerk.services.agenda import (
+from clerk.agenda.circulation import circulate_papers
+from clerk.agenda.items import (
     AddItem,
     ApproveAgenda,
     add_item,
@@ -18,9 +17,10 @@ from clerk.services.agenda import (
     get_agenda,
     get_papers_schedule,
 )
-from clerk.services.circulation import circulate_papers
-from clerk.services.minutes import AddMinutes, add_minutes
-from clerk.services.papers import AddPaper, add_paper
+from clerk.agenda.minutes import AddMinutes, add_minutes
+from clerk.agenda.papers import AddPaper, add_paper
+from clerk.app import Clerk
+from clerk.clock import FakeClock
 from mail.sender import send_outbox
 from tests.papers_helpers import (
     CHAIR,

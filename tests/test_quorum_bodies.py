@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 
 from clerk.app import Clerk
+from clerk.attendance.register import RecordAttendance, record_attendance
+from clerk.attendance.replies import RecordReply, record_reply
+from clerk.meetings.schedule import AddMeeting, add_meeting, get_meeting
+from clerk.people.membership import list_members
 from clerk.rules import quorum
 from clerk.rules.people import Attendee, Seat
-from clerk.services.attendance import RecordAttendance, record_attendance
-from clerk.services.meetings import AddMeeting, add_meeting, get_meeting
-from clerk.services.members import list_members
-from clerk.services.replies import RecordReply, record_reply
 from clerk.times import parse_local
 
 

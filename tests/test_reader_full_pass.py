@@ -13,7 +13,7 @@ import pytest
 
 from clerk.app import Clerk
 from clerk.clock import FakeClock
-from clerk.services.members import import_members
+from clerk.people.membership import import_members
 from mail.imap_reader import ImapReader, InboxUnavailable
 from tests.app_fixtures import EXAMPLE_MEMBERS, reply_of
 from tests.reply_mail import reply
@@ -96,8 +96,8 @@ def test_clerk_run_reads_a_waiting_reply_before_a_reminder_falls_due_while_it_ru
     """The real wiring: serve() with the real workers; the reader's own loop would not look
     at the inbox again for ten minutes, so only the keeper's request can read Carol's reply."""
     import mail.worker
-    from clerk.runtime import serve
-    from clerk.services import audit
+    from clerk.composition.run import serve
+    from clerk.store import audit
     from scheduler.keeper import DeadlineKeeper
 
     class Sleepy(ImapReader):

@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 
 from clerk.app import Clerk
-from clerk.language import read_declaration, read_rsvp, read_vote
-from clerk.services.ballots import current_tally, get_ballot
+from clerk.ballots.ratification import current_tally, get_ballot
+from clerk.reading.language import read_declaration, read_rsvp, read_vote
 from mail.mime import parse_message
 from mail.quotes import html_to_text, strip_quoted
 from tests.test_ballots import inquorate  # noqa: F401  (the fixture)

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from clerk.app import Clerk
+from clerk.attendance.invitations import invite
 from clerk.clock import FakeClock
-from clerk.runtime import serve, workers_for
-from clerk.services.invitations import invite
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting
+from clerk.composition.run import serve, workers_for
+from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
 from clerk.times import parse_local
 from scheduler.keeper import DeadlineKeeper
 from tests.app_fixtures import key_of, reply_of

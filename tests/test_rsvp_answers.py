@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 
 from clerk.app import Clerk
+from clerk.attendance.invitations import invite
+from clerk.attendance.register import RecordAttendance, record_attendance
 from clerk.cli import main
 from clerk.clock import FakeClock
 from clerk.errors import Refused
+from clerk.mail_in.message import InboundResult
+from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
 from clerk.rules.acknowledgement import is_acknowledgement
 from clerk.rules.text_safety import clean_text
-from clerk.services.attendance import RecordAttendance, record_attendance
-from clerk.services.inbound_mail import InboundResult
-from clerk.services.invitations import invite
-from clerk.services.meetings import AddMeeting, Meeting, add_meeting
 from clerk.times import parse_local
 from mail.ingest import ingest
 from tests.app_fixtures import key_of, reply_of

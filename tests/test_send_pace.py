@@ -28,9 +28,9 @@ from clerk.app import Clerk
 from clerk.clock import FakeClock
 from clerk.config import load_config
 from clerk.errors import ConfigError
+from clerk.outbox.delivery import outbox_counts
+from clerk.people.bodies import sync_bodies
 from clerk.rules.send_pace import SendPace
-from clerk.services.bodies import sync_bodies
-from clerk.services.delivery import outbox_counts
 from clerk.store import open_store
 from clerk.times import to_iso
 from mail.sender import OutboxSender, send_outbox

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from clerk.app import Clerk
-from clerk.runtime import serve
-from clerk.services.delivery import outbox_counts
+from clerk.composition.run import serve
+from clerk.outbox.delivery import outbox_counts
 from tests.servers import SmtpSink
 from tests.service_helpers import config_for, env, open_on, queue_notes, wait_for
 
@@ -201,9 +201,9 @@ def test_sigterm_cuts_a_once_round_short_after_the_message_in_hand(
 
 
 def test_the_last_line_counts_chat_cards_left_in_the_queue_as_well_as_emails(clerk_app: Clerk) -> None:
-    from clerk.runtime import _left_over
-    from clerk.services.invitations import invite
-    from clerk.services.meetings import AddMeeting, add_meeting
+    from clerk.attendance.invitations import invite
+    from clerk.composition.run import _left_over
+    from clerk.meetings.schedule import AddMeeting, add_meeting
     from clerk.times import parse_local
     from tests.test_bot_lanes import MEMBERS, link_members
 

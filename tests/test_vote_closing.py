@@ -12,10 +12,10 @@ from email.message import EmailMessage
 import pytest
 
 from clerk.app import Clerk
+from clerk.ballots.ratification import Ballot, CastVote, cast_vote, close_ballot, open_ballot
 from clerk.cli import main
 from clerk.clock import FakeClock
-from clerk.services.ballots import Ballot, CastVote, cast_vote, close_ballot, open_ballot
-from clerk.services.members import list_members
+from clerk.people.membership import list_members
 from mail.ingest import ingest
 from scheduler.keeper import DeadlineKeeper
 from tests.reply_mail import gmail_reply_to
@@ -155,8 +155,8 @@ def test_ratify_show_says_a_ballot_was_closed_early(
 def test_a_chat_vote_after_an_early_close_is_told_it_closed_early(
     clerk_app: Clerk, inquorate: str, clock: FakeClock  # noqa: F811
 ) -> None:
+    from clerk.chat.members import ChatVote, vote_in_chat
     from clerk.errors import Refused
-    from clerk.services.chat_members import ChatVote, vote_in_chat
     from tests.app_fixtures import link_members
 
     link_members(clerk_app, 1, 7001)

@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 
 from clerk.app import Clerk
+from clerk.attendance.decisions import AddDecision, add_decision, list_decisions
+from clerk.attendance.register import RecordAttendance, record_attendance
+from clerk.ballots.ratification import Ballot, open_ballot
 from clerk.clock import FakeClock
-from clerk.services.attendance import RecordAttendance, record_attendance
-from clerk.services.ballots import Ballot, open_ballot
-from clerk.services.decisions import AddDecision, add_decision, list_decisions
-from clerk.services.meetings import AddMeeting, add_meeting
-from clerk.services.members import import_members, list_members
+from clerk.meetings.schedule import AddMeeting, add_meeting
+from clerk.people.membership import import_members, list_members
 from clerk.times import parse_local
 from mail.sender import send_outbox
 from scheduler.keeper import DeadlineKeeper

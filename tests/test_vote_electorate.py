@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 
 from clerk.app import Clerk
+from clerk.attendance.decisions import AddDecision, add_decision
+from clerk.attendance.register import RecordAttendance, record_attendance
+from clerk.ballots.ratification import CastVote, cast_vote, current_tally, get_ballot, open_ballot
 from clerk.cli import main
 from clerk.clock import FakeClock
 from clerk.config import load_config
-from clerk.services.attendance import RecordAttendance, record_attendance
-from clerk.services.ballots import CastVote, cast_vote, current_tally, get_ballot, open_ballot
-from clerk.services.bodies import sync_bodies
-from clerk.services.decisions import AddDecision, add_decision
-from clerk.services.meetings import AddMeeting, add_meeting
-from clerk.services.members import import_members, list_members
+from clerk.meetings.schedule import AddMeeting, add_meeting
+from clerk.people.bodies import sync_bodies
+from clerk.people.membership import import_members, list_members
 from clerk.store import open_store
 from clerk.times import parse_local
 from mail.ingest import ingest

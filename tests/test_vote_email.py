@@ -10,9 +10,9 @@ from email.message import EmailMessage
 import pytest
 
 from clerk.app import Clerk
+from clerk.ballots.ratification import current_tally, get_ballot, open_ballot
 from clerk.clock import FakeClock
-from clerk.services.ballots import current_tally, get_ballot, open_ballot
-from clerk.services.members import list_members
+from clerk.people.membership import list_members
 from mail.ingest import ingest
 from tests.reply_mail import gmail_reply_to, out_of_office, reply
 from tests.test_ballots import inquorate  # noqa: F401  (the fixture)
@@ -131,10 +131,10 @@ def test_the_same_vote_delivered_twice_counts_once(clerk_app: Clerk, voters) -> 
 
 
 def test_a_key_from_an_earlier_ballot_is_refused(clerk_app: Clerk, voters, clock: FakeClock) -> None:
-    from clerk.services.attendance import RecordAttendance, record_attendance
-    from clerk.services.ballots import close_ballot
-    from clerk.services.decisions import AddDecision, add_decision
-    from clerk.services.meetings import AddMeeting, add_meeting
+    from clerk.attendance.decisions import AddDecision, add_decision
+    from clerk.attendance.register import RecordAttendance, record_attendance
+    from clerk.ballots.ratification import close_ballot
+    from clerk.meetings.schedule import AddMeeting, add_meeting
     from clerk.times import parse_local
 
     c = voters["carers"][0]

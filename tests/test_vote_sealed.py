@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 
 from clerk.app import Clerk, open_clerk
+from clerk.attendance.decisions import AddDecision, add_decision
+from clerk.attendance.register import RecordAttendance, record_attendance
+from clerk.ballots.ratification import Ballot, CastVote, cast_vote, open_ballot
+from clerk.ballots.verify import verify_ballot
 from clerk.cli import main
 from clerk.clock import FakeClock
-from clerk.services.attendance import RecordAttendance, record_attendance
-from clerk.services.ballot_verify import verify_ballot
-from clerk.services.ballots import Ballot, CastVote, cast_vote, open_ballot
-from clerk.services.bodies import sync_bodies
-from clerk.services.decisions import AddDecision, add_decision
-from clerk.services.meetings import AddMeeting, add_meeting
-from clerk.services.members import import_members, list_members
+from clerk.meetings.schedule import AddMeeting, add_meeting
+from clerk.people.bodies import sync_bodies
+from clerk.people.membership import import_members, list_members
 from clerk.times import parse_local, to_iso
 from tests.app_fixtures import EXAMPLE_MEMBERS
 from tests.test_ballots import inquorate  # noqa: F401  (the fixture)

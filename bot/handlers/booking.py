@@ -1,6 +1,6 @@
 """Booking a place, as a short conversation: choose a meeting → name → email → confirm → the code
 from the email; Back and Cancel at every step. The rules (capacity, closing time, one place per
-address) are all in :mod:`clerk.services.bookings`."""
+address) are all in :mod:`clerk.observers.bookings`."""
 
 from __future__ import annotations
 
@@ -29,10 +29,8 @@ from bot.handlers.common import (
     update_key,
 )
 from bot.handlers.observers import meeting_buttons
-from clerk.chat import Button, ChatReply, data, parse
 from clerk.errors import ClerkError
-from clerk.rules.observers import valid_name
-from clerk.services.bookings import (
+from clerk.observers.bookings import (
     BookingOutcome,
     ConfirmBooking,
     JoinWaitingList,
@@ -41,8 +39,10 @@ from clerk.services.bookings import (
     join_waiting_list,
     request_booking,
 )
-from clerk.services.people import is_email
-from clerk.services.places import meeting_places
+from clerk.observers.places import meeting_places
+from clerk.outbox.chat_text import Button, ChatReply, data, parse
+from clerk.people.directory import is_email
+from clerk.rules.observers import valid_name
 
 CHOOSE, NAME, EMAIL, CONFIRM, CODE, FULL = range(6)
 END = ConversationHandler.END

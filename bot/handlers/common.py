@@ -13,9 +13,9 @@ from telegram.ext import BaseHandler, ContextTypes, ConversationHandler, ExtBot
 
 from bot.flood_limits import Lane
 from clerk.app import Clerk
-from clerk.chat import ChatReply, Rows
 from clerk.messages import render_chat
-from clerk.services.chat_outbox import queue_reply
+from clerk.outbox.chat import queue_reply
+from clerk.outbox.chat_text import ChatReply, Rows
 
 log = logging.getLogger("clerk.bot")
 MAX_TEXT = 4096  # Telegram's limit for one message

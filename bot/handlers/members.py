@@ -26,10 +26,8 @@ from bot.handlers.common import (
     send,
     update_key,
 )
-from clerk.chat import parse
-from clerk.errors import BadInput, ClerkError
-from clerk.services.chat_links import ConfirmLink, RequestLink, confirm_link, request_link, unlink
-from clerk.services.chat_members import (
+from clerk.chat.links import ConfirmLink, RequestLink, confirm_link, request_link, unlink
+from clerk.chat.members import (
     ChatRsvp,
     ChatVote,
     answer_invitation,
@@ -38,6 +36,8 @@ from clerk.services.chat_members import (
     substitute_prompt,
     vote_in_chat,
 )
+from clerk.errors import BadInput, ClerkError
+from clerk.outbox.chat_text import parse
 
 CODE_TEXT = re.compile(r"^\s*\d{3}[\s-]?\d{3}\s*$")
 EMAIL_IN_TEXT = re.compile(r"<?([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+?)>?[.,;]?$")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.handlers.common import Context, chat_id, clerk_of, edit, evidence, render, send, update_key
-from clerk.chat import Button, ChatReply, Rows, data, parse
-from clerk.services.bookings import CancelBooking, cancel_booking, chat_booking, chat_bookings
-from clerk.services.places import MeetingPlaces, places_for, public_meetings
-from clerk.services.waiting import AnswerOffer, answer_offer
+from clerk.observers.bookings import CancelBooking, cancel_booking, chat_booking, chat_bookings
+from clerk.observers.places import MeetingPlaces, places_for, public_meetings
+from clerk.observers.waiting import AnswerOffer, answer_offer
+from clerk.outbox.chat_text import Button, ChatReply, Rows, data, parse
 from clerk.times import day_in_words
 
 

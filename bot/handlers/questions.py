@@ -1,5 +1,5 @@
 """/ask: an observer's question for a meeting, passed to the facilitator and the chair by email
-(:mod:`clerk.services.questions`), to be raised through a Partnership Member."""
+(:mod:`clerk.observers.questions`), to be raised through a Partnership Member."""
 
 from __future__ import annotations
 
@@ -28,11 +28,11 @@ from bot.handlers.common import (
     update_key,
 )
 from bot.handlers.observers import meeting_buttons
-from clerk.chat import Button, ChatReply, data, parse
 from clerk.errors import BadInput, ClerkError
+from clerk.observers.places import meeting_places
+from clerk.observers.questions import AskQuestion, ask_question, known_name
+from clerk.outbox.chat_text import Button, ChatReply, data, parse
 from clerk.rules.observers import valid_name
-from clerk.services.places import meeting_places
-from clerk.services.questions import AskQuestion, ask_question, known_name
 
 CHOOSE, NAME, QUESTION = range(3)
 END = ConversationHandler.END

@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
 @audit_app.command("verify")
 def audit_verify(config: ConfigOption = None) -> None:
     """Check that no row of the audit log has been edited, removed or reordered."""
-    from clerk.services import audit
+    from clerk.store import audit
 
     clerk = open_app(config)
     check = audit.verify_chain(clerk.store.db)

@@ -14,8 +14,8 @@ from clerk.errors import BadInput, Refused
 from clerk.times import in_words
 
 if TYPE_CHECKING:  # each command imports the services it calls
-    from clerk.services.agenda import Agenda, PaperInfo, PapersSchedule
-    from clerk.services.files import FileUpload
+    from clerk.agenda.items import Agenda, PaperInfo, PapersSchedule
+    from clerk.store.files import FileUpload
 
 agenda_app = typer.Typer(help="The agenda of a meeting, and the Chair's approval.",
                          no_args_is_help=True)
@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _upload(path: Path) -> FileUpload:
-    from clerk.services.files import FileUpload
+    from clerk.store.files import FileUpload
 
     try:
         return FileUpload(path.name, path.read_bytes())
@@ -86,7 +86,7 @@ def _schedule_lines(schedule: PapersSchedule) -> list[str]:
 
 
 def _print_agenda(agenda: Agenda, tz: Any, schedule: PapersSchedule | None = None) -> None:
-    from clerk.services.circulation import size_words
+    from clerk.agenda.circulation import size_words
 
     m = agenda.meeting
     console.print(f"{m.ref}: agenda for {in_words(m.starts_at, tz)} (version {agenda.version})",
@@ -127,7 +127,7 @@ def agenda_add_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Add an item to a meeting's agenda, with its papers."""
-    from clerk.services.agenda import AddItem, add_item, get_agenda
+    from clerk.agenda.items import AddItem, add_item, get_agenda
 
     clerk = open_app(config)
     uploads = tuple(_upload(p) for p in paper or [])
@@ -144,8 +144,8 @@ def agenda_add_cmd(
 def agenda_show_cmd(meeting: MeetingArg, config: ConfigOption = None,
                     as_json: JsonOption = False) -> None:
     """Show the agenda, its papers, the Chair's approval and declarations of interest."""
-    from clerk.services.agenda import get_agenda, get_papers_schedule
-    from clerk.services.declarations import list_declarations
+    from clerk.agenda.declarations import list_declarations
+    from clerk.agenda.items import get_agenda, get_papers_schedule
 
     clerk = open_app(config)
     agenda = get_agenda(clerk, meeting)
@@ -163,7 +163,7 @@ def agenda_show_cmd(meeting: MeetingArg, config: ConfigOption = None,
 def agenda_send_cmd(meeting: MeetingArg, config: ConfigOption = None,
                     as_json: JsonOption = False) -> None:
     """Email the draft agenda to the Chair to approve by replying."""
-    from clerk.services.agenda import send_draft
+    from clerk.agenda.items import send_draft
 
     clerk = open_app(config)
     result = send_draft(clerk, meeting)
@@ -188,7 +188,7 @@ def agenda_approve_cmd(
 ) -> None:
     """Record the Chair's approval given outside email (only the Chair, or Vice-Chair where
     allowed)."""
-    from clerk.services.agenda import ApproveAgenda, approve_agenda
+    from clerk.agenda.items import ApproveAgenda, approve_agenda
 
     clerk = open_app(config)
     outcome = approve_agenda(clerk, ApproveAgenda(meeting, by, channel="cli",
@@ -210,7 +210,7 @@ def papers_add_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Add a paper to an agenda item (after circulation it goes out as a supplement)."""
-    from clerk.services.papers import AddPaper, add_paper
+    from clerk.agenda.papers import AddPaper, add_paper
 
     clerk = open_app(config)
     result = add_paper(clerk, AddPaper(meeting, item, _upload(file)))
@@ -229,7 +229,7 @@ def papers_add_cmd(
 def papers_send_cmd(meeting: MeetingArg, config: ConfigOption = None,
                     as_json: JsonOption = False) -> None:
     """Circulate the papers now (if the agenda is approved), or whatever is new since."""
-    from clerk.services.circulation import circulate_papers
+    from clerk.agenda.circulation import circulate_papers
 
     clerk = open_app(config)
     result = circulate_papers(clerk, meeting)
@@ -246,7 +246,7 @@ def minutes_add_cmd(meeting: MeetingArg,
                     file: Annotated[Path, typer.Argument(help="The draft minutes.")],
                     config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Record the draft minutes and circulate them to the members."""
-    from clerk.services.minutes import AddMinutes, add_minutes
+    from clerk.agenda.minutes import AddMinutes, add_minutes
 
     result = add_minutes(open_app(config), AddMinutes(meeting, _upload(file)))
     if as_json:
@@ -259,7 +259,7 @@ def minutes_add_cmd(meeting: MeetingArg,
 def minutes_approve_cmd(meeting: MeetingArg, config: ConfigOption = None,
                         as_json: JsonOption = False) -> None:
     """Record that the minutes of MEETING were approved (at the next meeting), with their hash."""
-    from clerk.services.minutes import ApproveMinutes, approve_minutes
+    from clerk.agenda.minutes import ApproveMinutes, approve_minutes
 
     result = approve_minutes(open_app(config), ApproveMinutes(meeting))
     if as_json:
@@ -272,7 +272,7 @@ def minutes_approve_cmd(meeting: MeetingArg, config: ConfigOption = None,
 def minutes_show_cmd(meeting: MeetingArg, config: ConfigOption = None,
                      as_json: JsonOption = False) -> None:
     """The versions of the minutes, which was approved, and whether it has changed since."""
-    from clerk.services.minutes import minutes_state
+    from clerk.agenda.minutes import minutes_state
 
     state = minutes_state(open_app(config), meeting)
     if as_json:
@@ -299,7 +299,7 @@ def declare_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Record a declaration of interest given to the facilitator."""
-    from clerk.services.declarations import RecordDeclaration, record_declaration
+    from clerk.agenda.declarations import RecordDeclaration, record_declaration
 
     outcome = record_declaration(open_app(config), RecordDeclaration(meeting, email, item,
                                                                      interest))
@@ -313,7 +313,7 @@ def publish_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Write the published meeting records (HTML) for the partnership's web pages."""
-    from clerk.services.publish import publish_site
+    from clerk.agenda.publish import publish_site
 
     report = publish_site(open_app(config), out)
     console.print(report.message[0].upper() + report.message[1:] + ".", markup=False)

@@ -26,7 +26,7 @@ def run_cmd(
 ) -> None:
     """Run clerk: keep every deadline, send the outbox, read replies (and run the bot).
     SIGTERM or Ctrl-C stops it within 5 s, after the message in hand."""
-    from clerk.runtime import run_service
+    from clerk.composition.run import run_service
 
     clerk = open_app(config)
     run_service(clerk, once=once, log_format=log_format)

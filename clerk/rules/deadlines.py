@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from clerk.config import Body
+from clerk.rules.terms import Body
 from clerk.rules.workdays import add_working_days, describe, notice_deadline, shift
 
 MORNING = time(9, 0)

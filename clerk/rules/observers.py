@@ -7,7 +7,7 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from clerk.config import Body
+from clerk.rules.terms import Body
 from clerk.rules.text_safety import clean_text
 from clerk.rules.verdict import Verdict, plural
 

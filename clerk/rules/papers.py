@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from clerk.config import Body
 from clerk.rules.deadlines import minutes_due, papers_due
+from clerk.rules.terms import Body
 from clerk.rules.verdict import Verdict, plural
 from clerk.rules.workdays import describe
 

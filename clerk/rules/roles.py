@@ -4,7 +4,11 @@ vice-chair). Who may approve the agenda is the papers side's rule,
 
 from __future__ import annotations
 
-from clerk.config import Body
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from clerk.rules.terms import Body
 from clerk.rules.verdict import Verdict
 
 Role = str  # "chair" | "vice_chair" | "facilitator"
@@ -25,6 +29,38 @@ def staff_roles(body: Body, email: str, office: str | None) -> frozenset[Role]:
     if body.facilitator and email == body.facilitator.lower():
         roles.add("facilitator")
     return frozenset(roles)
+
+
+@dataclass(frozen=True)
+class OfficeHolder:
+    """A member holding an office on a body (an active membership)."""
+
+    email: str
+    name: str
+    office: str
+
+
+@dataclass(frozen=True)
+class Chair:
+    """Who the Chair is, and how clerk knows: by the office a member holds, or by the
+    configuration's ``chair_email`` (which counts only while no member holds the office)."""
+
+    email: str
+    name: str
+    by: Literal["office", "configuration"]
+
+
+def chair_of(body: Body, holders: Sequence[OfficeHolder]) -> Chair | None:
+    """The Chair of ``body``: the first of ``holders`` (active members with an office, in the
+    caller's order) holding the body's chair office; else the configured ``chair_email``; else
+    nobody. The one precedence every part of clerk uses."""
+    office = body.chairing.chair_office.casefold()
+    for holder in holders:
+        if holder.office.casefold() == office:
+            return Chair(holder.email, holder.name, "office")
+    if body.chair_email:
+        return Chair(body.chair_email, "Chair", "configuration")
+    return None
 
 
 def may_see_status(body: Body, roles: frozenset[Role]) -> Verdict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -76,6 +77,25 @@ class StandIns:
 
     anyone: bool
     named: tuple[str, ...] = ()
+
+
+MayOfferCode = Literal["offer", "not_allowed", "office_barred", "is_substitute"]
+
+
+def may_offer_substitute(policy: SubstitutePolicy, office: str, *, is_substitute: bool) -> Verdict:
+    """Whether to offer an invited person the "send a substitute" answer (by email or chat): not
+    when the body allows none, not to an office the body bars, and not to someone who is
+    themselves a substitute. Codes: ``offer``, ``not_allowed``, ``office_barred``,
+    ``is_substitute``."""
+    if not policy.allowed:
+        return Verdict(False, "this body does not allow substitutes", code="not_allowed")
+    if is_substitute:
+        return Verdict(False, "a substitute cannot send a substitute of their own",
+                       code="is_substitute")
+    if office and office.casefold() in {o.casefold() for o in policy.not_for_offices}:
+        return Verdict(False, f"the {office.replace('_', '-')} may not send a substitute",
+                       code="office_barred")
+    return Verdict(True, "the member may send a substitute", code="offer")
 
 
 def who_may_stand_in(policy: SubstitutePolicy, member: Seat, named: Sequence[str] = ()) -> StandIns:

@@ -1,4 +1,5 @@
-"""The answer every rule gives: whether it holds, and a sentence a person can read saying why."""
+"""The answer every rule gives: whether it holds, a reason code a program can branch on, and a
+sentence a person can read saying why."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Verdict:
-    """A rule's answer: ``ok`` and the human ``reason``; ``parts`` holds the sub-verdicts."""
+    """A rule's answer: ``ok``, the human ``reason``, and ``code``, the reason as a code that
+    callers branch on and templates are chosen by (never the words of ``reason``; each rule
+    module declares its codes as a ``Literal``); ``parts`` holds the sub-verdicts."""
 
     ok: bool
     reason: str
     parts: tuple[Verdict, ...] = field(default=())
+    code: str = ""
 
     def __bool__(self) -> bool:
         return self.ok

@@ -13,6 +13,7 @@ import sqlite_utils
 from sqlite_utils.utils import dedupe_keys
 
 from clerk.ops.files import create_private_file, make_private_dir
+from clerk.store.rows import fetch_all, fetch_one
 from clerk.store.schema import migrations
 
 log = logging.getLogger("clerk.store")
@@ -66,8 +67,8 @@ class Store:
             conn.execute("COMMIT")
 
     def one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
-        """The first row of a query, or None."""
-        return next(iter(self.db.query(sql, params)), None)
+        """The first row of a query, or None (outside a transaction; see clerk.store.rows)."""
+        return fetch_one(self.db, sql, params)
 
     def by_ref(self, table: str, key: str | int) -> dict[str, Any] | None:
         """The row of ``table`` (one with a unique ``ref``) named by its ref or, when ``key`` is
@@ -80,18 +81,11 @@ class Store:
         return self.one(f"SELECT * FROM {table} WHERE ref = ?", [text])
 
     def all(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        return list(self.db.query(sql, params))
+        """Every row of a query (outside a transaction; see clerk.store.rows)."""
+        return fetch_all(self.db, sql, params)
 
     def close(self) -> None:
         self.db.close()
-
-
-def insert_row(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
-    """Insert one row and return its integer primary key."""
-    pk = db.table(table).insert(row).last_pk
-    if not isinstance(pk, int):
-        raise TypeError(f"{table} has no integer primary key")
-    return pk
 
 
 def open_store(path: Path | str | None = None, *, memory: bool = False) -> Store:

@@ -1,0 +1,2 @@
+"""Ratification by email vote (:mod:`.ratification`), and a ballot recomputed from the audit
+log alone (:mod:`.verify`)."""

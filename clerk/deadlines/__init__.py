@@ -1,0 +1,2 @@
+"""What each scheduled deadline does when it falls due (:mod:`.handlers`); the scheduler adapter
+plans them from the state in SQLite."""

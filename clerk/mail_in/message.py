@@ -1,0 +1,125 @@
+"""An incoming message as the services see it, and what became of it (data only, no I/O).
+
+The mail adapter decodes the raw bytes (``mail/``) and hands :class:`InboundMail` to
+:func:`clerk.mail_in.inbox.handle_inbound`; a purpose handler (``rsvp``, and later ``vote``,
+``agenda``...) receives a :class:`VerifiedReply` (a message whose reply key and sender have been
+checked) and returns a :class:`Decision`; the caller gets an :class:`InboundResult`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from clerk.calendar import CalendarReply
+from clerk.tokens.reply_keys import ReplyKey
+
+Status = Literal["processed", "ignored", "refused", "unclear", "duplicate", "quarantined"]
+AutomationKind = Literal["auto-reply", "bounce", "own-mail", "list"]
+
+
+@dataclass(frozen=True)
+class Automation:
+    """Mail no person wrote: an auto-reply, a bounce (with the addresses that failed), a mailing
+    list, or clerk's own mail come back; ``reason`` names the header or check that said so."""
+
+    kind: AutomationKind
+    reason: str
+    failed_recipients: tuple[str, ...] = ()
+    permanent: bool = False
+    statuses: dict[str, str] = field(default_factory=dict)
+    #: For a bounce: the Message-IDs of the returned message, as the report quotes them.
+    original_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    """One decoded incoming message.
+
+    ``from_addr`` is the lower-cased address only (display names are never trusted);
+    ``fresh_text`` is what the sender wrote now (quotes and signatures cut); ``reply_key`` is the
+    key found in the recipient address or the In-Reply-To/References ids; ``auth_results`` are
+    the raw ``Authentication-Results`` values, top first; ``calendar_reply`` a calendar's answer
+    (iTIP REPLY) carried by the message, as Outlook's "Accepted:" is.
+    """
+
+    raw: bytes
+    raw_sha256: str
+    message_id: str
+    from_addr: str
+    subject: str
+    fresh_text: str
+    reply_key: str | None = None
+    automation: Automation | None = None
+    auth_results: tuple[str, ...] = ()
+    calendar_reply: CalendarReply | None = None
+
+    @property
+    def message_key(self) -> str:
+        """What identifies the message when it arrives again: its Message-ID, else its hash."""
+        return self.message_id or f"sha256:{self.raw_sha256}"
+
+
+@dataclass(frozen=True)
+class VerifiedReply:
+    """A message whose reply key is valid and whose sender may use it, for a purpose handler.
+
+    ``sender`` is the person who wrote (the key's owner, or a substitute standing in for them);
+    ``evidence`` is what the audit log records about the message.
+    """
+
+    mail: InboundMail
+    key: ReplyKey
+    sender: dict[str, Any]
+    received_at: datetime
+    evidence: dict[str, Any]
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"email:{self.mail.message_key}"
+
+
+@dataclass
+class Decision:
+    """What a message meant and what was done about it, in plain words."""
+
+    status: Status
+    understood: str
+    action: str
+    reason: str = ""
+    meeting: str = ""
+    queued: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    """The outcome of one incoming message, as stored in the ``inbound`` table."""
+
+    status: Status
+    message_key: str
+    message_id: str
+    from_addr: str
+    subject: str
+    understood: str
+    action: str
+    reason: str = ""
+    meeting: str = ""
+    queued: tuple[int, ...] = ()
+    inbound_id: int | None = None
+
+    @property
+    def quarantined(self) -> bool:
+        return self.status == "quarantined"
+
+    @property
+    def summary(self) -> str:
+        """One line for the log: ``reply from alice@example.org recorded: attending ...``."""
+        noun = "reply" if self.status in ("processed", "unclear", "refused") else "message"
+        return f"{noun} from {self.from_addr or 'an unknown sender'} {self.action}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"message_id": self.message_id, "message_key": self.message_key,
+                "from": self.from_addr, "subject": self.subject, "status": self.status,
+                "understood": self.understood, "action": self.action, "reason": self.reason,
+                "meeting": self.meeting, "emails_queued": len(self.queued)}

@@ -1,0 +1,2 @@
+"""Meetings: scheduling one, finding one by its reference, and listing them
+(:mod:`.schedule`)."""

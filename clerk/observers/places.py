@@ -1,0 +1,117 @@
+"""Places for observers at a meeting: how many, how many taken, who is booked and waiting.
+
+A place is *taken* by a booking that is ``booked`` or ``offered`` (an offer from the waiting list
+holds the place until it is taken or lapses). Statuses of a booking: ``booked``, ``waiting``,
+``offered``, and the ends ``cancelled``, ``declined``, ``lapsed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from clerk.app import Clerk
+from clerk.errors import NotFound
+from clerk.meetings.schedule import Meeting
+from clerk.rules.observers import booking_closes, booking_open, takes_observers
+from clerk.rules.verdict import Verdict
+from clerk.times import from_iso, in_words, to_iso
+
+TAKING = ("booked", "offered")
+ACTIVE = ("booked", "offered", "waiting")
+
+
+@dataclass(frozen=True)
+class MeetingPlaces:
+    """A meeting as an observer sees it: when, where, and how many places are left."""
+
+    meeting: Meeting
+    body_name: str
+    body_label: str
+    when: str
+    capacity: int
+    taken: int
+    waiting: int
+    open: Verdict
+    closes_at: datetime
+    closes: str
+
+    @property
+    def places_left(self) -> int:
+        return max(self.capacity - self.taken, 0)
+
+    @property
+    def place(self) -> str:
+        """The venue, or "online" (the joining link goes only to those with a place)."""
+        m = self.meeting
+        if m.venue and m.online_url:
+            return f"{m.venue}, or online"
+        return m.venue or ("online" if m.online_url else "venue to follow")
+
+
+def taken(db: Database, meeting_id: int) -> int:
+    marks = ",".join("?" for _ in TAKING)
+    return int(db.execute(f"SELECT COUNT(*) FROM bookings WHERE meeting_id = ? AND status IN "
+                          f"({marks})", [meeting_id, *TAKING]).fetchone()[0])
+
+
+def waiting_count(db: Database, meeting_id: int) -> int:
+    return int(db.execute("SELECT COUNT(*) FROM bookings WHERE meeting_id = ? AND status = "
+                          "'waiting'", [meeting_id]).fetchone()[0])
+
+
+def places_for(app: Clerk, meeting: Meeting) -> MeetingPlaces:
+    body = app.body(meeting.body)
+    db = app.store.db
+    closes = booking_closes(body, meeting.starts_at)
+    return MeetingPlaces(
+        meeting=meeting, body_name=body.name, body_label=body.label,
+        when=in_words(meeting.starts_at, app.tz), capacity=body.observers.capacity,
+        taken=taken(db, meeting.id), waiting=waiting_count(db, meeting.id),
+        open=booking_open(body, meeting.starts_at, meeting.status, app.clock.now(), app.tz),
+        closes_at=closes, closes=in_words(closes, app.tz))
+
+
+def meeting_by_id(app: Clerk, meeting_id: int | str) -> Meeting:
+    row = app.store.by_ref("meetings", meeting_id)
+    if row is None:
+        raise NotFound("that meeting is no longer in the calendar")
+    return Meeting.from_row(row)
+
+
+def meeting_places(app: Clerk, meeting_id: int | str) -> MeetingPlaces:
+    """Places at one meeting, by id or reference."""
+    return places_for(app, meeting_by_id(app, meeting_id))
+
+
+def public_meetings(app: Clerk) -> list[MeetingPlaces]:
+    """Upcoming meetings of the bodies that take observers, earliest first."""
+    slugs = [slug for slug, body in app.config.bodies.items() if takes_observers(body).ok]
+    if not slugs:
+        return []
+    marks = ",".join("?" for _ in slugs)
+    rows = app.store.all(f"SELECT * FROM meetings WHERE status = 'scheduled' AND starts_at > ? "
+                         f"AND body IN ({marks}) ORDER BY starts_at",
+                         [to_iso(app.clock.now()), *slugs])
+    return [places_for(app, Meeting.from_row(r)) for r in rows]
+
+
+def waiting_position(db: Database, booking: dict[str, Any]) -> int:
+    """1 for the first on the waiting list."""
+    return int(db.execute(
+        "SELECT COUNT(*) FROM bookings WHERE meeting_id = ? AND status = 'waiting' AND "
+        "(waiting_since < ? OR (waiting_since = ? AND id <= ?))",
+        [booking["meeting_id"], booking["waiting_since"], booking["waiting_since"],
+         booking["id"]]).fetchone()[0])
+
+
+def booking_row(db: Database, booking_id: int) -> dict[str, Any] | None:
+    return next(iter(db.query("SELECT * FROM bookings WHERE id = ?", [booking_id])), None)
+
+
+def offer_deadline_words(app: Clerk, booking: dict[str, Any]) -> str:
+    expires = booking.get("offer_expires_at")
+    return in_words(from_iso(expires), app.tz) if expires else ""

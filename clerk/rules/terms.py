@@ -1,0 +1,124 @@
+"""A body's terms of reference as data: every policy section of ``[bodies.SLUG]`` in the
+configuration, validated by pydantic. The rules read these; :mod:`clerk.config` loads them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from clerk.rules.frequency import FrequencyPolicy
+from clerk.rules.people import Who
+from clerk.rules.quorum import Condition, NoQuorum
+from clerk.rules.substitutes import ChairPolicy, SubstitutePolicy
+from clerk.rules.workdays import DayUnit
+
+
+class Section(BaseModel):
+    """A section of the configuration: unknown keys refused, values not coerced."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class PapersPolicy(Section):
+    """When papers go out, and who agrees the agenda first."""
+
+    notice: int = Field(default=7, ge=0)
+    unit: DayUnit = "working_days"
+    chair_approves_agenda: bool = True
+    vice_chair_may_approve: bool = False
+    attachment_limit_mb: float = Field(default=10, gt=0)
+    large_papers: Literal["link", "separate"] = "separate"
+    distribution_extra: list[str] = []
+    #: Where the papers are put for ``large_papers = "link"`` (e.g. where ``clerk publish`` output
+    #: is uploaded); a linked paper is ``{link_base_url}/{body}/{meeting}/{file}``.
+    link_base_url: str = ""
+
+
+class DecisionPolicy(Section):
+    """How decisions are taken, and what happens to those taken while inquorate."""
+
+    method: Literal["vote", "consensus"] = "vote"
+    when_inquorate: Literal["email_ratification", "next_meeting", "no_business"] = "next_meeting"
+    electorate: Who = Who(voting=True)
+    ratify_automatically: bool = False
+    ballot_days: int = Field(default=7, ge=1)
+    ballot_unit: DayUnit = "working_days"
+    pass_rule: Literal["more_for_than_against", "majority_of_electorate", "unanimous"] = (
+        "more_for_than_against"
+    )
+    participation: Condition | None = None
+    unresolved: str = ""
+
+
+class ObserverPolicy(Section):
+    """Whether the public may come, how many, and how booking works."""
+
+    public: bool = False
+    capacity: int = Field(default=0, ge=0)
+    booking_closes_hours: int = Field(default=24, ge=0)
+    offer_hold_hours: int = Field(default=24, ge=1)
+    questions_via_member: bool = True
+    keep_personal_data_days: int = Field(default=30, ge=0)
+    note: str = ""
+
+
+class AttendancePolicy(Section):
+    """Confirming attendance, and when repeated absence is flagged."""
+
+    flag_after_absences_without_notice: int | None = Field(default=None, ge=1)
+    annual_report_month: int | None = Field(default=None, ge=1, le=12)
+
+
+class MinutesPolicy(Section):
+    """When minutes are due and what happens to them."""
+
+    due: int | None = Field(default=None, ge=1)
+    unit: DayUnit = "days"
+    approved_at_next_meeting: bool = True
+    publish: bool = False
+
+
+class DeadlinePolicy(Section):
+    """The reminders and warnings clerk keeps for each meeting (days before, in working days)."""
+
+    invite_working_days_before: int | None = Field(default=None, ge=0)
+    reminder_working_days_before: list[int] = [3]
+    forecast_warning_working_days_before: int = Field(default=5, ge=0)
+    agenda_chaser_working_days_before_papers: int = Field(default=2, ge=0)
+
+
+class ExtraordinaryPolicy(Section):
+    """Extraordinary meetings: who may call one, and how soon it is held."""
+
+    allowed: bool = False
+    within_days: int | None = Field(default=None, ge=1)
+    called_by: str = ""
+
+
+class Body(Section):
+    """One partnership body and the rules from its terms of reference."""
+
+    name: str = Field(min_length=1)
+    short_name: str = ""
+    source: str = ""
+    facilitator: str = ""
+    chair_email: str = ""
+    online_allowed: bool = True
+    meetings: FrequencyPolicy = FrequencyPolicy()
+    papers: PapersPolicy = PapersPolicy()
+    quorum: Condition = NoQuorum()
+    decisions: DecisionPolicy = DecisionPolicy()
+    substitutes: SubstitutePolicy = SubstitutePolicy()
+    chairing: ChairPolicy = ChairPolicy()
+    observers: ObserverPolicy = ObserverPolicy()
+    attendance: AttendancePolicy = AttendancePolicy()
+    minutes: MinutesPolicy = MinutesPolicy()
+    deadlines: DeadlinePolicy = DeadlinePolicy()
+    extraordinary: ExtraordinaryPolicy = ExtraordinaryPolicy()
+    declarations_of_interest: bool = True
+    reports_to: list[str] = []
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name

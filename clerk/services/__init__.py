@@ -1,1 +1,0 @@
-"""Services: one function per operation, each one transaction, idempotent, and audited."""
