@@ -43,7 +43,7 @@ from imapclient.exceptions import IMAPClientAbortError, LoginError
 from clerk.app import Clerk
 from clerk.config import ImapSettings, secret
 from clerk.mail_in.inbox import known_uids
-from clerk.mail_in.message import InboundResult
+from clerk.mail_in.message import InboundOutcome
 from clerk.oauth2 import OAuth2Error, TokenSource, token_source
 from clerk.outage import Outage
 from mail.blocking_lane import BlockingLane
@@ -52,7 +52,7 @@ from mail.pass_requests import PassRequests, wait_for_any
 
 log = logging.getLogger(__name__)
 
-ResultHook = Callable[[InboundResult], None]
+ResultHook = Callable[[InboundOutcome], None]
 
 BATCH_BYTES = 8 * 2**20  # fetch at most about this much mail at once
 
@@ -86,7 +86,7 @@ def _said_token_expired(client: IMAPClient | None) -> bool:
 class ReadReport:
     """What one pass over an inbox did."""
 
-    results: list[InboundResult] = field(default_factory=list)
+    results: list[InboundOutcome] = field(default_factory=list)
     moved_again: int = 0
 
     @property
@@ -106,7 +106,7 @@ class ReadReport:
         return f"{len(self.results)} read: " + ", ".join(parts) + "."
 
 
-def folder_for(result: InboundResult, settings: ImapSettings) -> str:
+def folder_for(result: InboundOutcome, settings: ImapSettings) -> str:
     return settings.quarantine_folder if result.quarantined else settings.processed_folder
 
 

@@ -19,23 +19,23 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
 from clerk.app import Clerk
-from clerk.calendar import read_calendar_reply
 from clerk.config import MailSettings
 from clerk.mail_in.inbox import handle_inbound, own_addresses, quarantine_inbound
-from clerk.mail_in.message import Automation, InboundMail, InboundResult
+from clerk.mail_in.message import Automation, InboundMail, InboundOutcome
+from clerk.reading.calendar_reply import read_calendar_reply
 from mail.automation import classify_automation
 from mail.keys import find_reply_key
-from mail.mime import IncomingMail, parse_message
+from mail.mime import ParsedMessage, parse_message
 
 log = logging.getLogger(__name__)
 
 
-def understand(app: Clerk, parsed: IncomingMail, raw: bytes) -> InboundMail:
-    """What the services need to know about a decoded message."""
+def understand(app: Clerk, parsed: ParsedMessage, raw: bytes) -> InboundMail:
+    """What the services need to know about a parsed message (the wire format stays here)."""
     return _understand(app.config.mail, parsed, raw)
 
 
-def _understand(mail: MailSettings, parsed: IncomingMail, raw: bytes) -> InboundMail:
+def _understand(mail: MailSettings, parsed: ParsedMessage, raw: bytes) -> InboundMail:
     verdict = classify_automation(parsed, own_addresses(mail))
     automation = None if verdict is None else Automation(
         kind=verdict.kind, reason=verdict.reason, failed_recipients=tuple(verdict.failed_recipients),
@@ -46,11 +46,12 @@ def _understand(mail: MailSettings, parsed: IncomingMail, raw: bytes) -> Inbound
         from_addr=parsed.from_addr, subject=parsed.subject, fresh_text=parsed.fresh_text,
         reply_key=find_reply_key(parsed, mail.reply_local_part),
         automation=automation, auth_results=tuple(parsed.header_all("Authentication-Results")),
-        calendar_reply=read_calendar_reply(parsed.calendar) if parsed.calendar else None)
+        calendar_reply=read_calendar_reply(parsed.calendar) if parsed.calendar else None,
+        answered_ids=parsed.answered_ids)
 
 
 def ingest(app: Clerk, raw: bytes, *, source: str, uidvalidity: int | None = None,
-           uid: int | None = None, received_at: datetime | None = None) -> InboundResult:
+           uid: int | None = None, received_at: datetime | None = None) -> InboundOutcome:
     """Handle one raw message; a message that cannot be handled comes back quarantined."""
     return _handle(app, raw, None, source=source, uidvalidity=uidvalidity, uid=uid,
                    received_at=received_at)
@@ -58,7 +59,7 @@ def ingest(app: Clerk, raw: bytes, *, source: str, uidvalidity: int | None = Non
 
 def _handle(app: Clerk, raw: bytes, decoded: InboundMail | None, *, source: str,
             uidvalidity: int | None = None, uid: int | None = None,
-            received_at: datetime | None = None) -> InboundResult:
+            received_at: datetime | None = None) -> InboundOutcome:
     """Decode (unless already done) and hand over; quarantine whatever cannot be handled."""
     try:
         if decoded is None:
@@ -101,7 +102,7 @@ def _decode(raw: bytes) -> InboundMail | None:
         return None
 
 
-def ingest_many(app: Clerk, raws: Sequence[bytes], *, source: str) -> Iterator[InboundResult]:
+def ingest_many(app: Clerk, raws: Sequence[bytes], *, source: str) -> Iterator[InboundOutcome]:
     """:func:`ingest` for each message, in order, decoding in a worker process when many."""
     if len(raws) < BATCH_AT_LEAST:
         for raw in raws:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from mail.mime import IncomingMail
+from mail.mime import ParsedMessage
 
 __all__ = ["find_reply_key"]
 
@@ -29,7 +29,7 @@ def _key_from_id(message_id: str) -> str | None:
     return match.group(1) if match else None
 
 
-def find_reply_key(msg: IncomingMail, local_part: str = "clerk") -> str | None:
+def find_reply_key(msg: ParsedMessage, local_part: str = "clerk") -> str | None:
     """KEY from a recipient ``local_part+KEY@…`` first, else from In-Reply-To, then References.
 
     References are searched newest first (the end of the header).

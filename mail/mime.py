@@ -1,4 +1,7 @@
-"""Decode one raw incoming email into an :class:`IncomingMail` (pure: no I/O, never raises).
+"""Parse one raw incoming email into a :class:`ParsedMessage` (pure: no I/O, never raises).
+
+This is the one place an incoming message's wire format is read; the services get what they
+need of it as :class:`clerk.mail_in.message.InboundMail` (built by :mod:`mail.ingest`).
 
 Headers are read from the raw header lines and decoded with small stdlib helpers
 (RFC 2047 words, raw 8-bit bytes, address lists), bodies from the MIME tree with a
@@ -22,7 +25,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from mail.quotes import html_to_text, strip_quoted
 
-__all__ = ["IncomingMail", "decode_bytes", "decode_header_value", "parse_message"]
+__all__ = ["ParsedMessage", "decode_bytes", "decode_header_value", "parse_message"]
 
 # Envelope headers first: they name the mailbox that actually received the message.
 _RECIPIENT_HEADERS = ("delivered-to", "x-original-to", "envelope-to", "to", "cc")
@@ -47,8 +50,8 @@ _CHARSET_ALIASES = {
 
 
 @dataclass(frozen=True)
-class IncomingMail:
-    """One incoming message, decoded.
+class ParsedMessage:
+    """One incoming message, parsed (the adapter's view of it, headers and MIME parts).
 
     ``message_id``/``in_reply_to``/``references`` hold ids without angle brackets;
     ``from_addr`` is the lower-cased addr-spec only (display names are never trusted);
@@ -78,6 +81,12 @@ class IncomingMail:
     html: str = ""
     attachments: list[str] = field(default_factory=list)
     calendar: str = ""
+
+    @property
+    def answered_ids(self) -> tuple[str, ...]:
+        """The Message-IDs this message answers: In-Reply-To first, then References newest
+        first (References lists the thread oldest first)."""
+        return (*self.in_reply_to, *reversed(self.references))
 
     def header(self, name: str, default: str = "") -> str:
         """First value of header ``name`` (case-insensitive), decoded and unfolded."""
@@ -360,8 +369,8 @@ def _parse(raw: bytes) -> Message:
         return email.message_from_string("")
 
 
-def parse_message(raw: bytes) -> IncomingMail:
-    """Parse raw RFC 5322 bytes into an :class:`IncomingMail`; never raises."""
+def parse_message(raw: bytes) -> ParsedMessage:
+    """Parse raw RFC 5322 bytes into a :class:`ParsedMessage`; never raises."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogateescape")
     msg = _parse(raw)
@@ -378,7 +387,7 @@ def parse_message(raw: bytes) -> IncomingMail:
     html = "\n".join(bodies.html)
     text = plain.replace("\r\n", "\n") if plain.strip() else html_to_text(html) if html else ""
     message_ids = _ids(_first(hdrs, "message-id"))
-    return IncomingMail(
+    return ParsedMessage(
         message_id=message_ids[0] if message_ids else "",
         in_reply_to=_ids(_first(hdrs, "in-reply-to")),
         references=_ids(" ".join(_decode_8bit(v) for v in hdrs.get("references", []))),

@@ -10,10 +10,11 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
+from clerk.agenda.items import AddItem, add_item, send_draft
 from clerk.app import Clerk
 from clerk.attendance.invitations import invite
 from clerk.attendance.quorum import forecast
@@ -21,13 +22,16 @@ from clerk.cli import main
 from clerk.clock import FakeClock
 from clerk.errors import Refused
 from clerk.mail_in import inbox
-from clerk.mail_in.message import Decision, InboundResult, VerifiedReply
+from clerk.mail_in.inbox import KEY_REFUSALS
+from clerk.mail_in.message import Decision, InboundOutcome, Refusal, VerifiedReply
 from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
 from clerk.rules.sender_auth import judge_sender, parse_header
+from clerk.store.schema import m008_agenda_drafts_sent
 from clerk.times import parse_local
-from clerk.tokens.reply_keys import issue_key
+from clerk.tokens.reply_keys import KEY_CHECK_REASONS, KeyCheckCode, KeyProblem, issue_key
 from mail.ingest import ingest
 from tests.app_fixtures import key_of, reply_of
+from tests.papers_helpers import CHAIR, agenda_now, carers_meeting, make_app
 from tests.reply_mail import bounce, out_of_office, reply
 from tests.test_bounces import sent_id
 
@@ -41,7 +45,7 @@ JANE = "jane.smith@example.org"
 
 
 
-def read(app: Clerk, raw: bytes, **kwargs: Any) -> InboundResult:
+def read(app: Clerk, raw: bytes, **kwargs: Any) -> InboundOutcome:
     return ingest(app, raw, source="test", **kwargs)
 
 
@@ -417,6 +421,121 @@ def test_parse_authentication_results_ignores_comments() -> None:
         "mx.example.org", {"spf": "pass", "dkim": "fail"})
 
 
+# ----------------------------------------------------------------------------- what a refusal says
+# The writer of a refused message is told why by the refusal's code (inbox.TOLD), never by the
+# words the records use: every code is covered here, end to end.
+
+_KEY_TOLD: dict[KeyProblem, str] = {
+    "unknown": "it does not answer one of our emails, so we cannot tell what it is about",
+    "withdrawn": "the email you answered has been replaced by a newer one",
+    "expired": "the email you answered is too old: its reply link has expired",
+}
+
+
+def _key_reply(app: Clerk, meeting: Meeting, clock: FakeClock, problem: KeyProblem) -> bytes:
+    """A reply from Carol whose key has ``problem``."""
+    key = key_of(app, CAROL, meeting.ref)
+    if problem == "unknown":
+        key = "f" * 32
+    elif problem == "withdrawn":
+        app.store.db.execute("UPDATE reply_keys SET revoked = 1 WHERE key = ?", [key])
+    else:
+        clock.advance(timedelta(days=61))
+    return reply(CAROL, key, "Yes, I will be there")
+
+
+def test_every_reply_key_problem_has_its_refusal_and_words() -> None:
+    problems = set(get_args(KeyProblem))
+    assert set(KEY_REFUSALS) == problems == set(_KEY_TOLD)
+    assert set(KEY_CHECK_REASONS) == set(get_args(KeyCheckCode))
+    for problem in problems:
+        told = inbox.TOLD[KEY_REFUSALS[problem]]
+        assert told is not None and told.reason == _KEY_TOLD[problem]
+
+
+@pytest.mark.parametrize("problem", get_args(KeyProblem))
+def test_the_writer_is_told_why_their_key_cannot_be_used(
+        clerk_app: Clerk, meeting: Meeting, clock: FakeClock, problem: KeyProblem) -> None:
+    result = read(clerk_app, _key_reply(clerk_app, meeting, clock, problem))
+
+    assert result.status == "refused" and result.refusal == KEY_REFUSALS[problem]
+    assert result.reason == KEY_CHECK_REASONS[problem]
+    assert reply_of(clerk_app, meeting, CAROL) == "no_reply"
+    [refusal] = answers(clerk_app, to=CAROL, kind="reply_refused")
+    assert _KEY_TOLD[problem] in text_of(refusal)
+    for other in set(_KEY_TOLD.values()) - {_KEY_TOLD[problem]}:
+        assert other not in text_of(refusal)
+    if problem == "unknown":
+        assert "please reply to the invitation email itself" in text_of(refusal)
+    else:
+        assert "Please reply to the most recent email we sent you" in text_of(refusal)
+
+
+@pytest.mark.parametrize("problem", get_args(KeyProblem))
+def test_rewording_what_the_records_say_changes_nothing_the_writer_is_told(
+        clerk_app: Clerk, meeting: Meeting, clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+        problem: KeyProblem) -> None:
+    monkeypatch.setitem(KEY_CHECK_REASONS, problem, "the key is no good (reworded)")
+
+    result = read(clerk_app, _key_reply(clerk_app, meeting, clock, problem))
+
+    assert result.reason == "the key is no good (reworded)"
+    [refusal] = answers(clerk_app, to=CAROL, kind="reply_refused")
+    assert _KEY_TOLD[problem] in text_of(refusal) and "reworded" not in text_of(refusal)
+
+
+def _refused(app: Clerk, meeting: Meeting, clock: FakeClock, refusal: Refusal) -> InboundOutcome:
+    """A message refused for ``refusal``, as a writer would send it."""
+    carol_key = key_of(app, CAROL, meeting.ref)
+    if refusal == "no_sender":
+        return read(app, reply(CAROL, carol_key, "Yes", name=DEV))  # "Dev <carol@>" has two
+    if refusal == "not_authentic":
+        mail = app.config.mail.model_copy(update={"trusted_authserv_id": TRUSTED})
+        app.config = app.config.model_copy(update={"mail": mail})
+        return read(app, reply(CAROL, carol_key, "Yes", headers={
+            "Authentication-Results": f"{TRUSTED}; dmarc=fail (p=reject) header.from=example.org"}))
+    if refusal == "not_ours":
+        return read(app, reply(CAROL, None, "Will there be parking?"))
+    if refusal == "other_address":
+        return read(app, reply(DEV, carol_key, "Yes"))
+    if refusal == "not_accepted":
+        clock.set(meeting.starts_at + timedelta(hours=3))
+        return read(app, reply(CAROL, carol_key, "Yes"))
+    problem = next(p for p, r in KEY_REFUSALS.items() if r == refusal)
+    return read(app, _key_reply(app, meeting, clock, problem))
+
+
+_TOLD_END_TO_END: dict[Refusal, str | None] = {
+    "no_sender": None,
+    "not_authentic": None,
+    "not_ours": "it does not answer one of our emails",
+    "key_unknown": "it does not answer one of our emails",
+    "key_withdrawn": "has been replaced by a newer one",
+    "key_expired": "too old: its reply link has expired",
+    "other_address": "was sent to a different email address",
+    "not_accepted": "has already taken place",
+}
+
+
+@pytest.mark.parametrize("refusal", get_args(Refusal))
+def test_each_refusal_is_answered_with_its_own_words_or_not_at_all(
+        clerk_app: Clerk, meeting: Meeting, clock: FakeClock, refusal: Refusal) -> None:
+    assert set(_TOLD_END_TO_END) == set(get_args(Refusal)) == set(inbox.TOLD)
+
+    result = _refused(clerk_app, meeting, clock, refusal)
+
+    assert result.status == "refused" and result.refusal == refusal
+    [event] = audit_rows(clerk_app, "inbound.refused")
+    assert json.loads(event["detail"])["refusal"] == refusal
+    expected = _TOLD_END_TO_END[refusal]
+    sent = answers(clerk_app, kind="reply_refused")
+    if expected is None:
+        assert sent == [] and "not answered" in result.action
+    else:
+        [answer] = sent
+        assert expected in text_of(answer)
+
+
 # ----------------------------------------------------------------------------- automation
 
 
@@ -538,7 +657,7 @@ def test_replies_to_other_purposes_go_to_their_handler(clerk_app: Clerk, meeting
     replayed = read(clerk_app, raw)  # replayed once a feature reads such replies
     assert (replayed.status, replayed.action) == ("processed", "places booked")
     assert replayed.inbound_id == waiting.inbound_id
-    assert seen[0].key.purpose == "booking" and seen[0].sender["email"] == CAROL
+    assert seen[0].key.purpose == "booking" and seen[0].sender.email == CAROL
     assert seen[0].idempotency_key.startswith("email:")
     refused = read(clerk_app, reply(CAROL, key, "ten places"))
     assert refused.status == "refused" and refused.reason == "the booking has closed"
@@ -549,6 +668,49 @@ def test_garbage_never_raises(clerk_app: Clerk) -> None:
     for junk in (b"", b"\x00\xff\xfe", b"From: \r\n\r\n", b"Content-Type: multipart/mixed\n\nx"):
         result = read(clerk_app, junk)
         assert result.status in ("refused", "ignored")
+
+
+def _draft_ids(app: Clerk, ref: str) -> list[str]:
+    return [r["message_id"] for r in app.store.all(
+        "SELECT message_id FROM outbox WHERE kind = 'agenda_draft' AND subject_ref = ? "
+        "ORDER BY id", [ref])]
+
+
+def test_an_approval_counts_for_the_draft_it_answers(clock: FakeClock, tmp_path: Path) -> None:
+    app = make_app(clock, tmp_path)
+    ref = carers_meeting(app).ref
+    add_item(app, AddItem(ref, "Carers' Week"))
+    send_draft(app, ref)
+    add_item(app, AddItem(ref, "Budget 2027-28"))  # the agenda changes after the first draft
+    send_draft(app, ref)
+    first, *_, latest = _draft_ids(app, ref)
+    key = key_of(app, CHAIR, ref)
+
+    old = read(app, reply(CHAIR, key, "APPROVE", in_reply_to=f"<{first}>"))
+    assert old.status == "processed" and not agenda_now(app, ref).approved
+    [answered] = app.store.all("SELECT d.version FROM agenda_drafts_sent d JOIN outbox o "
+                               "ON o.id = d.outbox_id WHERE o.message_id = ?", [first])
+    assert f"since the draft you answered (version {answered['version']};" in old.action
+
+    new = read(app, reply(CHAIR, key, "APPROVE", in_reply_to=f"<{latest}>"))
+    assert new.status == "processed" and agenda_now(app, ref).approved
+
+
+def test_drafts_sent_before_the_upgrade_keep_their_version(clock: FakeClock,
+                                                           tmp_path: Path) -> None:
+    app = make_app(clock, tmp_path)
+    ref = carers_meeting(app).ref
+    add_item(app, AddItem(ref, "Carers' Week"))
+    send_draft(app, ref)
+    add_item(app, AddItem(ref, "Budget 2027-28"))
+    send_draft(app, ref)
+    recorded = "SELECT outbox_id, meeting_id, version FROM agenda_drafts_sent ORDER BY outbox_id"
+    sent = app.store.all(recorded)
+    assert [r["version"] for r in sent] == sorted({r["version"] for r in sent}) and len(sent) > 1
+    with app.store.write() as db:  # as a database from before m008 would be upgraded
+        db.execute("DROP TABLE agenda_drafts_sent")
+        m008_agenda_drafts_sent(db)
+    assert app.store.all(recorded) == sent
 
 
 # ----------------------------------------------------------------------------- maildir, workers
@@ -604,7 +766,7 @@ def test_the_maildir_reader_quarantines_what_fails_and_carries_on(
     inbox_dir.add(reply(DEV, key_of(maildir_app, DEV, meeting.ref), "yes"))
     real = inbox.handle_inbound
 
-    def fragile(app: Clerk, mail: Any, **kwargs: Any) -> InboundResult:
+    def fragile(app: Clerk, mail: Any, **kwargs: Any) -> InboundOutcome:
         if mail.subject == "Re: poison":
             raise ValueError("cannot read this one")
         return real(app, mail, **kwargs)

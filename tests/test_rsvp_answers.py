@@ -21,7 +21,7 @@ from clerk.attendance.register import RecordAttendance, record_attendance
 from clerk.cli import main
 from clerk.clock import FakeClock
 from clerk.errors import Refused
-from clerk.mail_in.message import InboundResult
+from clerk.mail_in.message import InboundOutcome
 from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
 from clerk.rules.acknowledgement import is_acknowledgement
 from clerk.rules.text_safety import clean_text
@@ -50,7 +50,7 @@ def jcb(clerk_app: Clerk) -> Meeting:
 
 
 
-def read(app: Clerk, raw: bytes) -> InboundResult:
+def read(app: Clerk, raw: bytes) -> InboundOutcome:
     return ingest(app, raw, source="test")
 
 

@@ -15,46 +15,39 @@ Both run inside the message's transaction and raise :class:`clerk.errors.Refused
 from __future__ import annotations
 
 import json
-import re
-from email.parser import BytesHeaderParser
 from typing import Any
 
 from sqlite_utils import Database
 
+from clerk.agenda.approval import ApproveAgenda, approve_agenda
 from clerk.agenda.declarations import RecordDeclaration, record_declaration
-from clerk.agenda.items import ApproveAgenda, approve_agenda, mail_context, read_agenda
+from clerk.agenda.items import mail_context, read_agenda
 from clerk.app import Clerk
-from clerk.mail_in.message import Decision, VerifiedReply
+from clerk.errors import Refused
+from clerk.mail_in.message import Decision, InboundMail, VerifiedReply
 from clerk.mail_in.responses import queue_answer
 from clerk.meetings.schedule import Meeting, get_meeting
 from clerk.messages import render_email
 from clerk.outbox.mail import Outgoing, queue
-from clerk.reading.language import DeclarationReading, read_agenda_reply, read_declaration
+from clerk.reading.agenda_reply import read_agenda_reply
+from clerk.reading.declaration import DeclarationReading, read_declaration
 from clerk.store import audit
+from clerk.store.rows import fetch_one, insert
 from clerk.times import to_iso
 
-_MSG_ID = re.compile(r"<([^<>\s]+)>")
 QUOTE_CHARS = 3000
 
 
-def answered_ids(raw: bytes) -> list[str]:
-    """The Message-IDs a reply answers (In-Reply-To first, then References, newest first)."""
-    headers = BytesHeaderParser().parsebytes(raw)
-    ids = _MSG_ID.findall(str(headers.get("In-Reply-To", "")))
-    ids += list(reversed(_MSG_ID.findall(str(headers.get("References", "")))))
-    return ids
-
-
-def draft_version_answered(db: Database, raw: bytes, meeting_ref: str) -> int | None:
-    """Which version of the draft agenda a reply answers, from the ids it quotes; None if
-    it quotes none of them (the current version is then meant)."""
-    for message_id in answered_ids(raw):
-        row = db.execute("SELECT dedupe_key FROM outbox WHERE message_id = ? AND kind = "
-                         "'agenda_draft' AND subject_ref = ?", [message_id, meeting_ref]).fetchone()
-        if row and row[0]:
-            match = re.search(r":v(\d+):", row[0])
-            if match:
-                return int(match.group(1))
+def draft_version_answered(db: Database, mail: InboundMail, meeting_ref: str) -> int | None:
+    """Which version of the draft agenda a reply answers: the version recorded when the draft it
+    quotes was sent (the first of its answered Message-IDs that is one of this meeting's drafts);
+    None if it quotes none of them (the current version is then meant)."""
+    for message_id in mail.answered_ids:
+        row = fetch_one(db, "SELECT d.version FROM outbox o JOIN agenda_drafts_sent d "
+                            "ON d.outbox_id = o.id WHERE o.message_id = ? AND o.kind = "
+                            "'agenda_draft' AND o.subject_ref = ?", [message_id, meeting_ref])
+        if row is not None:
+            return int(row["version"])
     return None
 
 
@@ -72,12 +65,12 @@ def _forward(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting, a
     sender = reply.sender
     forwarded = forward_to_facilitator(app, db, reply, meeting, about, why)
     queued = [forwarded] if forwarded else []
-    answer = queue_answer(app, db, template="reply_passed_on", to_addr=sender["email"],
+    answer = queue_answer(app, db, template="reply_passed_on", to_addr=sender.email,
                           in_reply_to=reply.mail.message_id,
                           dedupe_key=f"passed-on:{reply.mail.message_key}",
-                          context={**_answer_context(app, meeting, sender["name"]), "about": about,
+                          context={**_answer_context(app, meeting, sender.name), "about": about,
                                    "why": why, "passed": bool(body.facilitator)},
-                          person_id=sender["id"], subject_ref=meeting.ref)
+                          person_id=sender.id, subject_ref=meeting.ref)
     if answer:
         queued.append(answer)
     return queued
@@ -92,7 +85,7 @@ def forward_to_facilitator(app: Clerk, db: Database, reply: VerifiedReply, meeti
         return None
     sender = reply.sender
     r = render_email("reply_forward", **mail_context(app, meeting, "Facilitator"),
-                     sender_name=sender["name"], sender_email=sender["email"], about=about,
+                     sender_name=sender.name, sender_email=sender.email, about=about,
                      why=why, text=reply.mail.fresh_text.strip()[:QUOTE_CHARS],
                      subject=reply.mail.subject)
     return queue(db, app.config.mail, Outgoing(
@@ -108,7 +101,7 @@ def record_declared(app: Clerk, reply: VerifiedReply, meeting: Meeting,
     for declared in reading.declarations:
         for number in declared.items:
             outcome = record_declaration(app, RecordDeclaration(
-                meeting=meeting.ref, email=reply.sender["email"], item=number,
+                meeting=meeting.ref, email=reply.sender.email, item=number,
                 interest=declared.interest, channel="email",
                 evidence={**reply.evidence, "text": declared.evidence}))
             recorded.append({"item": number, "title": outcome.item_title,
@@ -129,35 +122,33 @@ def handle_agenda_reply(app: Clerk, db: Database, reply: VerifiedReply) -> Decis
     if reading.intent == "changes":
         now = app.clock.now()
         agenda = read_agenda(app, db, meeting)
-        db.table("agenda_approvals").insert({
+        insert(db, "agenda_approvals", {
             "meeting_id": meeting.id, "version": agenda.version, "agenda_sha256": agenda.sha256,
-            "outcome": "changes", "person_id": reply.sender["id"],
-            "email": reply.sender["email"], "channel": "email",
+            "outcome": "changes", "person_id": reply.sender.id,
+            "email": reply.sender.email, "channel": "email",
             "evidence": json.dumps(reply.evidence, sort_keys=True), "reason": reading.reason,
             "at": to_iso(now)})
-        audit.record(db, at=now, actor=reply.sender["email"], action="agenda.changes_requested",
+        audit.record(db, at=now, actor=reply.sender.email, action="agenda.changes_requested",
                      subject=meeting.ref, channel="email", evidence=reply.evidence,
                      detail={"version": agenda.version, "text": reading.evidence})
         queued = _forward(app, db, reply, meeting, "the draft agenda", reading.reason)
         return Decision("processed", reading.reason, "changes to the draft agenda passed to the "
                         "facilitator; the agenda is not approved", meeting=meeting.ref,
                         queued=queued)
-    version = draft_version_answered(db, reply.mail.raw, meeting.ref)
+    version = draft_version_answered(db, reply.mail, meeting.ref)
     outcome = approve_agenda(app, ApproveAgenda(
-        meeting=meeting.ref, email=reply.sender["email"], channel="email",
+        meeting=meeting.ref, email=reply.sender.email, channel="email",
         evidence=reply.evidence, version=version, idempotency_key=reply.idempotency_key))
     if outcome.status == "refused":
-        from clerk.errors import Refused
-
         raise Refused(outcome.message)
     answers: list[int] = []
     if outcome.status in ("approved", "outdated"):
-        answer = queue_answer(app, db, template="agenda_approved", to_addr=reply.sender["email"],
+        answer = queue_answer(app, db, template="agenda_approved", to_addr=reply.sender.email,
                               in_reply_to=reply.mail.message_id,
                               dedupe_key=f"agenda-answer:{reply.mail.message_key}",
-                              context={**_answer_context(app, meeting, reply.sender["name"]),
+                              context={**_answer_context(app, meeting, reply.sender.name),
                                        "outcome": outcome},
-                              person_id=reply.sender["id"], subject_ref=meeting.ref)
+                              person_id=reply.sender.id, subject_ref=meeting.ref)
         if answer:
             answers.append(answer)
     return Decision("processed", reading.reason, outcome.message, meeting=meeting.ref,
@@ -182,12 +173,12 @@ def handle_papers_reply(app: Clerk, db: Database, reply: VerifiedReply) -> Decis
                         "passed to the facilitator", meeting=meeting.ref, queued=queued)
     recorded = record_declared(app, reply, meeting, reading)
     queued = []
-    answer = queue_answer(app, db, template="declaration_receipt", to_addr=reply.sender["email"],
+    answer = queue_answer(app, db, template="declaration_receipt", to_addr=reply.sender.email,
                           in_reply_to=reply.mail.message_id,
                           dedupe_key=f"declared:{reply.mail.message_key}",
-                          context={**_answer_context(app, meeting, reply.sender["name"]),
+                          context={**_answer_context(app, meeting, reply.sender.name),
                                    "declared": recorded},
-                          person_id=reply.sender["id"], subject_ref=meeting.ref)
+                          person_id=reply.sender.id, subject_ref=meeting.ref)
     if answer:
         queued.append(answer)
     items = ", ".join(str(d["item"]) for d in recorded)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from clerk.mail_in.message import Automation
+from clerk.store.rows import fetch_all
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,9 @@ def bounced_messages(db: Database, bounce: Automation) -> list[BouncedMessage]:
         return []
     marks = ", ".join("?" for _ in ids)
     found: dict[str, BouncedMessage] = {}
-    for message_id, to_addr, kind in db.execute(
-            f"SELECT message_id, to_addr, kind FROM outbox WHERE message_id IN ({marks}) "
-            "ORDER BY id", ids).fetchall():
-        address = str(to_addr).strip().lower()
-        found.setdefault(address, BouncedMessage(str(message_id), address, str(kind)))
+    for row in fetch_all(db, f"SELECT message_id, to_addr, kind FROM outbox WHERE message_id "
+                             f"IN ({marks}) ORDER BY id", ids):
+        address = str(row["to_addr"]).strip().lower()
+        found.setdefault(address, BouncedMessage(str(row["message_id"]), address,
+                                                 str(row["kind"])))
     return list(found.values())

@@ -37,14 +37,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlite_utils import Database
 
 from clerk.app import Clerk
-from clerk.calendar import CalendarReply
 from clerk.config import MailSettings
 from clerk.errors import ClerkError
 from clerk.mail_in.agenda import handle_agenda_reply, handle_papers_reply
@@ -52,18 +51,22 @@ from clerk.mail_in.bounces import bounced_messages
 from clerk.mail_in.message import (
     Decision,
     InboundMail,
-    InboundResult,
+    InboundOutcome,
+    Refusal,
     Status,
     VerifiedReply,
 )
 from clerk.mail_in.responses import queue_answer, refused_recently
 from clerk.mail_in.rsvp import handle_rsvp
 from clerk.mail_in.vote import handle_vote
-from clerk.people.directory import clear_undeliverable, find_person, is_email
+from clerk.people.directory import find_person, is_email
+from clerk.people.undeliverable import mark_deliverable, mark_undeliverable
+from clerk.reading.calendar_reply import CalendarReply
 from clerk.rules.sender_auth import judge_sender
 from clerk.store import audit
+from clerk.store.rows import fetch_all, fetch_one, insert, update
 from clerk.times import day_in_words, to_iso
-from clerk.tokens.reply_keys import ReplyKey, check_key, mark_used
+from clerk.tokens.reply_keys import KeyProblem, ReplyKey, check_key, key_subject, mark_used
 
 PurposeHandler = Callable[[Clerk, Database, VerifiedReply], Decision]
 
@@ -77,21 +80,42 @@ transaction, returns a :class:`Decision`, and raises :class:`clerk.errors.ClerkE
 _PURPOSE_WORDS = {"rsvp": "an invitation", "vote": "a ballot", "agenda": "a draft agenda",
                   "papers": "the papers", "booking": "a booking"}
 
-_NOT_OURS = ("it does not answer one of our emails, so we cannot tell what it is about",
-             "To answer an invitation, please reply to the invitation email itself.")
-_OLD_KEY = {
-    "the reply key has expired": (
-        "the email you answered is too old: its reply link has expired",
-        "Please reply to the most recent email we sent you about this."),
-    "the reply key has been withdrawn": (
-        "the email you answered has been replaced by a newer one",
-        "Please reply to the most recent email we sent you about this."),
+@dataclass(frozen=True)
+class Told:
+    """What the writer of a refused message is told: why (completing "we could not record it:
+    ...") and what to do instead."""
+
+    reason: str
+    advice: str = ""
+
+
+_REPLY_TO_LATEST = "Please reply to the most recent email we sent you about this."
+_NOT_OURS = Told("it does not answer one of our emails, so we cannot tell what it is about",
+                 "To answer an invitation, please reply to the invitation email itself.")
+
+TOLD: dict[Refusal, Told | None] = {
+    "no_sender": None,  # there is no address to answer
+    "not_authentic": None,  # the From is not believable: an answer would go to the victim
+    "not_ours": _NOT_OURS,
+    "key_unknown": _NOT_OURS,
+    "key_withdrawn": Told("the email you answered has been replaced by a newer one",
+                          _REPLY_TO_LATEST),
+    "key_expired": Told("the email you answered is too old: its reply link has expired",
+                        _REPLY_TO_LATEST),
+    "other_address": Told(
+        "the email you answered was sent to a different email address, and we can only accept "
+        "an answer from that address",
+        "If you are answering for someone else, please ask them to reply from their own email. "
+        "If you did not write to us, you can ignore this message: nothing has been changed."),
+    "not_accepted": None,  # the handler's own sentence (see _decide)
 }
-_OTHER_ADDRESS = (
-    "the email you answered was sent to a different email address, and we can only accept an "
-    "answer from that address",
-    "If you are answering for someone else, please ask them to reply from their own email. "
-    "If you did not write to us, you can ignore this message: nothing has been changed.")
+"""What the writer is told, by refusal; the one place these words are chosen (None: nothing
+fixed; the refusal is either never answered or answered with the handler's sentence)."""
+
+KEY_REFUSALS: dict[KeyProblem, Refusal] = {"unknown": "key_unknown",
+                                           "withdrawn": "key_withdrawn",
+                                           "expired": "key_expired"}
+"""The refusal for each reason a reply key cannot be used (:func:`check_key`'s code)."""
 
 
 def own_addresses(mail: MailSettings) -> set[str]:
@@ -100,7 +124,7 @@ def own_addresses(mail: MailSettings) -> set[str]:
 
 
 def handle_inbound(app: Clerk, mail: InboundMail, *, source: str, uidvalidity: int | None = None,
-                   uid: int | None = None, received_at: datetime | None = None) -> InboundResult:
+                   uid: int | None = None, received_at: datetime | None = None) -> InboundOutcome:
     """Decide what one incoming message means, act on it and record it, in one transaction.
 
     ``received_at`` is when it arrived (the IMAP INTERNALDATE), else now; it orders replies (a
@@ -110,27 +134,28 @@ def handle_inbound(app: Clerk, mail: InboundMail, *, source: str, uidvalidity: i
     received = received_at.astimezone(UTC) if received_at else now
     key = mail.message_key
     with app.store.write() as db:
-        earlier = db.execute("SELECT id, status, understood, reason FROM inbound "
-                             "WHERE message_key = ?", [key]).fetchone()
-        if earlier is not None and earlier[1] != "quarantined":
-            return InboundResult("duplicate", key, mail.message_id, mail.from_addr, mail.subject,
-                                 understood=earlier[2], reason=earlier[3], inbound_id=earlier[0],
-                                 action=f"already read (it was {earlier[1]}): nothing done again")
+        earlier = fetch_one(db, "SELECT id, status, understood, reason FROM inbound "
+                                "WHERE message_key = ?", [key])
+        if earlier is not None and earlier["status"] != "quarantined":
+            return InboundOutcome("duplicate", key, mail.message_id, mail.from_addr, mail.subject,
+                                  understood=earlier["understood"], reason=earlier["reason"],
+                                  inbound_id=earlier["id"], action=f"already read (it was "
+                                  f"{earlier['status']}): nothing done again")
         decision = _decide(app, db, mail, received, now)
         inbound_id = _store(db, mail.raw, key=key, message_id=mail.message_id,
                             raw_sha256=mail.raw_sha256, from_addr=mail.from_addr,
                             subject=mail.subject, decision=decision, source=source,
                             uidvalidity=uidvalidity, uid=uid, received=received, now=now,
-                            replace=earlier[0] if earlier else None)
-    return InboundResult(decision.status, key, mail.message_id, mail.from_addr, mail.subject,
-                         decision.understood, decision.action, decision.reason, decision.meeting,
-                         tuple(decision.queued), inbound_id)
+                            replace=earlier["id"] if earlier else None)
+    return InboundOutcome(decision.status, key, mail.message_id, mail.from_addr, mail.subject,
+                          decision.understood, decision.action, decision.reason, decision.meeting,
+                          tuple(decision.queued), inbound_id, decision.refusal)
 
 
 def quarantine_inbound(app: Clerk, raw: bytes, *, reason: str, source: str, message_id: str = "",
                        from_addr: str = "", subject: str = "", uidvalidity: int | None = None,
                        uid: int | None = None,
-                       received_at: datetime | None = None) -> InboundResult:
+                       received_at: datetime | None = None) -> InboundOutcome:
     """Keep a message that could not be handled (raw bytes and the reason) for someone to look
     at; it can be replayed with ``clerk mail ingest`` once the cause is fixed."""
     now = app.clock.now()
@@ -139,22 +164,21 @@ def quarantine_inbound(app: Clerk, raw: bytes, *, reason: str, source: str, mess
     key = message_id or f"sha256:{digest}"
     decision = Decision("quarantined", "", f"quarantined: {reason}", reason=reason)
     with app.store.write() as db:
-        earlier = db.execute("SELECT id, status FROM inbound WHERE message_key = ?",
-                             [key]).fetchone()
-        if earlier is not None and earlier[1] != "quarantined":
-            return InboundResult("duplicate", key, message_id, from_addr, subject, "",
-                                 f"already read (it was {earlier[1]}): nothing done again",
-                                 inbound_id=earlier[0])
+        earlier = fetch_one(db, "SELECT id, status FROM inbound WHERE message_key = ?", [key])
+        if earlier is not None and earlier["status"] != "quarantined":
+            return InboundOutcome("duplicate", key, message_id, from_addr, subject, "",
+                                  f"already read (it was {earlier['status']}): nothing done "
+                                  "again", inbound_id=earlier["id"])
         inbound_id = _store(db, raw, key=key, message_id=message_id, raw_sha256=digest,
                             from_addr=from_addr, subject=subject, decision=decision,
                             source=source, uidvalidity=uidvalidity, uid=uid, received=received,
-                            now=now, replace=earlier[0] if earlier else None)
+                            now=now, replace=earlier["id"] if earlier else None)
         audit.record(db, at=now, actor="clerk", action="inbound.quarantined",
                      subject=from_addr or key, channel="email",
                      evidence={"message_id": message_id, "received_at": to_iso(received),
                                "from": from_addr, "source": source},
                      detail={"reason": reason})
-    return InboundResult("quarantined", key, message_id, from_addr, subject, "",
+    return InboundOutcome("quarantined", key, message_id, from_addr, subject, "",
                          decision.action, reason, inbound_id=inbound_id)
 
 
@@ -165,10 +189,10 @@ def known_uids(app: Clerk, source: str, uidvalidity: int, uids: Sequence[int]) -
     for start in range(0, len(wanted), 500):
         chunk = wanted[start:start + 500]
         marks = ",".join("?" for _ in chunk)
-        for row in app.store.db.execute(
-                f"SELECT uid, status FROM inbound WHERE source = ? AND uidvalidity = ? "
-                f"AND uid IN ({marks})", [source, uidvalidity, *chunk]).fetchall():
-            found[int(row[0])] = row[1]
+        for row in fetch_all(app.store.db, f"SELECT uid, status FROM inbound WHERE source = ? "
+                             f"AND uidvalidity = ? AND uid IN ({marks})",
+                             [source, uidvalidity, *chunk]):
+            found[int(row["uid"])] = row["status"]
     return found
 
 
@@ -192,42 +216,43 @@ def _decide(app: Clerk, db: Database, mail: InboundMail, received: datetime,
         return _automatic(app, db, mail, received, now)
     refuse = _Refusal(app, db, mail, received, now)
     if not is_email(mail.from_addr):
-        return refuse("the message has no usable sender address", "no sender address",
-                      answer=False, why_not="there is no address to answer")
+        return refuse("no_sender", "the message has no usable sender address",
+                      "no sender address", answer=False, why_not="there is no address to answer")
     auth = judge_sender(mail.auth_results, app.config.mail.trusted_authserv_id)
     if auth.refused:
-        return refuse(auth.reason, f"sender authentication: {auth.verdict}", answer=False,
-                      why_not="the sender's address cannot be believed")
+        return refuse("not_authentic", auth.reason, f"sender authentication: {auth.verdict}",
+                      answer=False, why_not="the sender's address cannot be believed")
     known = find_person(db, mail.from_addr)
-    if known is not None and known["undeliverable"]:  # they wrote from it: the mailbox works
-        clear_undeliverable(db, known, now=now, actor=mail.from_addr, channel="email",
-                            why="a message came from this address",
-                            evidence=_evidence(mail, received))
+    if known is not None and known.undeliverable:  # they wrote from it: the mailbox works
+        mark_deliverable(db, known.email, now=now, actor=mail.from_addr, channel="email",
+                         why="a message came from this address",
+                         evidence=_evidence(mail, received))
+        known = replace(known, undeliverable=None)
     if not mail.reply_key and known is not None and mail.calendar_reply is not None:
-        mail = replace(mail, reply_key=_calendar_key(db, mail.calendar_reply, known["id"]))
+        mail = replace(mail, reply_key=_calendar_key(db, mail.calendar_reply, known.id))
     if not mail.reply_key:
-        return refuse("no reply key: it does not answer one of clerk's emails",
+        return refuse("not_ours", "no reply key: it does not answer one of clerk's emails",
                       "a message that answers none of clerk's emails", answer=known is not None,
-                      why_not="the sender is not someone clerk knows", told=_NOT_OURS,
-                      person_id=known["id"] if known else None)
+                      why_not="the sender is not someone clerk knows",
+                      person_id=known.id if known else None)
     check = check_key(db, mail.reply_key, now)
     if check.key is None:
-        issued = db.execute("SELECT subject_ref FROM reply_keys WHERE key = ?",
-                            [mail.reply_key.lower()]).fetchone()
-        return refuse(check.reason, "a reply with a key that cannot be used",
-                      answer=issued is not None or known is not None,
-                      about=issued[0] if issued else "",
+        assert check.code != "valid"
+        issued = key_subject(db, mail.reply_key)
+        return refuse(KEY_REFUSALS[check.code], check.reason,
+                      "a reply with a key that cannot be used",
+                      answer=issued is not None or known is not None, about=issued or "",
                       why_not="the key is not one clerk issued and the sender is not someone "
                               "clerk knows",
-                      told=_OLD_KEY.get(check.reason, _NOT_OURS),
-                      person_id=known["id"] if known else None)
+                      person_id=known.id if known else None)
     key = check.key
     sender = known if known is not None and (
-        mail.from_addr == key.email or _stands_in(db, key, known["id"])) else None
+        mail.from_addr == key.email or _stands_in(db, key, known.id)) else None
     if sender is None:
-        return refuse(f"the reply key belongs to another address, and {mail.from_addr} is not "
-                      "standing in for its owner", f"a reply to {_about(key)} sent to someone "
-                      "else", answer=True, told=_OTHER_ADDRESS, about=key.subject_ref)
+        return refuse("other_address", f"the reply key belongs to another address, and "
+                      f"{mail.from_addr} is not standing in for its owner",
+                      f"a reply to {_about(key)} sent to someone else", answer=True,
+                      about=key.subject_ref)
     handler = PURPOSE_HANDLERS.get(key.purpose)
     if handler is None:
         reason = f"clerk cannot read replies to '{key.purpose}' emails yet"
@@ -238,9 +263,9 @@ def _decide(app: Clerk, db: Database, mail: InboundMail, received: datetime,
         with app.store.write():  # a savepoint: a refusal undoes the handler's partial work
             decision = handler(app, db, reply)
     except ClerkError as exc:
-        return refuse(str(exc), f"a reply to {_about(key)} that cannot be accepted",
-                      answer=True, told=(str(exc), ""), about=key.subject_ref,
-                      person_id=sender["id"])
+        return refuse("not_accepted", str(exc), f"a reply to {_about(key)} that cannot be "
+                      "accepted", answer=True, told=Told(str(exc)), about=key.subject_ref,
+                      person_id=sender.id)
     mark_used(db, key.key, now)
     return decision
 
@@ -249,11 +274,11 @@ def _calendar_key(db: Database, reply: CalendarReply, person_id: int) -> str | N
     """The invitation key of a calendar's answer sent to clerk's own address (Outlook and Google
     answer the organizer, not the reply address): the meeting by the event's UID, the invitation
     by the sender, who must be a person clerk knows."""
-    row = db.execute(
-        "SELECT k.key FROM meetings m JOIN reply_keys k ON k.purpose = 'rsvp' "
+    row = fetch_one(
+        db, "SELECT k.key FROM meetings m JOIN reply_keys k ON k.purpose = 'rsvp' "
         "AND k.subject_ref = m.ref AND k.person_id = ? AND k.revoked = 0 WHERE m.uid = ? "
-        "ORDER BY k.created_at DESC LIMIT 1", [person_id, reply.uid]).fetchone()
-    return str(row[0]) if row else None
+        "ORDER BY k.created_at DESC LIMIT 1", [person_id, reply.uid])
+    return str(row["key"]) if row else None
 
 
 def _about(key: ReplyKey) -> str:
@@ -262,10 +287,10 @@ def _about(key: ReplyKey) -> str:
 
 def _stands_in(db: Database, key: ReplyKey, person_id: int) -> bool:
     """Whether this person is an accepted substitute for the key's owner at its meeting."""
-    return db.execute(
-        "SELECT 1 FROM invitations i JOIN meetings m ON m.id = i.meeting_id WHERE m.ref = ? "
+    return fetch_one(
+        db, "SELECT 1 FROM invitations i JOIN meetings m ON m.id = i.meeting_id WHERE m.ref = ? "
         "AND i.person_id = ? AND i.stands_for = ? AND i.reply != 'withdrawn'",
-        [key.subject_ref, person_id, key.person_id]).fetchone() is not None
+        [key.subject_ref, person_id, key.person_id]) is not None
 
 
 def _evidence(mail: InboundMail, received: datetime) -> dict[str, Any]:
@@ -295,15 +320,15 @@ def _automatic(app: Clerk, db: Database, mail: InboundMail, received: datetime,
     for sent in bounced:
         addr = sent.to_addr
         person = find_person(db, addr)
-        if person is None or person["undeliverable"]:
+        if person is None or person.undeliverable:
             continue
         status = auto.statuses.get(addr, "")
         why = (f"mail bounced{f' ({status})' if status else ''}, reported by "
                f"{mail.from_addr or 'a mail server'} on {day_in_words(received, app.tz)}")
-        db.execute("UPDATE people SET undeliverable = ? WHERE id = ?", [why, person["id"]])
-        audit.record(db, at=now, actor=mail.from_addr or "mail server", action="mail.undeliverable",
-                     subject=addr, channel="email", evidence=_evidence(mail, received),
-                     detail={"reason": why, "bounce": auto.reason, "bounced": sent.message_id})
+        mark_undeliverable(db, addr, why=why, now=now, actor=mail.from_addr or "mail server",
+                           channel="email", evidence=_evidence(mail, received),
+                           detail={"reason": why, "bounce": auto.reason,
+                                   "bounced": sent.message_id})
         marked.append(addr)
     if not marked:
         return Decision("ignored", understood, "ignored (bounce): the address is not one clerk "
@@ -319,36 +344,42 @@ class _Refusal:
                  now: datetime) -> None:
         self.app, self.db, self.mail, self.received, self.now = app, db, mail, received, now
 
-    def __call__(self, reason: str, understood: str, *, answer: bool, why_not: str = "",
-                 told: tuple[str, str] = ("", ""), about: str = "",
+    def __call__(self, refusal: Refusal, reason: str, understood: str, *, answer: bool,
+                 why_not: str = "", told: Told | None = None, about: str = "",
                  person_id: int | None = None) -> Decision:
+        """Refuse for ``refusal``; ``reason`` is what the records say. The writer, if answered,
+        is told ``TOLD[refusal]`` (or ``told``, a handler's own sentence)."""
         mail = self.mail
         audit.record(self.db, at=self.now, actor=mail.from_addr or "unknown sender",
                      action="inbound.refused", subject=about or mail.from_addr or mail.message_key,
                      channel="email", evidence=_evidence(mail, self.received),
-                     detail={"reason": reason})
+                     detail={"reason": reason, "refusal": refusal})
         if not answer:
             return Decision("refused", understood, f"refused ({reason}); not answered: "
-                            f"{why_not}", reason=reason, meeting=about)
+                            f"{why_not}", reason=reason, meeting=about, refusal=refusal)
         if refused_recently(self.db, mail.from_addr, self.now):
             return Decision("refused", understood, f"refused ({reason}); not answered: a "
                             "refusal already went to this address in the last 24 hours",
-                            reason=reason, meeting=about)
-        context = {"subject": mail.subject, "reason": told[0] or reason, "advice": told[1],
+                            reason=reason, meeting=about, refusal=refusal)
+        words = told or TOLD[refusal]
+        if words is None:
+            raise ValueError(f"nothing to tell the writer for the refusal {refusal!r}")
+        context = {"subject": mail.subject, "reason": words.reason, "advice": words.advice,
                    **self._body_of(about)}
         queued = queue_answer(self.app, self.db, template="reply_refused", to_addr=mail.from_addr,
                               in_reply_to=mail.message_id, dedupe_key=f"refused:{mail.message_key}",
                               context=context, person_id=person_id, subject_ref=about)
         return Decision("refused", understood, f"refused ({reason}); the sender was told why",
-                        reason=reason, meeting=about, queued=[queued] if queued else [])
+                        reason=reason, meeting=about, queued=[queued] if queued else [],
+                        refusal=refusal)
 
     def _body_of(self, meeting_ref: str) -> dict[str, str]:
         """The body a key's meeting belongs to, for the refusal's 'who to ask' line."""
-        row = self.db.execute("SELECT body FROM meetings WHERE ref = ?",
-                              [meeting_ref]).fetchone() if meeting_ref else None
-        if row is None or row[0] not in self.app.config.bodies:
+        row = fetch_one(self.db, "SELECT body FROM meetings WHERE ref = ?",
+                        [meeting_ref]) if meeting_ref else None
+        if row is None or row["body"] not in self.app.config.bodies:
             return {"body_name": "", "facilitator": ""}
-        body = self.app.body(row[0])
+        body = self.app.body(row["body"])
         return {"body_name": body.name, "facilitator": body.facilitator}
 
 
@@ -356,17 +387,13 @@ def _store(db: Database, raw: bytes, *, key: str, message_id: str, raw_sha256: s
            from_addr: str, subject: str, decision: Decision, source: str,
            uidvalidity: int | None, uid: int | None, received: datetime, now: datetime,
            replace: int | None) -> int:
-    values = [key, message_id, raw_sha256, source, uidvalidity, uid, to_iso(received),
-              from_addr, subject[:500], decision.status, decision.understood[:2000],
-              decision.action[:2000], decision.reason[:2000], raw, to_iso(now)]
+    values = {"message_key": key, "message_id": message_id, "raw_sha256": raw_sha256,
+              "source": source, "uidvalidity": uidvalidity, "uid": uid,
+              "received_at": to_iso(received), "from_addr": from_addr, "subject": subject[:500],
+              "status": decision.status, "understood": decision.understood[:2000],
+              "action": decision.action[:2000], "reason": decision.reason[:2000], "raw": raw,
+              "processed_at": to_iso(now)}
     if replace is not None:
-        db.execute("UPDATE inbound SET message_key = ?, message_id = ?, raw_sha256 = ?, "
-                   "source = ?, uidvalidity = ?, uid = ?, received_at = ?, from_addr = ?, "
-                   "subject = ?, status = ?, understood = ?, action = ?, reason = ?, raw = ?, "
-                   "processed_at = ? WHERE id = ?", [*values, replace])
+        update(db, "inbound", replace, values)
         return replace
-    cursor = db.execute("INSERT INTO inbound (message_key, message_id, raw_sha256, source, "
-                        "uidvalidity, uid, received_at, from_addr, subject, status, understood, "
-                        "action, reason, raw, processed_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
-    return int(cursor.lastrowid or 0)
+    return insert(db, "inbound", values)

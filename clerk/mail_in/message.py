@@ -1,9 +1,11 @@
 """An incoming message as the services see it, and what became of it (data only, no I/O).
 
-The mail adapter decodes the raw bytes (``mail/``) and hands :class:`InboundMail` to
-:func:`clerk.mail_in.inbox.handle_inbound`; a purpose handler (``rsvp``, and later ``vote``,
-``agenda``...) receives a :class:`VerifiedReply` (a message whose reply key and sender have been
-checked) and returns a :class:`Decision`; the caller gets an :class:`InboundResult`.
+The mail adapter parses the raw bytes once (``mail.mime.ParsedMessage``), and hands what the
+services need of it, an :class:`InboundMail`, to :func:`clerk.mail_in.inbox.handle_inbound`;
+a purpose handler (``rsvp``, ``vote``, ``agenda``...) receives a :class:`VerifiedReply` (a
+message whose reply key and sender have been checked) and returns a :class:`Decision`; the
+caller gets an :class:`InboundOutcome`, what became of the message. Nothing here parses mail:
+the wire format stays in ``mail/``.
 """
 
 from __future__ import annotations
@@ -12,11 +14,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from clerk.calendar import CalendarReply
+from clerk.people.directory import Person
+from clerk.reading.calendar_reply import CalendarReply
 from clerk.tokens.reply_keys import ReplyKey
 
 Status = Literal["processed", "ignored", "refused", "unclear", "duplicate", "quarantined"]
 AutomationKind = Literal["auto-reply", "bounce", "own-mail", "list"]
+Refusal = Literal["no_sender", "not_authentic", "not_ours", "key_unknown", "key_withdrawn",
+                  "key_expired", "other_address", "not_accepted"]
+"""Why a message is refused: no usable sender address; the sender's authentication failed; it
+answers none of clerk's emails (no reply key); its reply key is not one clerk issued, was
+withdrawn, or has expired; the key belongs to another address than the sender's; or the key's
+handler refused what it says (a :class:`clerk.errors.ClerkError`). What the writer is told is
+chosen by this code (:data:`clerk.mail_in.inbox.TOLD`)."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +49,9 @@ class InboundMail:
 
     ``from_addr`` is the lower-cased address only (display names are never trusted);
     ``fresh_text`` is what the sender wrote now (quotes and signatures cut); ``reply_key`` is the
-    key found in the recipient address or the In-Reply-To/References ids; ``auth_results`` are
+    key found in the recipient address or the In-Reply-To/References ids; ``answered_ids`` are the
+    Message-IDs the message answers (In-Reply-To first, then References newest first, without
+    angle brackets), as the adapter parsed them; ``auth_results`` are
     the raw ``Authentication-Results`` values, top first; ``calendar_reply`` a calendar's answer
     (iTIP REPLY) carried by the message, as Outlook's "Accepted:" is.
     """
@@ -54,6 +66,7 @@ class InboundMail:
     automation: Automation | None = None
     auth_results: tuple[str, ...] = ()
     calendar_reply: CalendarReply | None = None
+    answered_ids: tuple[str, ...] = ()
 
     @property
     def message_key(self) -> str:
@@ -71,7 +84,7 @@ class VerifiedReply:
 
     mail: InboundMail
     key: ReplyKey
-    sender: dict[str, Any]
+    sender: Person
     received_at: datetime
     evidence: dict[str, Any]
 
@@ -90,11 +103,13 @@ class Decision:
     reason: str = ""
     meeting: str = ""
     queued: list[int] = field(default_factory=list)
+    refusal: Refusal | None = None  # set when status is "refused"
 
 
 @dataclass(frozen=True)
-class InboundResult:
-    """The outcome of one incoming message, as stored in the ``inbound`` table."""
+class InboundOutcome:
+    """What became of one incoming message (read, refused, ignored, quarantined...), as stored
+    in the ``inbound`` table."""
 
     status: Status
     message_key: str
@@ -107,6 +122,7 @@ class InboundResult:
     meeting: str = ""
     queued: tuple[int, ...] = ()
     inbound_id: int | None = None
+    refusal: Refusal | None = None  # why, when status is "refused"
 
     @property
     def quarantined(self) -> bool:

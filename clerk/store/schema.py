@@ -3,10 +3,13 @@ add a new one."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from clerk.store.rows import execute, fetch_all
 
 migrations = Migrations("clerk")
 
@@ -479,3 +482,29 @@ def m007_bot_conversations(db: Database) -> None:
         );
         """,
     )
+
+
+@migrations()
+def m008_agenda_drafts_sent(db: Database) -> None:
+    """Which version of the draft agenda each draft email carried, by its outbox row, so that a
+    reply is matched to the version it answers through the Message-IDs it quotes. Drafts sent
+    before this migration are filled in from their outbox rows (the version was in the dedupe
+    key, ``agenda-draft:REF:vN:PERSON``)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE agenda_drafts_sent (
+            outbox_id INTEGER PRIMARY KEY REFERENCES outbox(id),
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            version INTEGER NOT NULL
+        );
+        """,
+    )
+    for row in fetch_all(db, "SELECT o.id AS outbox_id, o.dedupe_key, m.id AS meeting_id "
+                             "FROM outbox o JOIN meetings m ON m.ref = o.subject_ref "
+                             "WHERE o.kind = 'agenda_draft'"):
+        found = re.fullmatch(r"agenda-draft:.*:v(\d+):\d+", row["dedupe_key"] or "")
+        if found:
+            execute(db, "INSERT INTO agenda_drafts_sent (outbox_id, meeting_id, version) "
+                        "VALUES (?, ?, ?)", [row["outbox_id"], row["meeting_id"],
+                                             int(found.group(1))])
