@@ -24,6 +24,7 @@ from bot.app import ClerkBot
 from bot.flood_limits import FloodLimiter, Lane
 from bot.handlers.common import MAX_TEXT, markup
 from clerk.app import Clerk
+from clerk.chat.cards import render_mirrored
 from clerk.outbox import chat as chat_outbox
 from clerk.outbox.chat import ChatMessage
 
@@ -79,7 +80,7 @@ async def drain_chat_outbox(app: Clerk, bot: ClerkBot, *, batch: int = BATCH,
     if not chat_outbox.has_due(app):
         return report
     while stop is None or not stop.is_set():
-        messages = chat_outbox.claim_due(app, batch)
+        messages = chat_outbox.claim_due(app, render_mirrored, batch)
         if not messages:
             return report
         await _send_batch(app, bot, messages, report, stop)

@@ -18,6 +18,7 @@ from clerk.ballots.ratification import Ballot, get_ballot, latest_votes
 from clerk.errors import NotFound
 from clerk.meetings.schedule import Meeting, get_meeting
 from clerk.messages import render_chat
+from clerk.outbox.chat import MirroredCopy
 from clerk.outbox.chat_text import Button, ChatReply, Rows, data
 from clerk.rules.tally import Choice
 from clerk.times import in_words
@@ -122,17 +123,17 @@ def ballot_card(app: Clerk, ballot: Ballot, person_id: int | None, selection: st
 
 # --- chat copies of emails ----------------------------------------------------------------------
 
-def render_mirrored(app: Clerk, row: dict[str, Any]) -> ChatReply | None:
+def render_mirrored(app: Clerk, copy: MirroredCopy) -> ChatReply | None:
     """The chat copy of an email to a linked member, as things stand now (None: drop it)."""
     now = app.clock.now()
-    kind = row["kind"]
+    kind = copy.kind
     try:
         if kind in ("ballot", "ballot_reminder"):
-            ballot = get_ballot(app, row["subject_ref"])
+            ballot = get_ballot(app, copy.subject_ref)
             if ballot.status != "open" or ballot.closes_at <= now:
                 return None
-            return ballot_card(app, ballot, row["person_id"], reminder=kind == "ballot_reminder")
-        meeting = get_meeting(app, row["subject_ref"])
+            return ballot_card(app, ballot, copy.person_id, reminder=kind == "ballot_reminder")
+        meeting = get_meeting(app, copy.subject_ref)
     except NotFound:
         return None
     if kind == "meeting_cancelled":
@@ -140,4 +141,4 @@ def render_mirrored(app: Clerk, row: dict[str, Any]) -> ChatReply | None:
                                      when=in_words(meeting.starts_at, app.tz)))
     if meeting.status == "cancelled" or meeting.starts_at <= now:
         return None
-    return meeting_card(app, meeting, row["person_id"], kind)
+    return meeting_card(app, meeting, copy.person_id, kind)

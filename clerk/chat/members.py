@@ -18,9 +18,8 @@ from clerk.ballots.ratification import Ballot, CastVote, cast_vote, get_ballot
 from clerk.chat.cards import ballot_card, meeting_card, selection_choices
 from clerk.chat.links import linked_person, member_bodies
 from clerk.errors import BadInput, Refused
-from clerk.meetings.schedule import Meeting
+from clerk.meetings.schedule import Meeting, meeting_by_id
 from clerk.messages import render_chat
-from clerk.observers.places import meeting_by_id
 from clerk.outbox.chat_text import ChatReply
 from clerk.rules.text_safety import clean_text
 from clerk.times import in_words, to_iso

@@ -12,9 +12,9 @@ from clerk.app import Clerk
 from clerk.attendance.quorum import forecast
 from clerk.chat.members import member_for
 from clerk.errors import NotFound, Refused
-from clerk.meetings.schedule import Meeting, get_meeting
+from clerk.meetings.schedule import Meeting, get_meeting, meeting_by_id
 from clerk.messages import render_chat
-from clerk.observers.places import meeting_by_id, places_for
+from clerk.observers.places import places_for
 from clerk.outbox.chat_text import Button, ChatReply, data
 from clerk.rules.papers import may_approve_agenda
 from clerk.rules.roles import Role, may_see_status, staff_roles

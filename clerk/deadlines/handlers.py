@@ -17,6 +17,7 @@ from clerk.meetings.schedule import Meeting, get_meeting
 from clerk.messages import render_email
 from clerk.outbox.mail import Outgoing, queue
 from clerk.people.directory import find_person
+from clerk.people.officers import officer_addresses
 from clerk.rules.deadlines import papers_due
 from clerk.rules.terms import Body
 from clerk.store import audit
@@ -30,22 +31,6 @@ class DueJob:
     kind: str
     subject_ref: str
     at: datetime
-
-
-def officer_addresses(db: Database, body_slug: str, body: Body) -> list[tuple[str, str]]:
-    """The Chair (by office, else the configured address) and the facilitator: (email, name)."""
-    out: list[tuple[str, str]] = []
-    chair = next(iter(db.query(
-        "SELECT p.email, p.name FROM memberships m JOIN people p ON p.id = m.person_id "
-        "WHERE m.body = ? AND m.office = ? AND m.active = 1", [body_slug, body.chairing.chair_office])),
-        None)
-    if chair:
-        out.append((chair["email"], chair["name"]))
-    elif body.chair_email:
-        out.append((body.chair_email, "Chair"))
-    if body.facilitator:
-        out.append((body.facilitator, "Facilitator"))
-    return out
 
 
 def facilitator_address(body: Body) -> list[tuple[str, str]]:

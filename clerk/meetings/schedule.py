@@ -113,3 +113,13 @@ def previous_meeting(app: Clerk, meeting: Meeting) -> Meeting | None:
                         "'cancelled' ORDER BY starts_at DESC LIMIT 1",
                         [meeting.body, to_iso(meeting.starts_at)])
     return Meeting.from_row(row) if row else None
+
+
+def meeting_by_id(app: Clerk, key: int | str) -> Meeting:
+    """The meeting with this id or reference, for someone acting in chat (an observer, a
+    member): NotFound, as from :func:`get_meeting`, but in their words, without the hints
+    meant for the facilitator at the command line."""
+    row = app.store.by_ref("meetings", key)
+    if row is None:
+        raise NotFound("that meeting is no longer in the calendar")
+    return Meeting.from_row(row)

@@ -23,13 +23,12 @@ from sqlite_utils import Database
 
 from clerk.app import Clerk
 from clerk.errors import BadInput, NotFound, Refused
-from clerk.meetings.schedule import Meeting
+from clerk.meetings.schedule import Meeting, meeting_by_id
 from clerk.messages import render_email
 from clerk.observers.places import (
     ACTIVE,
     MeetingPlaces,
     booking_row,
-    meeting_by_id,
     places_for,
     taken,
     waiting_count,

@@ -14,8 +14,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from clerk.app import Clerk
-from clerk.errors import NotFound
-from clerk.meetings.schedule import Meeting
+from clerk.meetings.schedule import Meeting, meeting_by_id
 from clerk.rules.observers import booking_closes, booking_open, takes_observers
 from clerk.rules.verdict import Verdict
 from clerk.times import from_iso, in_words, to_iso
@@ -73,13 +72,6 @@ def places_for(app: Clerk, meeting: Meeting) -> MeetingPlaces:
         taken=taken(db, meeting.id), waiting=waiting_count(db, meeting.id),
         open=booking_open(body, meeting.starts_at, meeting.status, app.clock.now(), app.tz),
         closes_at=closes, closes=in_words(closes, app.tz))
-
-
-def meeting_by_id(app: Clerk, meeting_id: int | str) -> Meeting:
-    row = app.store.by_ref("meetings", meeting_id)
-    if row is None:
-        raise NotFound("that meeting is no longer in the calendar")
-    return Meeting.from_row(row)
 
 
 def meeting_places(app: Clerk, meeting_id: int | str) -> MeetingPlaces:

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from clerk.app import Clerk
-from clerk.deadlines.handlers import officer_addresses
 from clerk.errors import BadInput, Refused
+from clerk.meetings.schedule import meeting_by_id
 from clerk.messages import render_email
-from clerk.observers.places import MeetingPlaces, meeting_by_id, places_for
+from clerk.observers.places import MeetingPlaces, places_for
 from clerk.outbox.mail import Outgoing, queue
+from clerk.people.officers import officer_addresses
 from clerk.rules.observers import valid_name
 from clerk.rules.text_safety import clean_text
 from clerk.store import audit

@@ -12,9 +12,9 @@ from sqlite_utils import Database
 
 from clerk.app import Clerk
 from clerk.errors import NotFound
-from clerk.meetings.schedule import Meeting
+from clerk.meetings.schedule import Meeting, meeting_by_id
 from clerk.messages import render_chat, render_email
-from clerk.observers.places import booking_row, meeting_by_id, places_for, taken
+from clerk.observers.places import booking_row, places_for, taken
 from clerk.outbox.chat import queue_chat
 from clerk.outbox.chat_text import Button, ChatReply, data
 from clerk.outbox.mail import Outgoing, queue

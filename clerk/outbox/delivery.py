@@ -34,7 +34,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from clerk.app import Clerk
-from clerk.rules.retry import plan_retry
+from clerk.rules.retry import MAIL as RETRY
 from clerk.store import audit
 from clerk.times import from_iso, to_iso
 
@@ -176,7 +176,8 @@ def progress(app: Clerk) -> OutboxProgress:
 
 
 def mark_retry(app: Clerk, outbox_id: int, error: str) -> str:
-    """A temporary failure: try again later with a longer wait, or give up after a day.
+    """A temporary failure: try again later with a longer wait, or give up after a day (as
+    :data:`clerk.rules.retry.MAIL`, the one retry policy, says).
     Returns the new status (``queued`` or ``failed``)."""
     now = app.clock.now()
     with app.store.write() as db:
@@ -184,7 +185,7 @@ def mark_retry(app: Clerk, outbox_id: int, error: str) -> str:
         if row is None or row["status"] != "sending":
             return row["status"] if row else "missing"
         attempts = row["attempts"] + 1
-        plan = plan_retry(from_iso(row["created_at"]), attempts, now)
+        plan = RETRY.plan(from_iso(row["created_at"]), attempts, now)
         if plan.at is None:
             reason = f"{plan.reason}; last error: {error}"
             db.table("outbox").update(outbox_id, {"status": "failed", "attempts": attempts,
