@@ -8,8 +8,8 @@ from __future__ import annotations
 from email import message_from_bytes, policy
 
 from clerk.app import Clerk
-from clerk.calendar import read_calendar_reply, rsvp_from_calendar
 from clerk.meetings.schedule import Meeting
+from clerk.reading.calendar_reply import read_calendar_reply, rsvp_from_calendar
 from mail.ingest import ingest
 from tests.app_fixtures import reply_of
 from tests.reply_mail import calendar_reply

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from clerk.reading.language import read_rsvp, read_vote
+from clerk.reading.rsvp import read_rsvp
+from clerk.reading.vote import read_vote
 from mail.automation import AutomationVerdict, classify_automation
 from mail.keys import find_reply_key
 from mail.mime import decode_bytes, parse_message

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from clerk.app import Clerk
-from clerk.reading.language import read_agenda_reply, read_declaration
+from clerk.reading.agenda_reply import read_agenda_reply
+from clerk.reading.declaration import read_declaration
 from clerk.rules.papers import (
     PaperSize,
     may_approve_agenda,

@@ -14,7 +14,9 @@ import pytest
 
 from clerk.app import Clerk
 from clerk.ballots.ratification import current_tally, get_ballot
-from clerk.reading.language import read_declaration, read_rsvp, read_vote
+from clerk.reading.declaration import read_declaration
+from clerk.reading.rsvp import read_rsvp
+from clerk.reading.vote import read_vote
 from mail.mime import parse_message
 from mail.quotes import html_to_text, strip_quoted
 from tests.test_ballots import inquorate  # noqa: F401  (the fixture)

@@ -1,9 +1,10 @@
 """The ``rsvp`` purpose: an answer to a meeting invitation, in the member's own words.
 
-The answer is read (:func:`clerk.reading.language.read_rsvp`) and recorded through
+The answer is read (:func:`clerk.reading.rsvp.read_rsvp`) and recorded through
 :func:`clerk.attendance.replies.record_reply`, which applies the body's rules (substitutes, later
 replies replacing earlier ones); the sender is thanked with a short confirmation. An answer that
-is unclear or contradicts itself changes nothing: the sender is asked again, shown what was read.
+is unclear or contradicts itself changes nothing: the sender is asked again, shown what was read
+and told why, in words chosen by the reading's reason code (:func:`clerk.mail_in.responses.why_unclear`).
 A declaration of interest made in the same answer is recorded too (or passed to the facilitator
 when the agenda is not out yet), and the answer says so.
 """
@@ -19,16 +20,25 @@ from sqlite_utils import Database
 from clerk.agenda.items import read_agenda
 from clerk.app import Clerk
 from clerk.attendance.replies import RecordReply, ReplyOutcome, record_reply
-from clerk.calendar import rsvp_from_calendar
 from clerk.errors import NotFound, Refused
 from clerk.mail_in.agenda import forward_to_facilitator, record_declared
 from clerk.mail_in.message import Decision, VerifiedReply
-from clerk.mail_in.responses import meeting_context, queue_answer
+from clerk.mail_in.responses import (
+    AGENDA_NOT_OUT,
+    meeting_context,
+    queue_answer,
+    why_declaration_unclear,
+    why_text,
+    why_unclear,
+)
 from clerk.meetings.schedule import Meeting, get_meeting
 from clerk.people.directory import find_person
-from clerk.reading.language import RsvpReading, read_declaration, read_rsvp
+from clerk.reading.calendar_reply import rsvp_from_calendar
+from clerk.reading.declaration import read_declaration
+from clerk.reading.rsvp import RsvpReading, read_rsvp
 from clerk.rules.acknowledgement import is_acknowledgement
 from clerk.rules.text_safety import clean_text
+from clerk.store.rows import fetch_one
 from clerk.times import in_words
 from clerk.tokens.reply_keys import issue_key
 
@@ -112,22 +122,22 @@ class Declared:
 
 def _declarations(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting) -> Declared:
     """Item numbers mean something only once the papers (with the numbered agenda) are out."""
-    out = db.execute("SELECT papers_sent_at FROM meetings WHERE id = ?", [meeting.id]).fetchone()
-    items = len(read_agenda(app, db, meeting).items) if out and out[0] else 0
+    out = fetch_one(db, "SELECT papers_sent_at FROM meetings WHERE id = ?", [meeting.id])
+    items = len(read_agenda(app, db, meeting).items) if out and out["papers_sent_at"] else 0
     reading = read_declaration(reply.mail.fresh_text, items)
     if reading.found:
         return Declared(recorded=record_declared(app, reply, meeting, reading))
     if not reading.unclear:
         return Declared()
-    why = "the agenda is not out yet, so its items have no numbers" if not items else reading.reason
+    why = why_text(AGENDA_NOT_OUT) if not items else why_declaration_unclear(reading)
     forwarded = forward_to_facilitator(app, db, reply, meeting, "a declaration of interest in "
                                        "their answer to the invitation", why)
     return Declared(passed_on=why, queued=[forwarded] if forwarded else [])
 
 
 def _name_of(db: Database, email: str) -> str:
-    row = db.execute("SELECT name FROM people WHERE email = ?", [email]).fetchone()
-    return str(row[0]) if row else email
+    row = fetch_one(db, "SELECT name FROM people WHERE email = ?", [email])
+    return str(row["name"]) if row else email
 
 
 def _what(outcome: ReplyOutcome, member_name: str) -> str:
@@ -144,7 +154,7 @@ def _answer_key(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting
                 person_id: int | None = None) -> str:
     """The reply key of the person answered (the sender, unless said) for this meeting, so that
     answering our answer works too."""
-    person_id = reply.sender["id"] if person_id is None else person_id
+    person_id = reply.sender.id if person_id is None else person_id
     if person_id == reply.key.person_id:
         return reply.key.key
     return issue_key(db, person_id=person_id, purpose="rsvp", subject_ref=meeting.ref,
@@ -154,9 +164,9 @@ def _answer_key(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting
 def _confirm(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting,
              outcome: ReplyOutcome, member_name: str, when: str, declared: Declared) -> int | None:
     # The person whose answer it is: the sender, or the accepted substitute their calendar named.
-    person = reply.sender if outcome.email == reply.sender["email"] else \
+    person = reply.sender if outcome.email == reply.sender.email else \
         find_person(db, outcome.email) or reply.sender
-    person_id, name, email = int(person["id"]), str(person["name"]), str(person["email"])
+    person_id, name, email = person.id, person.name, person.email
     refused = outcome.refused_substitute
     context = {**meeting_context(app, meeting, name, when), **declared.context,
                "reply": outcome.reply, "stands_for_name": member_name,
@@ -164,7 +174,7 @@ def _confirm(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting,
                "substitute_email": outcome.substitute_email,
                "refused": refused}
     return queue_answer(app, db, template="reply_confirmation", to_addr=email,
-                        in_reply_to=reply.mail.message_id if person_id == reply.sender["id"] else "",
+                        in_reply_to=reply.mail.message_id if person_id == reply.sender.id else "",
                         context=context, dedupe_key=f"confirm:{reply.mail.message_key}",
                         person_id=person_id, subject_ref=meeting.ref,
                         reply_key=_answer_key(app, db, reply, meeting, person_id))
@@ -176,7 +186,7 @@ def _reading(db: Database, reply: VerifiedReply, meeting: Meeting) -> tuple[Rsvp
     clients keep only their subject); or where the words say nothing clear (Outlook's "Accepted:"
     has no text of its own), the answer their calendar sent for this meeting, credited to the
     attendee it names, who must be the sender or the sender's accepted substitute."""
-    sender = str(reply.sender["email"])
+    sender = str(reply.sender.email)
     calendar = reply.mail.calendar_reply
     text = reply.mail.fresh_text
     if not text.strip() and calendar is None:
@@ -188,7 +198,7 @@ def _reading(db: Database, reply: VerifiedReply, meeting: Meeting) -> tuple[Rsvp
     if from_calendar.intent == "unclear" and reading.evidence:
         return reading, sender
     if calendar.attendee != sender and not _substitute_for(db, meeting, calendar.attendee,
-                                                           reply.sender["id"]):
+                                                           reply.sender.id):
         raise Refused(f"your calendar answered for {calendar.attendee}, not for you ({sender}), "
                       "and a calendar's answer counts only for the person it names")
     return from_calendar, calendar.attendee
@@ -207,33 +217,33 @@ def own_subject(subject: str) -> str:
 
 
 def _substitute_for(db: Database, meeting: Meeting, email: str, member_id: int) -> bool:
-    return db.execute(
-        "SELECT 1 FROM invitations i JOIN people p ON p.id = i.person_id WHERE i.meeting_id = ? "
-        "AND p.email = ? AND i.stands_for = ? AND i.reply != 'withdrawn'",
-        [meeting.id, email, member_id]).fetchone() is not None
+    return fetch_one(
+        db, "SELECT 1 AS x FROM invitations i JOIN people p ON p.id = i.person_id "
+        "WHERE i.meeting_id = ? AND p.email = ? AND i.stands_for = ? AND i.reply != 'withdrawn'",
+        [meeting.id, email, member_id]) is not None
 
 
 def _acknowledges(db: Database, reply: VerifiedReply, meeting: Meeting) -> bool:
     """A mere "thank you" from someone we have already sent a confirmation about this meeting:
     answering it would only start an exchange of thanks."""
-    if not is_acknowledgement(reply.mail.fresh_text, names=[str(reply.sender["name"] or "")]):
+    if not is_acknowledgement(reply.mail.fresh_text, names=[reply.sender.name]):
         return False
-    return db.execute("SELECT 1 FROM outbox WHERE kind = 'reply_confirmation' AND person_id = ? "
-                      "AND subject_ref = ? LIMIT 1",
-                      [reply.sender["id"], meeting.ref]).fetchone() is not None
+    return fetch_one(db, "SELECT 1 AS x FROM outbox WHERE kind = 'reply_confirmation' "
+                     "AND person_id = ? AND subject_ref = ? LIMIT 1",
+                     [reply.sender.id, meeting.ref]) is not None
 
 
 def _ask_again(app: Clerk, db: Database, reply: VerifiedReply, meeting: Meeting,
                reading: RsvpReading, when: str, declared: Declared) -> Decision:
-    current = db.execute("SELECT reply FROM invitations WHERE meeting_id = ? AND person_id = ?",
-                         [meeting.id, reply.sender["id"]]).fetchone()
-    context = {**meeting_context(app, meeting, reply.sender["name"], when), **declared.context,
+    current = fetch_one(db, "SELECT reply FROM invitations WHERE meeting_id = ? AND person_id = ?",
+                        [meeting.id, reply.sender.id])
+    context = {**meeting_context(app, meeting, reply.sender.name, when), **declared.context,
                "quote": quote(reply.mail.fresh_text), "why": why_unclear(reading),
-               "current": _NOW_ON_RECORD.get(current[0] if current else "", "")}
-    queued = queue_answer(app, db, template="reply_unclear", to_addr=reply.sender["email"],
+               "current": _NOW_ON_RECORD.get(current["reply"] if current else "", "")}
+    queued = queue_answer(app, db, template="reply_unclear", to_addr=reply.sender.email,
                           in_reply_to=reply.mail.message_id, context=context,
                           dedupe_key=f"unclear:{reply.mail.message_key}",
-                          person_id=reply.sender["id"], subject_ref=meeting.ref,
+                          person_id=reply.sender.id, subject_ref=meeting.ref,
                           reply_key=_answer_key(app, db, reply, meeting))
     return Decision("unclear", f"unclear: {reading.reason}",
                     "not recorded (unclear); " + ("asked them again" if queued else
@@ -258,28 +268,3 @@ def quote(text: str) -> list[str]:
         lines.pop()
     return lines
 
-
-def why_unclear(reading: RsvpReading) -> str:
-    """The reader's reason, said to the person who wrote."""
-    reason = reading.reason
-    if "in their calendar" in reason or reason.startswith("their calendar"):
-        said = f'"{reading.evidence}"' if reading.evidence != "no status" else "without a status"
-        return (f"Your calendar answered {said}. We need a firm yes or no: press Accept or "
-                "Decline in your calendar, or reply to the invitation with YES or NO.")
-    if reason.startswith("contradiction: names a substitute"):
-        return ("You name someone to come in your place, but also seem to say that you will come "
-                "yourself.")
-    if reason.startswith("contradiction"):
-        return "Your message seems to say both yes and no."
-    if reason.startswith("tentative"):
-        return ("Your answer sounds uncertain. We need a firm yes or no; if your plans change, "
-                "you can always write again.")
-    if reason.startswith("a substitute") and reading.substitute_name:
-        return (f"You name {reading.substitute_name} to come in your place, but we also need "
-                "their email address, so that we can send them the papers.")
-    if reason.startswith("mentions a substitute"):
-        return ("You mention a substitute, but we need their name and email address, so that we "
-                "can send them the papers.")
-    if reason.startswith("empty"):
-        return "Your email seemed to be empty: perhaps only our invitation came back to us."
-    return "We could not find a yes, a no, or the name of a substitute in it."

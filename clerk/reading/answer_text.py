@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from clerk.resources import TemplatesNotFound, templates_dir
+
 __all__ = ["MAX_ANSWER_LINES", "answer_part", "is_own_words"]
 
 MAX_ANSWER_LINES = 60  # the readers look at fewer still; this keeps long pasted threads cheap
@@ -44,8 +46,6 @@ class _OwnWords:
 
 @lru_cache(maxsize=1)
 def _own_words() -> _OwnWords:
-    from clerk.resources import TemplatesNotFound, templates_dir
-
     exact: set[str] = set()
     short: set[str] = set()
     patterns: dict[str, tuple[str, re.Pattern[str]]] = {}
