@@ -85,8 +85,9 @@ def _clerk_app(workdir: Path, port: int, recipients: int, size_mb: float) -> Any
 
 def phase_clerk(workdir: Path, port: int, recipients: int, size_mb: float,
                 papers: int) -> dict[str, Any]:
+    from clerk.agenda.approval import ApproveAgenda, approve_agenda
     from clerk.agenda.circulation import circulate_papers
-    from clerk.agenda.items import AddItem, ApproveAgenda, add_item, approve_agenda
+    from clerk.agenda.items import AddItem, add_item
     from clerk.meetings.schedule import AddMeeting, add_meeting
     from clerk.store.files import FileUpload
     from clerk.times import parse_local

@@ -12,10 +12,14 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
-from clerk.app import Clerk
+import pytest
+
+import clerk.app
+from clerk.agenda.items import Agenda, read_agenda
+from clerk.app import Clerk, open_clerk
 from clerk.clock import FakeClock
 from clerk.config import parse_config
-from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
+from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting, get_meeting
 from clerk.people.bodies import sync_bodies
 from clerk.people.membership import import_members
 from clerk.store import open_store
@@ -54,6 +58,21 @@ def make_app(clock: FakeClock, tmp_path: Path, *, smtp: SmtpSink | None = None,
     return app
 
 
+def cli_clerk(workdir: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Clerk:
+    """clerk on the work folder's configuration (the ``workdir`` fixture) and the example
+    members, with the test's clock for the CLI too (``clerk.cli.main`` in the same process)."""
+    real = clerk.app.open_clerk
+
+    def with_clock(path: Path | str, **kwargs: Any) -> Clerk:
+        return real(path, **{**kwargs, "clock": clock})
+
+    monkeypatch.setattr(clerk.app, "open_clerk", with_clock)
+    app = open_clerk(workdir / "config.toml", clock=clock)
+    sync_bodies(app)
+    assert import_members(app, EXAMPLE_MEMBERS.read_text(encoding="utf-8")).ok
+    return app
+
+
 def carers_emails() -> list[str]:
     lines = EXAMPLE_MEMBERS.read_text(encoding="utf-8").splitlines()[1:]
     return [line.split(",")[2] for line in lines if line.startswith("carers,")]
@@ -63,6 +82,11 @@ def carers_meeting(app: Clerk, when: str = "2027-01-14 10:00") -> Meeting:
     """Thursday 14 January 2027: 7 working days' notice makes the papers due Tuesday 5 January."""
     return add_meeting(app, AddMeeting(body="carers", starts_at=parse_local(when, app.tz),
                                        venue="County Hall, Worcester"))
+
+
+def agenda_now(app: Clerk, ref: str) -> Agenda:
+    """The agenda of meeting ``ref`` as it reads now (outside any transaction)."""
+    return read_agenda(app, app.store.db, get_meeting(app, ref))
 
 
 def pdf(name: str, size: int, seed: int = 1) -> FileUpload:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from clerk.agenda.items import get_agenda
+from clerk.agenda.items import read_agenda
 from clerk.app import Clerk
 from clerk.attendance.replies import RecordReply, record_reply
 from clerk.meetings.schedule import AddMeeting, add_meeting
@@ -65,7 +65,7 @@ def test_status_for_the_facilitator_and_agenda_approval_by_the_chair(
             assert 'there is no meeting "carers-2031-01-01"' in unknown.text
 
     asyncio.run(scenario())
-    agenda = get_agenda(clerk_app, m.ref)
+    agenda = read_agenda(clerk_app, clerk_app.store.db, m)
     assert agenda.approved and agenda.approved_by.startswith("Alice Ashworth")
     approval = clerk_app.store.one("SELECT channel, evidence FROM agenda_approvals WHERE "
                                    "outcome = 'approved'")

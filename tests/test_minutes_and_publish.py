@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 import html5lib
 import pytest
 
+from clerk.agenda.approval import ApproveAgenda, approve_agenda
 from clerk.agenda.circulation import circulate_papers
-from clerk.agenda.items import AddItem, ApproveAgenda, add_item, approve_agenda, get_agenda
+from clerk.agenda.items import AddItem, add_item
 from clerk.agenda.minutes import AddMinutes, ApproveMinutes, add_minutes, approve_minutes, minutes_state
 from clerk.agenda.publish import publish_site
 from clerk.app import Clerk
@@ -29,7 +30,7 @@ from clerk.store.files import FileUpload
 from clerk.times import parse_local
 from mail.sender import send_outbox
 from scheduler.keeper import DeadlineKeeper
-from tests.papers_helpers import CHAIR, at, carers_emails, make_app, pdf, per_recipient
+from tests.papers_helpers import CHAIR, agenda_now, at, carers_emails, make_app, pdf, per_recipient
 from tests.servers import SmtpSink
 
 MINUTES = FileUpload("Minutes 3 December 2026.pdf", b"%PDF-1.7\nminutes of the meeting\n" * 50)
@@ -69,7 +70,7 @@ def test_minutes_are_circulated_carried_and_approved_at_the_next_meeting(
            if r.job.subject_ref == first}
     assert ran["minutes-due"] == "minutes already circulated"
 
-    titles = [i.title for i in get_agenda(app, nxt).items]
+    titles = [i.title for i in agenda_now(app, nxt).items]
     assert "To approve the minutes of the previous meeting (Thursday 3 December 2026)" in titles
     with pytest.raises(Refused, match="approves minutes at its next meeting"):
         approve_minutes(app, ApproveMinutes(first))

@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from clerk.agenda.approval import ApproveAgenda, approve_agenda
 from clerk.agenda.circulation import circulate_papers
-from clerk.agenda.items import AddItem, ApproveAgenda, add_item, approve_agenda, get_agenda, send_draft
+from clerk.agenda.items import AddItem, add_item, send_draft
 from clerk.agenda.papers import AddPaper, add_paper
 from clerk.app import Clerk
 from clerk.attendance.invitations import invite
 from clerk.attendance.replies import RecordReply, record_reply
 from clerk.clock import FakeClock
-from clerk.mail_in.message import InboundResult
+from clerk.mail_in.message import InboundOutcome
 from clerk.outbox import delivery
 from clerk.records.views import meeting_view
 from clerk.store import open_store
@@ -35,6 +36,7 @@ from tests.papers_helpers import (
     IMAP_PASSWORD_ENV,
     MEMBER,
     VICE_CHAIR,
+    agenda_now,
     at,
     attachments,
     carers_emails,
@@ -57,9 +59,9 @@ def _approval_count(app: Clerk, outcome: str) -> int:
     return int(row["n"]) if row else 0
 
 
-def read_imap(app: Clerk) -> list[InboundResult]:
+def read_imap(app: Clerk) -> list[InboundOutcome]:
     """One pass of the real IMAP reader over Dovecot's INBOX."""
-    async def once() -> list[InboundResult]:
+    async def once() -> list[InboundOutcome]:
         reader = ImapReader(app, use_idle=False)
         try:
             report = await reader.read_to_end()
@@ -105,7 +107,7 @@ def test_chair_approves_by_email_and_papers_arrive_on_the_due_working_day(
     dovecot.append("clerk", reply(draft, CHAIR, "APPROVE\n\nAlice", clock))
     [result] = read_imap(app)
     assert result.status == "processed", result.reason
-    agenda = get_agenda(app, meeting.ref)
+    agenda = agenda_now(app, meeting.ref)
     assert agenda.approved and CHAIR in agenda.approved_by
     row = app.store.one("SELECT agenda_approved_at, papers_sent_at FROM meetings WHERE id = ?",
                         [meeting.id])
@@ -207,7 +209,7 @@ def test_an_unauthorised_approver_is_refused(clock: FakeClock, tmp_path: Path,
     result = ingest(app, reply(draft, MEMBER, "APPROVE", clock), source="test")
     assert result.status == "refused"
     # A stranger with no key at all: refused too.
-    assert not get_agenda(app, meeting.ref).approved
+    assert not agenda_now(app, meeting.ref).approved
     assert _approval_count(app, "refused") == 1
     assert app.store.one("SELECT agenda_approved_at FROM meetings") == {"agenda_approved_at": None}
     assert app.store.one("SELECT COUNT(*) AS n FROM audit WHERE action = "
@@ -242,7 +244,7 @@ def test_chair_asks_for_changes_and_a_changed_agenda_asks_again(
     [forwarded] = smtp_sink.messages_to(FACILITATOR)
     assert "hospital discharge update" in text_of(forwarded)
     assert CHAIR in text_of(forwarded)
-    assert not get_agenda(app, meeting.ref).approved
+    assert not agenda_now(app, meeting.ref).approved
     smtp_sink.clear()
 
     add_item(app, AddItem(meeting.ref, "Hospital discharge update"))  # asks again
@@ -252,12 +254,12 @@ def test_chair_asks_for_changes_and_a_changed_agenda_asks_again(
     # APPROVE to the old draft does not approve the new agenda...
     old = ingest(app, reply(draft, CHAIR, "APPROVE", clock), source="test")
     assert "has changed since the draft you answered" in old.action
-    assert not get_agenda(app, meeting.ref).approved
+    assert not agenda_now(app, meeting.ref).approved
     # ...the answer to the new one does; changing it afterwards withdraws the approval.
     ingest(app, reply(new_draft, CHAIR, "Approved, thanks", clock), source="test")
-    assert get_agenda(app, meeting.ref).approved
+    assert agenda_now(app, meeting.ref).approved
     add_item(app, AddItem(meeting.ref, "Any other business"))
-    agenda = get_agenda(app, meeting.ref)
+    agenda = agenda_now(app, meeting.ref)
     assert not agenda.approved and agenda.sent_version == agenda.version
     assert app.store.one("SELECT agenda_approved_at FROM meetings") == {"agenda_approved_at": None}
 

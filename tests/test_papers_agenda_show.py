@@ -5,36 +5,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-import clerk.app
+from clerk.agenda.approval import ApproveAgenda, approve_agenda
 from clerk.agenda.circulation import circulate_papers
-from clerk.agenda.items import AddItem, ApproveAgenda, add_item, approve_agenda
+from clerk.agenda.items import AddItem, add_item
 from clerk.agenda.papers import AddPaper, add_paper
-from clerk.app import Clerk, open_clerk
+from clerk.app import Clerk
 from clerk.cli import main
 from clerk.clock import FakeClock
-from clerk.people.bodies import sync_bodies
-from clerk.people.membership import import_members
-from tests.app_fixtures import EXAMPLE_MEMBERS
-from tests.papers_helpers import CHAIR, at, carers_meeting, pdf
+from tests.papers_helpers import CHAIR, at, carers_meeting, cli_clerk, pdf
 
 
 @pytest.fixture
 def cli_app(workdir: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Clerk:
-    """clerk on the work folder's configuration, with the test's clock for the CLI too."""
-    real = clerk.app.open_clerk
-
-    def with_clock(path: Path | str, **kwargs: Any) -> Clerk:
-        return real(path, **{**kwargs, "clock": clock})
-
-    monkeypatch.setattr(clerk.app, "open_clerk", with_clock)
-    app = open_clerk(workdir / "config.toml", clock=clock)
-    sync_bodies(app)
-    assert import_members(app, EXAMPLE_MEMBERS.read_text(encoding="utf-8")).ok
-    return app
+    return cli_clerk(workdir, clock, monkeypatch)
 
 
 def show(capsys: pytest.CaptureFixture[str], ref: str, *extra: str) -> str:

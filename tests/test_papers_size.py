@@ -8,24 +8,20 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from clerk.agenda.approval import ApproveAgenda, approve_agenda
 from clerk.agenda.circulation import circulate_papers
-from clerk.agenda.items import (
-    AddItem,
-    ApproveAgenda,
-    add_item,
-    approve_agenda,
-    get_agenda,
-    get_papers_schedule,
-)
+from clerk.agenda.items import AddItem, add_item, papers_schedule
 from clerk.agenda.minutes import AddMinutes, add_minutes
 from clerk.agenda.papers import AddPaper, add_paper
 from clerk.app import Clerk
 from clerk.clock import FakeClock
+from clerk.meetings.schedule import get_meeting
 from mail.sender import send_outbox
 from tests.papers_helpers import (
     CHAIR,
     FACILITATOR,
     MEMBER,
+    agenda_now,
     at,
     attachments,
     carers_emails,
@@ -85,7 +81,8 @@ def test_no_email_exceeds_the_limit_and_a_paper_too_large_is_held_with_the_facil
     text = text_of(told)
     assert "  Item 3: Survey results.pdf (900 KB)" in text
     assert "papers.link_base_url" in text and not attachments(told)
-    schedule, agenda = get_papers_schedule(app, ref), get_agenda(app, ref)
+    schedule = papers_schedule(app, app.store.db, get_meeting(app, ref))
+    agenda = agenda_now(app, ref)
     held = {p.filename for i in agenda.items for p in i.papers if schedule.paper_held(p)}
     assert held == {"Survey results.pdf"}
 

@@ -9,8 +9,9 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from clerk.agenda.approval import ApproveAgenda, approve_agenda
 from clerk.agenda.circulation import circulate_papers
-from clerk.agenda.items import AddItem, ApproveAgenda, add_item, approve_agenda
+from clerk.agenda.items import AddItem, add_item
 from clerk.agenda.minutes import AddMinutes, ApproveMinutes, add_minutes, approve_minutes
 from clerk.agenda.publish import publish_site
 from clerk.app import Clerk

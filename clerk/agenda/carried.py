@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from clerk.app import Clerk
 from clerk.meetings.schedule import Meeting
+from clerk.store.rows import fetch_all
 from clerk.times import to_iso
 
 UNRESOLVED = ("provisional", "not_ratified", "carried_forward")
@@ -31,8 +32,8 @@ class CarriedItem:
 
 def carried_decisions(app: Clerk, meeting: Meeting) -> list[CarriedItem]:
     """Unresolved decisions of the body's earlier meetings, oldest first."""
-    rows = app.store.all(
-        "SELECT d.id, d.number, d.text, d.status, d.status_reason, m.ref FROM decisions d "
+    rows = fetch_all(
+        app.store.db, "SELECT d.id, d.number, d.text, d.status, d.status_reason, m.ref FROM decisions d "
         "JOIN meetings m ON m.id = d.meeting_id WHERE m.body = ? AND m.starts_at < ? AND "
         f"d.status IN ({', '.join('?' for _ in UNRESOLVED)}) ORDER BY m.starts_at, d.number",
         [meeting.body, to_iso(meeting.starts_at), *UNRESOLVED])

@@ -27,7 +27,13 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from clerk.agenda.items import Agenda, mail_context, read_agenda, ready_to_circulate
+from clerk.agenda.items import (
+    Agenda,
+    mail_context,
+    read_agenda,
+    ready_to_circulate,
+    sync_standing_items,
+)
 from clerk.app import Clerk
 from clerk.meetings.schedule import Meeting, get_meeting
 from clerk.messages import render_email
@@ -36,6 +42,7 @@ from clerk.people.directory import SEAT_SQL, ensure_person, normalise_email
 from clerk.rules.papers import PaperSize, Timing, Way, day_words, papers_timing, plan_attachments
 from clerk.store import audit
 from clerk.store.files import read_file, safe_filename
+from clerk.store.rows import execute, fetch_all, fetch_one, insert
 from clerk.times import to_iso
 from clerk.tokens.reply_keys import issue_key
 
@@ -115,12 +122,12 @@ def distribution_list(app: Clerk, db: Database,
     body = app.body(meeting.body)
     found: dict[str, Recipient] = {}
     undeliverable: dict[str, str] = {}
-    for row in db.query(SEAT_SQL, [meeting.body]):
+    for row in fetch_all(db, SEAT_SQL, [meeting.body]):
         capacity = "advisory member" if row["advisory"] else "member"
         found.setdefault(row["email"], Recipient(row["email"], row["name"], row["person_id"],
                                                  capacity))
-    for row in db.query(
-            "SELECT p.id, p.email, p.name, m.name AS member FROM invitations i JOIN people p ON "
+    for row in fetch_all(
+            db, "SELECT p.id, p.email, p.name, m.name AS member FROM invitations i JOIN people p ON "
             "p.id = i.person_id JOIN people m ON m.id = i.stands_for WHERE i.meeting_id = ? AND "
             "i.stands_for IS NOT NULL AND i.reply = 'attend' ORDER BY p.name", [meeting.id]):
         found.setdefault(row["email"], Recipient(row["email"], row["name"], row["id"],
@@ -129,10 +136,10 @@ def distribution_list(app: Clerk, db: Database,
         email = normalise_email(address)
         if email not in found:
             person = ensure_person(db, email, "", app.clock.now())
-            found[email] = Recipient(email, person["name"], person["id"], "on the distribution "
+            found[email] = Recipient(email, person.name, person.id, "on the distribution "
                                      "list")
-    for row in db.query("SELECT email, undeliverable FROM people WHERE undeliverable IS NOT "
-                        "NULL"):
+    for row in fetch_all(db, "SELECT email, undeliverable FROM people WHERE undeliverable IS "
+                             "NOT NULL"):
         undeliverable[row["email"]] = row["undeliverable"]
     recipients = [r for r in found.values() if r.email not in undeliverable]
     skipped = [(e, undeliverable[e]) for e in found if e in undeliverable]
@@ -155,13 +162,14 @@ def circulate_in(app: Clerk, db: Database, meeting: Meeting, *, actor: str,
     """:func:`circulate_papers` inside the caller's transaction."""
     if meeting.status == "cancelled":
         return CirculationResult(meeting.ref, None, message="the meeting has been cancelled")
+    sync_standing_items(app, db, meeting)
     agenda = read_agenda(app, db, meeting)
     if not ready_to_circulate(agenda):
         return CirculationResult(meeting.ref, None, message="not sent: the Chair has not "
                                  f"approved the agenda yet (version {agenda.version})")
-    sent = list(db.query("SELECT kind, number, agenda_version FROM circulations WHERE "
+    sent = fetch_all(db, "SELECT kind, number, agenda_version FROM circulations WHERE "
                          "meeting_id = ? AND kind IN ('papers', 'supplement') ORDER BY id",
-                         [meeting.id]))
+                     [meeting.id])
     pending = [p for item in agenda.items for p in item.papers if not p.circulated]
     if not sent:
         if not pending and all(i.standing for i in agenda.items):
@@ -183,12 +191,12 @@ def circulate_in(app: Clerk, db: Database, meeting: Meeting, *, actor: str,
     timing = papers_timing(app.body(meeting.body), meeting.starts_at.astimezone(app.tz).date(),
                            app.clock.now().astimezone(app.tz).date())
     result = _send(app, db, pack, timing, actor, channel, agenda)
-    db.execute(f"UPDATE papers SET circulation_id = ? WHERE id IN "
-               f"({','.join('?' for _ in files) or 'NULL'})",
-               [result.circulation_id, *(f.id for f in files)])
+    execute(db, f"UPDATE papers SET circulation_id = ? WHERE id IN "
+                f"({','.join('?' for _ in files) or 'NULL'})",
+            [result.circulation_id, *(f.id for f in files)])
     if kind == "papers":
-        db.execute("UPDATE meetings SET papers_sent_at = ? WHERE id = ? AND papers_sent_at IS "
-                   "NULL", [to_iso(app.clock.now()), meeting.id])
+        execute(db, "UPDATE meetings SET papers_sent_at = ? WHERE id = ? AND papers_sent_at IS "
+                    "NULL", [to_iso(app.clock.now()), meeting.id])
     return result
 
 
@@ -236,13 +244,13 @@ def _send(app: Clerk, db: Database, pack: _Pack, timing: Timing, actor: str, cha
     meeting = pack.meeting
     files = _plan(app, pack)
     recipients, skipped = distribution_list(app, db, meeting)
-    circ_id = int(str(db.table("circulations").insert({
+    circ_id = insert(db, "circulations", {
         "meeting_id": meeting.id, "kind": pack.kind, "number": pack.number,
         "agenda_version": agenda.version if agenda else None,
         "due_on": timing.due_on.isoformat() if timing.due_on else "", "started_at": to_iso(now),
         "late": int(timing.late), "timing": timing.reason, "actor": actor,
         "detail": json.dumps({"files": [{"file": f.filename, "sha256": f.sha256, "how": f.how,
-                                         "item": f.item_number} for f in files]})}).last_pk))
+                                         "item": f.item_number} for f in files]})})
     attached = [f for f in files if f.how == "attached"]
     shared = store_shared_body(db, [_attachment(db, f) for f in attached], now) if attached \
         else None
@@ -260,10 +268,10 @@ def _send(app: Clerk, db: Database, pack: _Pack, timing: Timing, actor: str, cha
                     "capacity": person.capacity}
         outbox_id = _queue_one(app, db, pack.template, personal, person, key, shared,
                                f"{pack.template}:{meeting.ref}:{tag}:{person.email}", now)
-        db.table("circulation_recipients").insert({"circulation_id": circ_id, "email": person.email,
-                                             "person_id": person.person_id,
-                                             "capacity": person.capacity,
-                                             "outbox_id": outbox_id})
+        insert(db, "circulation_recipients", {"circulation_id": circ_id, "email": person.email,
+                                              "person_id": person.person_id,
+                                              "capacity": person.capacity,
+                                              "outbox_id": outbox_id})
         for f, body in separate:
             _queue_one(app, db, "papers_separate", {**personal, "file": f}, person, key, body,
                        f"papers_separate:{meeting.ref}:{tag}:{f.id}:{person.email}", now)
@@ -271,8 +279,8 @@ def _send(app: Clerk, db: Database, pack: _Pack, timing: Timing, actor: str, cha
     if held:
         _tell_facilitator_held(app, db, pack, held, tag, circ_id, now)
     for email, reason in skipped:
-        db.table("circulation_recipients").insert({"circulation_id": circ_id, "email": email,
-                                             "capacity": "", "skipped": reason})
+        insert(db, "circulation_recipients", {"circulation_id": circ_id, "email": email,
+                                              "capacity": "", "skipped": reason})
     words = {"papers": "papers", "supplement": f"supplement {pack.number} to the papers",
              "minutes": "draft minutes" if pack.number == 1 else
              f"revised draft minutes (version {pack.number})"}[pack.kind]
@@ -326,15 +334,19 @@ def _queue_one(app: Clerk, db: Database, template: str, context: dict[str, Any],
 # ----------------------------------------------------------------------------- minutes
 
 
-def circulate_minutes_in(app: Clerk, db: Database, meeting: Meeting, minutes: dict[str, Any],
-                         timing: Timing, *, actor: str, channel: str) -> CirculationResult:
+def minutes_file(db: Database, minutes_id: int, version: int, filename: str, sha256: str,
+                 content_type: str) -> PackFile:
+    """Version ``version`` of the draft minutes as a file of a circulation."""
+    stored = fetch_one(db, "SELECT size FROM files WHERE sha256 = ?", [sha256])
+    return PackFile(minutes_id, filename, int(stored["size"]) if stored else 0, sha256,
+                    content_type, site_path=f"minutes/v{version}-{safe_filename(filename)}")
+
+
+def circulate_minutes_in(app: Clerk, db: Database, meeting: Meeting, version: int,
+                         file: PackFile, timing: Timing, *, actor: str,
+                         channel: str) -> CirculationResult:
     """Send a version of the draft minutes to the distribution list (inside the transaction)."""
-    path = f"minutes/v{minutes['version']}-{safe_filename(minutes['filename'])}"
-    size = db.execute("SELECT size FROM files WHERE sha256 = ?", [minutes["sha256"]]).fetchone()[0]
-    files = [PackFile(minutes["id"], minutes["filename"], size, minutes["sha256"],
-                      minutes["content_type"], site_path=path)]
     body = app.body(meeting.body)
-    pack = _Pack(meeting, "minutes", minutes["version"], "minutes", files,
-                 {"version": minutes["version"],
-                  "approved_next": body.minutes.approved_at_next_meeting})
+    pack = _Pack(meeting, "minutes", version, "minutes", [file],
+                 {"version": version, "approved_next": body.minutes.approved_at_next_meeting})
     return _send(app, db, pack, timing, actor, channel, None)

@@ -12,12 +12,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from clerk.agenda.items import read_agenda
+from clerk.agenda.items import read_agenda, sync_standing_items
 from clerk.app import Clerk
 from clerk.errors import BadInput, Refused
 from clerk.meetings.schedule import get_meeting
 from clerk.people.directory import find_person, normalise_email
 from clerk.store import audit
+from clerk.store.rows import execute, fetch_all
 from clerk.times import to_iso
 
 
@@ -55,14 +56,14 @@ def record_declaration(app: Clerk, cmd: RecordDeclaration) -> DeclarationOutcome
         person = find_person(db, email)
         if person is None:
             raise Refused(f"{email} is not someone clerk knows, so cannot declare an interest")
-        agenda = read_agenda(app, db, meeting)
-        item = agenda.item(cmd.item)
-        cursor = db.execute(
-            "INSERT OR IGNORE INTO declarations (meeting_id, item_id, person_id, interest, "
-            "channel, evidence, declared_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [meeting.id, item.id, person["id"], interest, cmd.channel,
+        sync_standing_items(app, db, meeting)
+        item = read_agenda(app, db, meeting).item(cmd.item)
+        recorded = execute(
+            db, "INSERT OR IGNORE INTO declarations (meeting_id, item_id, person_id, interest, "
+                "channel, evidence, declared_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [meeting.id, item.id, person.id, interest, cmd.channel,
              json.dumps(cmd.evidence, sort_keys=True, default=str), to_iso(now)])
-        if not cursor.rowcount:
+        if not recorded:
             return DeclarationOutcome("already", meeting.ref, email, item.number, item.title,
                                       interest)
         audit.record(db, at=now, actor=email, action="declaration.record", subject=meeting.ref,
@@ -75,12 +76,11 @@ def record_declaration(app: Clerk, cmd: RecordDeclaration) -> DeclarationOutcome
 def list_declarations(app: Clerk, meeting_ref: str) -> list[dict[str, Any]]:
     """The meeting's declarations, by item number, with who declared what and how."""
     meeting = get_meeting(app, meeting_ref)
-    with app.store.write() as db:
-        numbers = {i.id: (i.number, i.title) for i in read_agenda(app, db, meeting).items}
-        rows = list(db.query(
-            "SELECT d.item_id, d.interest, d.channel, d.declared_at, p.name, p.email FROM "
-            "declarations d JOIN people p ON p.id = d.person_id WHERE d.meeting_id = ? "
-            "ORDER BY d.id", [meeting.id]))
+    db = app.store.db
+    numbers = {i.id: (i.number, i.title) for i in read_agenda(app, db, meeting).items}
+    rows = fetch_all(db, "SELECT d.item_id, d.interest, d.channel, d.declared_at, p.name, "
+                         "p.email FROM declarations d JOIN people p ON p.id = d.person_id WHERE "
+                         "d.meeting_id = ? ORDER BY d.id", [meeting.id])
     out = [{"item": numbers.get(r["item_id"], (0, ""))[0],
             "title": numbers.get(r["item_id"], (0, ""))[1], "name": r["name"], "email": r["email"],
             "interest": r["interest"], "channel": r["channel"], "declared_at": r["declared_at"]}

@@ -1,23 +1,28 @@
 """The agenda of a meeting: its items (standing ones added automatically), the draft the Chair is
-sent, and the Chair's approval.
+sent, and who may approve it. Approving it is :mod:`clerk.agenda.approval`.
 
-Public API (every function is one operation, one transaction, idempotent and audited):
+Reading (no side effects: nothing is written, nothing is sent):
+
+- ``read_agenda(app, db, meeting) -> Agenda`` the numbered agenda with its papers and state, in
+  the caller's transaction or on ``app.store.db``; the one way an agenda is read.
+- ``papers_schedule(app, db, meeting) -> PapersSchedule`` when the papers are due and how each
+  circulation went.
+- ``approvers(app, db, meeting) -> list[Approver]`` who is asked to approve the agenda.
+
+Writing (each an operation: one transaction, idempotent and audited):
 
 - ``add_item(app, AddItem(meeting, title, lead="", papers=(FileUpload, ...)))`` adds an item
   (with papers); adding the same title again returns the item already there.
-- ``get_agenda(app, meeting_ref) -> Agenda`` the numbered agenda with its papers and state.
 - ``send_draft(app, meeting_ref) -> DraftResult`` emails the draft to the Chair (and the
   Vice-Chair where the body lets them approve) with a reply key of purpose ``agenda``.
-- ``approve_agenda(app, ApproveAgenda(meeting, email, channel, evidence, version=None))
-  -> ApprovalOutcome``: **the one way an agenda is approved** (email reply, the bot's "approve
-  agenda" button, or the facilitator recording an approval given in person). Only the Chair, or
-  the Vice-Chair where the body allows it, may approve; anyone else gets ``status="refused"``
-  (recorded, never raised). ``version`` is the draft version answered (None: the current one);
-  an answer to an older draft is ``outdated`` and changes nothing.
+- ``sync_standing_items(app, db, meeting)`` brings the stored standing items up to date (every
+  operation on an agenda calls it first; the agenda chaser and the papers' due day do too).
 
-Standing items, added to every agenda until it is approved: welcome and apologies, declarations
-of interest, approval of the minutes of the previous meeting, and each decision of an earlier
-meeting still unresolved (:func:`clerk.agenda.carried.carried_decisions`).
+Standing items, on every agenda until it is approved: welcome and apologies, declarations of
+interest, approval of the minutes of the previous meeting, and each decision of an earlier
+meeting still unresolved (:func:`clerk.agenda.carried.carried_decisions`). A read shows them as
+they stand now; they are stored by the next operation on the agenda, and when that changes a
+draft already sent to the Chair, the agenda gets a new version and the Chair the new draft.
 
 Changing an approved agenda withdraws the approval and sends the Chair the new draft: the papers
 wait for the new approval (or, once circulated, the change goes out as a supplement).
@@ -27,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -40,11 +45,15 @@ from clerk.meetings.schedule import Meeting, get_meeting, previous_meeting
 from clerk.messages import render_email
 from clerk.outbox.mail import Outgoing, queue
 from clerk.people.directory import ensure_person, find_person, is_email, normalise_email
+from clerk.people.officers import office_holders
 from clerk.rules.deadlines import papers_due
-from clerk.rules.papers import day_words, may_approve_agenda, papers_timing
+from clerk.rules.meetings import meeting_still_open
+from clerk.rules.papers import day_words, papers_timing
+from clerk.rules.roles import chair_of
 from clerk.rules.workdays import describe
 from clerk.store import audit
-from clerk.store.files import FileUpload
+from clerk.store.files import FileUpload, clean_filename, content_type, store_file
+from clerk.store.rows import execute, fetch_all, fetch_one, insert, update
 from clerk.times import day_in_words, from_iso, in_words, to_iso
 from clerk.tokens.reply_keys import issue_key
 
@@ -61,10 +70,18 @@ class PaperInfo:
     circulated: bool
     circulation_id: int | None = None
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> PaperInfo:
+        return cls(row["id"], row["filename"], row["size"], row["sha256"], row["content_type"],
+                   row["circulation_id"] is not None, row["circulation_id"])
+
 
 @dataclass(frozen=True)
 class AgendaItem:
-    id: int
+    """An item as numbered on the agenda. ``id`` is None for a standing item the agenda has
+    gained since it was last stored (the next operation on the agenda stores it)."""
+
+    id: int | None
     number: int
     kind: str
     title: str
@@ -111,30 +128,6 @@ class AddItem:
 
 
 @dataclass(frozen=True)
-class ApproveAgenda:
-    """An approval of a meeting's agenda by ``email``, through ``channel`` (email, chat, cli)."""
-
-    meeting: str
-    email: str
-    channel: str = "cli"
-    evidence: dict[str, Any] = field(default_factory=dict)
-    version: int | None = None
-    idempotency_key: str | None = None
-
-
-@dataclass(frozen=True)
-class ApprovalOutcome:
-    """``approved``, ``already`` (approved before), ``outdated`` (an answer to an older draft),
-    ``refused`` (not the Chair), ``duplicate`` (this message was handled before)."""
-
-    status: Literal["approved", "already", "outdated", "refused", "duplicate"]
-    meeting: str
-    email: str
-    message: str
-    circulated: bool = False
-
-
-@dataclass(frozen=True)
 class DraftResult:
     meeting: str
     version: int
@@ -142,37 +135,183 @@ class DraftResult:
     already: bool
 
 
-# ----------------------------------------------------------------------------- reading
+@dataclass(frozen=True)
+class Approver:
+    """Someone asked to approve the agenda: the Chair, or the Vice-Chair where the body allows.
+    ``person_id`` is None for a Chair known only by the configured ``chair_email`` whom clerk has
+    not written to yet (sending the draft records them)."""
+
+    email: str
+    name: str
+    office: str
+    person_id: int | None
 
 
-def _agenda_row(db: Database, meeting: Meeting, now: datetime) -> dict[str, Any]:
-    row = db.execute("SELECT * FROM agendas WHERE meeting_id = ?", [meeting.id]).fetchone()
-    if row is None:
-        db.execute("INSERT INTO agendas (meeting_id, version, updated_at) VALUES (?, 1, ?)",
-                   [meeting.id, to_iso(now)])
-    cursor = db.execute("SELECT * FROM agendas WHERE meeting_id = ?", [meeting.id])
-    names = [d[0] for d in cursor.description]
-    return dict(zip(names, cursor.fetchone(), strict=True))
+# ----------------------------------------------------------------------------- stored rows
+
+
+@dataclass(frozen=True)
+class _State:
+    """A meeting's row of ``agendas`` (a meeting whose agenda nothing has changed has none)."""
+
+    version: int = 1
+    sent_version: int | None = None
+    approved_version: int | None = None
+    approved_by: int | None = None
+    approved_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> _State:
+        return cls(row["version"], row["sent_version"], row["approved_version"],
+                   row["approved_by"], from_iso(row["approved_at"]) if row["approved_at"] else None)
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_version == self.version
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A row of ``agenda_items`` (with its lead's name), or a standing item not stored yet."""
+
+    id: int | None
+    sort_key: int
+    kind: str
+    title: str
+    source: str
+    lead: str = ""
+    lead_name: str = ""
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> _Row:
+        return cls(row["id"], row["sort_key"], row["kind"], row["title"], row["source"],
+                   row["lead"], row["lead_name"] or row["lead"])
+
+
+def _state(db: Database, meeting: Meeting) -> _State:
+    row = fetch_one(db, "SELECT * FROM agendas WHERE meeting_id = ?", [meeting.id])
+    return _State.from_row(row) if row else _State()
+
+
+def _stored_state(db: Database, meeting: Meeting, now: datetime) -> _State:
+    """The agenda's row, created (version 1) if it has none yet: for operations only."""
+    if fetch_one(db, "SELECT 1 AS x FROM agendas WHERE meeting_id = ?", [meeting.id]) is None:
+        execute(db, "INSERT INTO agendas (meeting_id, version, updated_at) VALUES (?, 1, ?)",
+                [meeting.id, to_iso(now)])
+    return _state(db, meeting)
+
+
+def _rows(db: Database, meeting_id: int) -> list[_Row]:
+    return [_Row.from_row(r) for r in fetch_all(
+        db, "SELECT a.*, p.name AS lead_name FROM agenda_items a LEFT JOIN people p "
+            "ON p.email = a.lead WHERE a.meeting_id = ? ORDER BY a.sort_key, a.id", [meeting_id])]
 
 
 def _papers_of(db: Database, meeting_id: int) -> dict[int, list[PaperInfo]]:
     out: dict[int, list[PaperInfo]] = {}
-    for r in db.query("SELECT * FROM papers WHERE meeting_id = ? AND status = 'current' "
-                      "ORDER BY id", [meeting_id]):
-        out.setdefault(r["item_id"], []).append(PaperInfo(
-            r["id"], r["filename"], r["size"], r["sha256"], r["content_type"],
-            r["circulation_id"] is not None, r["circulation_id"]))
+    for r in fetch_all(db, "SELECT * FROM papers WHERE meeting_id = ? AND status = 'current' "
+                           "ORDER BY id", [meeting_id]):
+        out.setdefault(r["item_id"], []).append(PaperInfo.from_row(r))
     return out
 
 
-def _items(db: Database, meeting_id: int) -> list[AgendaItem]:
-    papers = _papers_of(db, meeting_id)
-    rows = list(db.query(
-        "SELECT a.*, p.name AS lead_name FROM agenda_items a LEFT JOIN people p "
-        "ON p.email = a.lead WHERE a.meeting_id = ? ORDER BY a.sort_key, a.id", [meeting_id]))
-    return [AgendaItem(r["id"], n, r["kind"], r["title"], r["lead"], r["lead_name"] or r["lead"],
-                       tuple(papers.get(r["id"], ())))
-            for n, r in enumerate(rows, start=1)]
+# ----------------------------------------------------------------------------- standing items
+
+
+@dataclass(frozen=True)
+class _Standing:
+    """A standing item the agenda should have now."""
+
+    kind: str
+    source: str
+    title: str
+    sort_key: int
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How the stored standing items differ from those the agenda should have now."""
+
+    add: tuple[_Standing, ...] = ()
+    retitle: tuple[tuple[int, _Standing], ...] = ()  # (stored row id, what it becomes)
+    remove: tuple[int, ...] = ()  # stored row ids
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.add or self.retitle or self.remove)
+
+    def applied_to(self, rows: list[_Row]) -> list[_Row]:
+        """``rows`` as they are once the plan is carried out (in memory)."""
+        retitled = dict(self.retitle)
+        out = [replace(r, title=retitled[r.id].title, sort_key=retitled[r.id].sort_key)
+               if r.id in retitled else r
+               for r in rows if r.id not in self.remove]
+        out += [_Row(None, s.sort_key, s.kind, s.title, s.source) for s in self.add]
+        # as the database orders them: by sort key, then id (a row stored later, later)
+        return sorted(out, key=lambda r: (r.sort_key, r.id is None, r.id or 0))
+
+
+def _standing(app: Clerk, meeting: Meeting) -> list[_Standing]:
+    """The standing items this meeting should have, in order."""
+    body = app.body(meeting.body)
+    wanted = [("apologies", "standing", "Welcome and apologies")]
+    if body.declarations_of_interest:
+        wanted.append(("declarations", "standing", "Declarations of interest"))
+    previous = previous_meeting(app, meeting)
+    if previous is not None:
+        day = day_in_words(previous.starts_at, app.tz)
+        title = (f"To approve the minutes of the previous meeting ({day})"
+                 if body.minutes.approved_at_next_meeting
+                 else f"Minutes of the previous meeting ({day})")
+        wanted.append(("minutes", previous.ref, title))
+    wanted += [("carried", f"decision:{c.decision_id}", c.title)
+               for c in carried_decisions(app, meeting)]
+    return [_Standing(kind, source, title, KIND_ORDER[kind] + n)
+            for n, (kind, source, title) in enumerate(wanted)]
+
+
+def _plan(app: Clerk, db: Database, meeting: Meeting, state: _State, rows: list[_Row]) -> _Plan:
+    """What bringing the standing items up to date would change: nothing once the agenda is
+    approved (it stays as approved) or the meeting is cancelled."""
+    if state.approved or meeting.status == "cancelled":
+        return _Plan()
+    have = {(r.kind, r.source): r for r in rows if r.kind != "item"}
+    add, retitle = [], []
+    for wanted in _standing(app, meeting):
+        current = have.pop((wanted.kind, wanted.source), None)
+        if current is None:
+            add.append(wanted)
+        elif current.title != wanted.title and current.id is not None:
+            retitle.append((current.id, wanted))
+    # an item no longer wanted (e.g. a decision since ratified) goes, unless papers hang on it
+    remove = [r.id for r in have.values() if r.id is not None and fetch_one(
+        db, "SELECT 1 AS x FROM papers WHERE item_id = ?", [r.id]) is None]
+    return _Plan(tuple(add), tuple(retitle), tuple(remove))
+
+
+def sync_standing_items(app: Clerk, db: Database, meeting: Meeting) -> bool:
+    """Store the standing items as they should be now (inside the caller's transaction); when
+    that changes a draft already sent to the Chair, the agenda gets a new version and the Chair
+    the new draft. True if anything changed. Every operation on an agenda calls this first."""
+    now = app.clock.now()
+    state = _stored_state(db, meeting, now)
+    plan = _plan(app, db, meeting, state, _rows(db, meeting.id))
+    if not plan.changes:
+        return False
+    for s in plan.add:
+        insert(db, "agenda_items", {"meeting_id": meeting.id, "sort_key": s.sort_key,
+                                    "kind": s.kind, "title": s.title, "source": s.source,
+                                    "created_at": to_iso(now)})
+    for row_id, s in plan.retitle:
+        update(db, "agenda_items", row_id, {"title": s.title, "sort_key": s.sort_key})
+    for row_id in plan.remove:
+        execute(db, "DELETE FROM agenda_items WHERE id = ?", [row_id])
+    if state.sent_version is not None:
+        _changed(app, db, meeting, now, "standing items brought up to date")
+    return True
+
+
+# ----------------------------------------------------------------------------- reading
 
 
 def agenda_sha256(items: tuple[AgendaItem, ...] | list[AgendaItem]) -> str:
@@ -182,27 +321,24 @@ def agenda_sha256(items: tuple[AgendaItem, ...] | list[AgendaItem]) -> str:
 
 
 def read_agenda(app: Clerk, db: Database, meeting: Meeting) -> Agenda:
-    """The agenda inside the caller's transaction (standing items brought up to date)."""
-    now = app.clock.now()
-    _sync_standing(app, db, meeting, now)
-    row = _agenda_row(db, meeting, now)
-    items = tuple(_items(db, meeting.id))
-    body = app.body(meeting.body)
+    """The numbered agenda of a meeting, its papers, and whether the Chair has approved it, read
+    in the caller's transaction or on ``app.store.db``. It writes nothing and sends nothing:
+    standing items not stored yet are shown as they will be stored."""
+    state = _state(db, meeting)
+    rows = _rows(db, meeting.id)
+    rows = _plan(app, db, meeting, state, rows).applied_to(rows)
+    papers = _papers_of(db, meeting.id)
+    items = tuple(AgendaItem(r.id, n, r.kind, r.title, r.lead, r.lead_name,
+                             tuple(papers.get(r.id, ())) if r.id is not None else ())
+                  for n, r in enumerate(rows, start=1))
     approver = ""
-    if row["approved_by"] is not None:
-        person = db.table("people").get(row["approved_by"])
-        approver = f"{person['name']} <{person['email']}>"
-    approved = row["approved_version"] == row["version"]
-    return Agenda(meeting, row["version"], items, body.papers.chair_approves_agenda, approved,
-                  approver, from_iso(row["approved_at"]) if row["approved_at"] else None,
-                  row["sent_version"], agenda_sha256(items))
-
-
-def get_agenda(app: Clerk, meeting_ref: str) -> Agenda:
-    """The numbered agenda of a meeting, its papers, and whether the Chair has approved it."""
-    meeting = get_meeting(app, meeting_ref)
-    with app.store.write() as db:
-        return read_agenda(app, db, meeting)
+    if state.approved_by is not None:
+        person = fetch_one(db, "SELECT name, email FROM people WHERE id = ?", [state.approved_by])
+        if person is not None:
+            approver = f"{person['name']} <{person['email']}>"
+    return Agenda(meeting, state.version, items,
+                  app.body(meeting.body).papers.chair_approves_agenda, state.approved, approver,
+                  state.approved_at, state.sent_version, agenda_sha256(items))
 
 
 @dataclass(frozen=True)
@@ -258,7 +394,8 @@ def _held_files(detail: str) -> frozenset[str]:
 
 
 def papers_schedule(app: Clerk, db: Database, meeting: Meeting) -> PapersSchedule:
-    """When the papers are due and how their circulations went, marked late as the emails are."""
+    """When the papers are due and how their circulations went, marked late as the emails are
+    (read in the caller's transaction or on ``app.store.db``)."""
     body = app.body(meeting.body)
     meeting_day = meeting.starts_at.astimezone(app.tz).date()
     timing = papers_timing(body, meeting_day, app.clock.now().astimezone(app.tz).date())
@@ -266,22 +403,22 @@ def papers_schedule(app: Clerk, db: Database, meeting: Meeting) -> PapersSchedul
         CirculationInfo(r["id"], r["kind"], r["number"],
                         from_iso(r["started_at"]).astimezone(app.tz).date(), bool(r["late"]),
                         r["timing"], _held_files(r["detail"]))
-        for r in db.query("SELECT id, kind, number, started_at, late, timing, detail FROM "
-                          "circulations WHERE meeting_id = ? AND kind IN ('papers', "
-                          "'supplement') ORDER BY id", [meeting.id]))
+        for r in fetch_all(db, "SELECT id, kind, number, started_at, late, timing, detail FROM "
+                               "circulations WHERE meeting_id = ? AND kind IN ('papers', "
+                               "'supplement') ORDER BY id", [meeting.id]))
     # overdue: something to circulate, not circulated, past its day (a cancelled meeting never)
-    business = db.execute("SELECT 1 FROM agenda_items WHERE meeting_id = ? AND kind = 'item' "
-                          "LIMIT 1", [meeting.id]).fetchone() is not None
+    business = fetch_one(db, "SELECT 1 AS x FROM agenda_items WHERE meeting_id = ? AND kind = "
+                             "'item' LIMIT 1", [meeting.id]) is not None
     overdue = timing.late and not circulations and business and meeting.status != "cancelled"
     return PapersSchedule(papers_due(body, meeting_day),
                           describe(body.papers.notice, body.papers.unit), circulations,
                           overdue=overdue, late_now=timing.late)
 
 
-def get_papers_schedule(app: Clerk, meeting_ref: str) -> PapersSchedule:
-    """:func:`papers_schedule` for the meeting ``meeting_ref``."""
-    meeting = get_meeting(app, meeting_ref)
-    return papers_schedule(app, app.store.db, meeting)
+def papers_out(db: Database, meeting: Meeting) -> bool:
+    """Whether the meeting's papers have been circulated (the first circulation, not minutes)."""
+    return fetch_one(db, "SELECT 1 AS x FROM circulations WHERE meeting_id = ? AND kind = "
+                         "'papers'", [meeting.id]) is not None
 
 
 def ready_to_circulate(agenda: Agenda) -> bool:
@@ -289,85 +426,39 @@ def ready_to_circulate(agenda: Agenda) -> bool:
     return agenda.approved or not agenda.needs_approval
 
 
-# ----------------------------------------------------------------------------- standing items
-
-
-def _standing(app: Clerk, meeting: Meeting) -> list[tuple[str, str, str]]:
-    """The standing items this meeting should have: (kind, source, title)."""
-    body = app.body(meeting.body)
-    wanted = [("apologies", "standing", "Welcome and apologies")]
-    if body.declarations_of_interest:
-        wanted.append(("declarations", "standing", "Declarations of interest"))
-    previous = previous_meeting(app, meeting)
-    if previous is not None:
-        day = day_in_words(previous.starts_at, app.tz)
-        title = (f"To approve the minutes of the previous meeting ({day})"
-                 if body.minutes.approved_at_next_meeting
-                 else f"Minutes of the previous meeting ({day})")
-        wanted.append(("minutes", previous.ref, title))
-    wanted += [("carried", f"decision:{c.decision_id}", c.title)
-               for c in carried_decisions(app, meeting)]
-    return wanted
-
-
-def _sync_standing(app: Clerk, db: Database, meeting: Meeting, now: datetime) -> bool:
-    """Bring the standing items up to date while the agenda is not approved; True if changed."""
-    row = _agenda_row(db, meeting, now)
-    if row["approved_version"] is not None and row["approved_version"] == row["version"]:
-        return False
-    if meeting.status == "cancelled":
-        return False
-    wanted = _standing(app, meeting)
-    have = {(r["kind"], r["source"]): r for r in db.query(
-        "SELECT id, kind, source, title FROM agenda_items WHERE meeting_id = ? AND kind != "
-        "'item'", [meeting.id])}
-    changed = False
-    for n, (kind, source, title) in enumerate(wanted):
-        current = have.pop((kind, source), None)
-        sort_key = KIND_ORDER[kind] + n
-        if current is None:
-            db.table("agenda_items").insert({"meeting_id": meeting.id, "sort_key": sort_key,
-                                       "kind": kind, "title": title, "source": source,
-                                       "created_at": to_iso(now)})
-            changed = True
-        elif current["title"] != title:
-            db.table("agenda_items").update(current["id"], {"title": title, "sort_key": sort_key})
-            changed = True
-    for gone in have.values():  # e.g. a decision since ratified
-        if not db.execute("SELECT 1 FROM papers WHERE item_id = ?", [gone["id"]]).fetchone():
-            db.execute("DELETE FROM agenda_items WHERE id = ?", [gone["id"]])
-            changed = True
-    if changed and row["sent_version"] is not None:
-        _changed(app, db, meeting, now, "standing items brought up to date")
-    return changed
-
-
 # ----------------------------------------------------------------------------- changing it
 
 
 def _changed(app: Clerk, db: Database, meeting: Meeting, now: datetime, why: str) -> int:
     """The agenda changed: a new version; an approval is withdrawn and the Chair asked again."""
-    row = _agenda_row(db, meeting, now)
-    version: int = row["version"] + 1
-    was_approved = row["approved_version"] == row["version"]
-    db.execute("UPDATE agendas SET version = ?, updated_at = ? WHERE meeting_id = ?",
-               [version, to_iso(now), meeting.id])
+    state = _stored_state(db, meeting, now)
+    version = state.version + 1
+    execute(db, "UPDATE agendas SET version = ?, updated_at = ? WHERE meeting_id = ?",
+            [version, to_iso(now), meeting.id])
     body = app.body(meeting.body)
-    if body.papers.chair_approves_agenda and was_approved:
-        db.execute("UPDATE meetings SET agenda_approved_at = NULL WHERE id = ?", [meeting.id])
+    if body.papers.chair_approves_agenda and state.approved:
+        execute(db, "UPDATE meetings SET agenda_approved_at = NULL WHERE id = ?", [meeting.id])
         audit.record(db, at=now, actor="clerk", action="agenda.approval_withdrawn",
                      subject=meeting.ref, channel="clerk",
                      detail={"version": version, "why": why})
-    if body.papers.chair_approves_agenda and (was_approved or row["sent_version"] is not None):
+    if body.papers.chair_approves_agenda and (state.approved or state.sent_version is not None):
         _send_draft_in(app, db, meeting, now, changed=True)
     return version
+
+
+def refuse_if_over(app: Clerk, meeting: Meeting) -> None:
+    """Refuse to change the agenda or papers of a meeting cancelled or already held."""
+    verdict = meeting_still_open(meeting, app.clock.now())
+    if verdict.code == "cancelled":
+        raise Refused(f"the meeting {meeting.ref} has been cancelled")
+    if verdict.code == "over":
+        raise Refused(f"the meeting {meeting.ref} has already taken place "
+                      f"({in_words(meeting.starts_at, app.tz)})")
 
 
 def add_item(app: Clerk, cmd: AddItem) -> AgendaItem:
     """Add an item (and its papers) after the items already there; the same title again
     returns the existing item (adding any new papers to it)."""
-    from clerk.agenda.papers import attach_paper  # papers builds on the agenda
-
     title = " ".join(cmd.title.split())
     if not title:
         raise BadInput("the item needs a title")
@@ -377,75 +468,93 @@ def add_item(app: Clerk, cmd: AddItem) -> AgendaItem:
             raise BadInput(f'the lead "{lead}" is not an email address')
         lead = normalise_email(lead)
     meeting = get_meeting(app, cmd.meeting)
-    _refuse_if_over(app, meeting)
+    refuse_if_over(app, meeting)
     now = app.clock.now()
     with app.store.write() as db:
-        read_agenda(app, db, meeting)
-        same = db.execute("SELECT id FROM agenda_items WHERE meeting_id = ? AND kind = 'item' "
-                          "AND title = ?", [meeting.id, title]).fetchone()
+        sync_standing_items(app, db, meeting)
+        same = fetch_one(db, "SELECT id FROM agenda_items WHERE meeting_id = ? AND kind = "
+                             "'item' AND title = ?", [meeting.id, title])
         if same is None:
-            n = db.execute("SELECT COUNT(*) FROM agenda_items WHERE meeting_id = ? AND kind = "
-                           "'item'", [meeting.id]).fetchone()[0]
-            item_id = int(str(db.table("agenda_items").insert({
+            count = fetch_one(db, "SELECT COUNT(*) AS n FROM agenda_items WHERE meeting_id = ? "
+                                  "AND kind = 'item'", [meeting.id])
+            n = int(count["n"]) if count else 0
+            item_id = insert(db, "agenda_items", {
                 "meeting_id": meeting.id, "sort_key": KIND_ORDER["item"] + n, "kind": "item",
                 "title": title, "lead": lead, "source": f"item:{n + 1}:{title}",
-                "created_at": to_iso(now)}).last_pk))
+                "created_at": to_iso(now)})
             audit.record(db, at=now, actor="facilitator", action="agenda.add_item",
                          subject=meeting.ref, channel=cmd.channel,
                          detail={"title": title, "lead": lead})
             _changed(app, db, meeting, now, f"item added: {title}")
         else:
-            item_id = int(same[0])
+            item_id = int(same["id"])
         for upload in cmd.papers:
-            attach_paper(app, db, meeting, item_id, upload, cmd.channel, now)
+            attach_paper(db, meeting, item_id, upload, cmd.channel, now)
         agenda = read_agenda(app, db, meeting)
         return next(i for i in agenda.items if i.id == item_id)
 
 
-def _refuse_if_over(app: Clerk, meeting: Meeting) -> None:
-    if meeting.status == "cancelled":
-        raise Refused(f"the meeting {meeting.ref} has been cancelled")
-    if meeting.starts_at <= app.clock.now():
-        raise Refused(f"the meeting {meeting.ref} has already taken place "
-                      f"({in_words(meeting.starts_at, app.tz)})")
+def attach_paper(db: Database, meeting: Meeting, item_id: int, upload: FileUpload,
+                 channel: str, now: datetime) -> tuple[Literal["added", "replaced", "same"], int]:
+    """Keep the file and record it against the item, inside the caller's transaction: the same
+    file again changes nothing, a file of the same name replaces the earlier one. Returns
+    (status, paper id)."""
+    filename = clean_filename(upload.filename)
+    digest = store_file(db, upload, now)
+    same = fetch_one(db, "SELECT id FROM papers WHERE item_id = ? AND sha256 = ? AND status = "
+                         "'current'", [item_id, digest])
+    if same is not None:
+        return "same", int(same["id"])
+    earlier = fetch_one(db, "SELECT id FROM papers WHERE item_id = ? AND filename = ? AND "
+                            "status = 'current'", [item_id, filename])
+    main, sub = content_type(filename)
+    paper_id = insert(db, "papers", {
+        "meeting_id": meeting.id, "item_id": item_id, "filename": filename,
+        "content_type": f"{main}/{sub}", "size": len(upload.content), "sha256": digest,
+        "status": "current", "added_at": to_iso(now)})
+    if earlier is not None:
+        execute(db, "UPDATE papers SET status = 'replaced' WHERE id = ?", [earlier["id"]])
+    audit.record(db, at=now, actor="facilitator", action="papers.add", subject=meeting.ref,
+                 channel=channel, detail={"file": filename, "sha256": digest,
+                                          "size": len(upload.content), "item_id": item_id,
+                                          "replaces": earlier["id"] if earlier else None})
+    return ("replaced" if earlier else "added"), paper_id
 
 
 # ----------------------------------------------------------------------------- the Chair
 
 
-def approvers(app: Clerk, db: Database, meeting: Meeting) -> list[dict[str, Any]]:
-    """Who may approve this meeting's agenda: the Chair (by office, else the configured
-    address) and, where the body allows it, the Vice-Chair. Rows of people, with ``office``."""
+def approvers(app: Clerk, db: Database, meeting: Meeting) -> list[Approver]:
+    """Who may approve this meeting's agenda: the Chair (:func:`clerk.rules.roles.chair_of`:
+    by office, else the configured address) and, where the body allows it, each Vice-Chair.
+    Reads only: a configured Chair clerk has not written to yet has no ``person_id``."""
     body = app.body(meeting.body)
-    offices = [body.chairing.chair_office]
-    if body.papers.vice_chair_may_approve:
-        offices.append(body.chairing.deputy_office)
+    holders = office_holders(db, meeting.body)
     out = []
-    for office in offices:
-        for r in db.query("SELECT p.*, m.office FROM memberships m JOIN people p ON p.id = "
-                          "m.person_id WHERE m.body = ? AND m.active = 1 AND lower(m.office) = "
-                          "lower(?) ORDER BY p.name", [meeting.body, office]):
-            out.append(dict(r))
-    if not any(r["office"].casefold() == body.chairing.chair_office.casefold() for r in out) \
-            and body.chair_email:
-        person = ensure_person(db, body.chair_email, "Chair", app.clock.now())
-        out.insert(0, {**person, "office": body.chairing.chair_office})
+    chair = chair_of(body, holders)
+    if chair is not None:
+        person = find_person(db, chair.email)
+        name = chair.name  # a configured Chair is "Chair" until clerk knows their name
+        if chair.by == "configuration" and person is not None \
+                and person.name not in ("", person.email):
+            name = person.name
+        out.append(Approver(normalise_email(chair.email), name, body.chairing.chair_office,
+                            person.id if person else None))
+    if body.papers.vice_chair_may_approve and body.chairing.deputy_office:
+        deputy = body.chairing.deputy_office.casefold()
+        for holder in holders:
+            person = find_person(db, holder.email)
+            if holder.office.casefold() == deputy and person is not None:
+                out.append(Approver(person.email, person.name, holder.office, person.id))
     return out
 
 
-def _office_of(db: Database, body_slug: str, person_id: int) -> str:
-    row = db.execute("SELECT office FROM memberships WHERE body = ? AND person_id = ? AND "
-                     "active = 1", [body_slug, person_id]).fetchone()
-    return row[0] if row else ""
-
-
-def _is_configured_chair(db: Database, meeting: Meeting, chair_email: str, chair_office: str,
-                         email: str) -> bool:
-    """The configured ``chair_email`` counts only while no member holds the Chair's office."""
-    if not chair_email or normalise_email(chair_email) != email:
-        return False
-    return db.execute("SELECT 1 FROM memberships WHERE body = ? AND active = 1 AND lower(office) "
-                      "= lower(?)", [meeting.body, chair_office]).fetchone() is None
+def configured_chair(app: Clerk, db: Database, meeting: Meeting, email: str) -> bool:
+    """Whether ``email`` is the Chair by the configured ``chair_email`` (which counts only while
+    no member holds the Chair's office)."""
+    chair = chair_of(app.body(meeting.body), office_holders(db, meeting.body))
+    return chair is not None and chair.by == "configuration" \
+        and normalise_email(chair.email) == normalise_email(email)
 
 
 def send_draft(app: Clerk, meeting_ref: str) -> DraftResult:
@@ -456,43 +565,57 @@ def send_draft(app: Clerk, meeting_ref: str) -> DraftResult:
     if not body.papers.chair_approves_agenda:
         raise Refused(f"{body.label} does not ask the Chair to agree the agenda; the papers go "
                       "out on their due day as the agenda stands")
-    _refuse_if_over(app, meeting)
+    refuse_if_over(app, meeting)
     now = app.clock.now()
     with app.store.write() as db:
+        sync_standing_items(app, db, meeting)
         return _send_draft_in(app, db, meeting, now)
+
+
+def send_new_draft(app: Clerk, db: Database, meeting: Meeting) -> DraftResult:
+    """Send the Chair the current draft again after an answer to an older one (inside the
+    caller's transaction, the standing items already brought up to date)."""
+    return _send_draft_in(app, db, meeting, app.clock.now(), changed=True)
 
 
 def _send_draft_in(app: Clerk, db: Database, meeting: Meeting, now: datetime, *,
                    changed: bool = False) -> DraftResult:
+    """Queue the current draft for each approver (the standing items already stored)."""
     agenda = read_agenda(app, db, meeting)
     people = approvers(app, db, meeting)
     body = app.body(meeting.body)
     if not people:
         raise Refused(f"no Chair is recorded for {body.label}: import the members with "
                       "office = chair, or set chair_email in the configuration")
-    db.execute("UPDATE outbox SET status = 'superseded', last_error = ? WHERE kind = "
-               "'agenda_draft' AND subject_ref = ? AND status = 'queued' AND dedupe_key NOT LIKE ?",
-               [f"replaced by version {agenda.version} of the draft agenda", meeting.ref,
-                f"agenda-draft:{meeting.ref}:v{agenda.version}:%"])
+    execute(db, "UPDATE outbox SET status = 'superseded', last_error = ? WHERE kind = "
+                "'agenda_draft' AND subject_ref = ? AND status = 'queued' AND dedupe_key NOT "
+                "LIKE ?", [f"replaced by version {agenda.version} of the draft agenda",
+                           meeting.ref, f"agenda-draft:{meeting.ref}:v{agenda.version}:%"])
     due = papers_timing(body, meeting.starts_at.astimezone(app.tz).date(),
                         now.astimezone(app.tz).date()).due_on
     sent = []
-    for person in people:
-        key = issue_key(db, person_id=person["id"], purpose="agenda", subject_ref=meeting.ref,
+    for approver in people:
+        person_id = approver.person_id if approver.person_id is not None else \
+            ensure_person(db, approver.email, approver.name, now).id
+        key = issue_key(db, person_id=person_id, purpose="agenda", subject_ref=meeting.ref,
                         now=now, days=app.config.mail.reply_key_days)
-        r = render_email("agenda_draft", **mail_context(app, meeting, person["name"]),
+        r = render_email("agenda_draft", **mail_context(app, meeting, approver.name),
                          agenda=agenda, version=agenda.version, changed=changed,
                          approved_before=changed and agenda.sent_version is not None,
                          papers_due=day_words(due) if due else "",
                          vice_may=body.papers.vice_chair_may_approve)
-        if queue(db, app.config.mail, Outgoing(
-                kind="agenda_draft", to_addr=person["email"], to_name=person["name"],
-                subject=r.subject, text=r.text, html=r.html, person_id=person["id"],
-                subject_ref=meeting.ref, reply_key=key, purpose="agenda",
-                dedupe_key=f"agenda-draft:{meeting.ref}:v{agenda.version}:{person['id']}"), now):
-            sent.append(person["email"])
-    db.execute("UPDATE agendas SET sent_version = ? WHERE meeting_id = ?",
-               [agenda.version, meeting.id])
+        outbox_id = queue(db, app.config.mail, Outgoing(
+            kind="agenda_draft", to_addr=approver.email, to_name=approver.name,
+            subject=r.subject, text=r.text, html=r.html, person_id=person_id,
+            subject_ref=meeting.ref, reply_key=key, purpose="agenda",
+            dedupe_key=f"agenda-draft:{meeting.ref}:v{agenda.version}:{person_id}"), now)
+        if outbox_id is not None:
+            # the version each draft carried, for the reply that quotes it (m008)
+            insert(db, "agenda_drafts_sent", {"outbox_id": outbox_id, "meeting_id": meeting.id,
+                                              "version": agenda.version})
+            sent.append(approver.email)
+    execute(db, "UPDATE agendas SET sent_version = ? WHERE meeting_id = ?",
+            [agenda.version, meeting.id])
     if sent:
         audit.record(db, at=now, actor="clerk" if changed else "facilitator",
                      action="agenda.sent", subject=meeting.ref, channel="email",
@@ -509,91 +632,13 @@ def mail_context(app: Clerk, meeting: Meeting, recipient_name: str) -> dict[str,
             "organisation": app.config.clerk.organisation}
 
 
-# ----------------------------------------------------------------------------- approving
-
-
-def approve_agenda(app: Clerk, cmd: ApproveAgenda) -> ApprovalOutcome:
-    """Record the Chair's approval of the agenda as it stands (see the module docstring). When
-    the papers are already due, they are circulated at once (late, if past their day)."""
-    from clerk.agenda.circulation import circulate_in  # circulation builds on the agenda
-
-    meeting = get_meeting(app, cmd.meeting)
-    body = app.body(meeting.body)
-    email = normalise_email(cmd.email)
-    if not body.papers.chair_approves_agenda:
-        raise Refused(f"{body.label} does not ask the Chair to agree the agenda")
-    _refuse_if_over(app, meeting)
-    now = app.clock.now()
-    with app.store.write() as db:
-        if cmd.idempotency_key and audit.seen(db, cmd.idempotency_key):
-            return ApprovalOutcome("duplicate", meeting.ref, email, "this approval was already "
-                                   "handled")
-        agenda = read_agenda(app, db, meeting)
-        person = find_person(db, email)
-        office = _office_of(db, meeting.body, person["id"]) if person else ""
-        verdict = may_approve_agenda(body, office, is_configured_chair=_is_configured_chair(
-            db, meeting, body.chair_email, body.chairing.chair_office, email))
-        base = {"meeting_id": meeting.id, "version": agenda.version,
-                "agenda_sha256": agenda.sha256, "person_id": person["id"] if person else None,
-                "email": email, "channel": cmd.channel,
-                "evidence": json.dumps(cmd.evidence, sort_keys=True, default=str),
-                "at": to_iso(now)}
-        if not verdict.ok:
-            db.table("agenda_approvals").insert({**base, "outcome": "refused", "reason": verdict.reason})
-            audit.record(db, at=now, actor=email, action="agenda.approve_refused",
-                         subject=meeting.ref, channel=cmd.channel, evidence=cmd.evidence,
-                         detail={"reason": verdict.reason, "version": agenda.version},
-                         idempotency_key=cmd.idempotency_key)
-            return ApprovalOutcome("refused", meeting.ref, email, verdict.reason)
-        if cmd.version is not None and cmd.version != agenda.version:
-            reason = (f"the agenda has changed since the draft you answered (version "
-                      f"{cmd.version}; it is now version {agenda.version}), so that answer "
-                      "cannot approve it; the new draft has been sent to you")
-            db.table("agenda_approvals").insert({**base, "outcome": "outdated", "reason": reason})
-            audit.record(db, at=now, actor=email, action="agenda.approve_outdated",
-                         subject=meeting.ref, channel=cmd.channel, evidence=cmd.evidence,
-                         detail={"answered": cmd.version, "current": agenda.version},
-                         idempotency_key=cmd.idempotency_key)
-            _send_draft_in(app, db, meeting, now, changed=True)
-            return ApprovalOutcome("outdated", meeting.ref, email, reason)
-        if agenda.approved:
-            return ApprovalOutcome("already", meeting.ref, email, f"the agenda (version "
-                                   f"{agenda.version}) was already approved by "
-                                   f"{agenda.approved_by}")
-        assert person is not None
-        db.execute("UPDATE agendas SET approved_version = ?, approved_by = ?, approved_at = ?, "
-                   "approved_channel = ? WHERE meeting_id = ?",
-                   [agenda.version, person["id"], to_iso(now), cmd.channel, meeting.id])
-        db.execute("UPDATE meetings SET agenda_approved_at = ? WHERE id = ?",
-                   [to_iso(now), meeting.id])
-        db.table("agenda_approvals").insert({**base, "outcome": "approved", "reason": verdict.reason})
-        audit.record(db, at=now, actor=email, action="agenda.approve", subject=meeting.ref,
-                     channel=cmd.channel, evidence=cmd.evidence,
-                     detail={"version": agenda.version, "sha256": agenda.sha256,
-                             "items": [i.title for i in agenda.items]},
-                     idempotency_key=cmd.idempotency_key)
-        timing = papers_timing(body, meeting.starts_at.astimezone(app.tz).date(),
-                               now.astimezone(app.tz).date())
-        circulated = None
-        already_out = db.execute("SELECT 1 FROM circulations WHERE meeting_id = ? AND kind = "
-                                 "'papers'", [meeting.id]).fetchone() is not None
-        if timing.send_now or already_out:
-            circulated = circulate_in(app, db, meeting, actor="clerk", channel=cmd.channel)
-        words = f"agenda approved by {person['name']} (version {agenda.version})"
-        if circulated is not None and circulated.circulation_id:
-            words += f"; {circulated.message}"
-        elif not already_out and timing.due_on is not None:
-            words += f"; the papers go out on {day_words(timing.due_on)}"
-        return ApprovalOutcome("approved", meeting.ref, email, words,
-                               circulated=bool(circulated and circulated.circulation_id))
-
-
 def ensure_draft_sent(app: Clerk, db: Database, meeting: Meeting) -> str:
-    """Send the Chair the current draft if it has not gone yet (for the agenda chaser); says
-    what was done, or why nothing could be."""
+    """Bring the standing items up to date and send the Chair the current draft if it has not
+    gone yet (for the agenda chaser); says what was done, or why nothing could be."""
     body = app.body(meeting.body)
     if not body.papers.chair_approves_agenda or meeting.status == "cancelled":
         return ""
+    sync_standing_items(app, db, meeting)
     agenda = read_agenda(app, db, meeting)
     if agenda.approved or agenda.sent_version == agenda.version:
         return ""

@@ -17,13 +17,16 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from clerk.agenda.circulation import circulate_minutes_in, minutes_file
 from clerk.app import Clerk
 from clerk.errors import NotFound, Refused
 from clerk.meetings.schedule import Meeting, get_meeting
+from clerk.rules.meetings import meeting_still_open
 from clerk.rules.papers import minutes_timing
 from clerk.store import audit
 from clerk.store.files import FileUpload, clean_filename, content_type, read_file, sha256_of, store_file
-from clerk.times import from_iso, in_words, to_iso
+from clerk.store.rows import execute, fetch_all, fetch_one, insert
+from clerk.times import in_words, to_iso
 
 
 @dataclass(frozen=True)
@@ -52,22 +55,41 @@ class MinutesResult:
     late: bool = False
 
 
-def _latest(db: Database, meeting_id: int) -> dict[str, Any] | None:
-    cursor = db.execute("SELECT * FROM minutes WHERE meeting_id = ? ORDER BY version DESC LIMIT 1",
-                        [meeting_id])
-    row = cursor.fetchone()
-    return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
+@dataclass(frozen=True)
+class MinutesVersion:
+    """A version of a meeting's minutes: the file recorded, and its approval if it has one."""
+
+    id: int
+    version: int
+    filename: str
+    content_type: str
+    sha256: str
+    added_at: str
+    approved_at: str | None
+    approved_at_meeting: str
+    approved_sha256: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> MinutesVersion:
+        return cls(row["id"], row["version"], row["filename"], row["content_type"], row["sha256"],
+                   row["added_at"], row["approved_at"] or None, row["approved_at_meeting"] or "",
+                   row["approved_sha256"] or "")
+
+
+def _latest(db: Database, meeting_id: int) -> MinutesVersion | None:
+    row = fetch_one(db, "SELECT * FROM minutes WHERE meeting_id = ? ORDER BY version DESC "
+                        "LIMIT 1", [meeting_id])
+    return MinutesVersion.from_row(row) if row else None
 
 
 def add_minutes(app: Clerk, cmd: AddMinutes) -> MinutesResult:
     """Record the draft minutes and circulate them to the distribution list."""
-    from clerk.agenda.circulation import circulate_minutes_in
-
     meeting = get_meeting(app, cmd.meeting)
     now = app.clock.now()
-    if meeting.status == "cancelled":
+    held = meeting_still_open(meeting, now)
+    if held.code == "cancelled":
         raise Refused(f"the meeting {meeting.ref} was cancelled: it has no minutes")
-    if meeting.starts_at > now:
+    if held.code == "open":
         raise Refused(f"the meeting {meeting.ref} has not taken place yet "
                       f"({in_words(meeting.starts_at, app.tz)})")
     filename = clean_filename(cmd.file.filename)
@@ -75,30 +97,30 @@ def add_minutes(app: Clerk, cmd: AddMinutes) -> MinutesResult:
     with app.store.write() as db:
         latest = _latest(db, meeting.id)
         digest = sha256_of(cmd.file.content)
-        if latest is not None and latest["sha256"] == digest:
-            return MinutesResult("same", meeting.ref, latest["version"], digest,
-                                 f"version {latest['version']} of the minutes is this file "
+        if latest is not None and latest.sha256 == digest:
+            return MinutesResult("same", meeting.ref, latest.version, digest,
+                                 f"version {latest.version} of the minutes is this file "
                                  "already; nothing sent")
         store_file(db, cmd.file, now)
-        version = (latest["version"] + 1) if latest else 1
+        version = (latest.version + 1) if latest else 1
         main, sub = content_type(filename)
-        minutes_id = db.table("minutes").insert({
+        minutes_id = insert(db, "minutes", {
             "meeting_id": meeting.id, "version": version, "filename": filename,
-            "content_type": f"{main}/{sub}", "sha256": digest, "added_at": to_iso(now)}).last_pk
-        after_approval = bool(latest and latest["approved_at"])
+            "content_type": f"{main}/{sub}", "sha256": digest, "added_at": to_iso(now)})
+        after_approval = bool(latest and latest.approved_at)
         audit.record(db, at=now, actor="facilitator", action="minutes.add", subject=meeting.ref,
                      channel=cmd.channel,
                      detail={"version": version, "file": filename, "sha256": digest,
                              "after_approval": after_approval})
         timing = minutes_timing(body, meeting.starts_at.astimezone(app.tz).date(),
                                 now.astimezone(app.tz).date())
-        row = dict(db.table("minutes").get(int(str(minutes_id))))
-        result = circulate_minutes_in(app, db, meeting, row, timing, actor="facilitator",
-                                      channel=cmd.channel)
-        db.execute("UPDATE minutes SET circulation_id = ? WHERE id = ?",
-                   [result.circulation_id, minutes_id])
-        db.execute("UPDATE meetings SET minutes_circulated_at = ? WHERE id = ? AND "
-                   "minutes_circulated_at IS NULL", [to_iso(now), meeting.id])
+        file = minutes_file(db, minutes_id, version, filename, digest, f"{main}/{sub}")
+        result = circulate_minutes_in(app, db, meeting, version, file, timing,
+                                      actor="facilitator", channel=cmd.channel)
+        execute(db, "UPDATE minutes SET circulation_id = ? WHERE id = ?",
+                [result.circulation_id, minutes_id])
+        execute(db, "UPDATE meetings SET minutes_circulated_at = ? WHERE id = ? AND "
+                    "minutes_circulated_at IS NULL", [to_iso(now), meeting.id])
         note = " (the approved version is kept; this edit is not approved)" if after_approval \
             else ""
         return MinutesResult("recorded", meeting.ref, version, digest,
@@ -106,12 +128,11 @@ def add_minutes(app: Clerk, cmd: AddMinutes) -> MinutesResult:
                              late=timing.late)
 
 
-def _next_meeting(db: Database, meeting: Meeting) -> dict[str, Any] | None:
-    cursor = db.execute("SELECT * FROM meetings WHERE body = ? AND starts_at > ? AND status != "
+def _next_meeting(db: Database, meeting: Meeting) -> Meeting | None:
+    row = fetch_one(db, "SELECT * FROM meetings WHERE body = ? AND starts_at > ? AND status != "
                         "'cancelled' ORDER BY starts_at LIMIT 1",
-                        [meeting.body, to_iso(meeting.starts_at)])
-    row = cursor.fetchone()
-    return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
+                    [meeting.body, to_iso(meeting.starts_at)])
+    return Meeting.from_row(row) if row else None
 
 
 def approve_minutes(app: Clerk, cmd: ApproveMinutes) -> MinutesResult:
@@ -125,43 +146,44 @@ def approve_minutes(app: Clerk, cmd: ApproveMinutes) -> MinutesResult:
         if latest is None:
             raise NotFound(f"no minutes of {meeting.ref} are recorded (clerk minutes add "
                            f"{meeting.ref} FILE)")
-        if latest["approved_at"]:
-            return MinutesResult("already", meeting.ref, latest["version"],
-                                 latest["approved_sha256"], f"version {latest['version']} was "
-                                 f"approved already ({latest['approved_at_meeting'] or 'recorded'})")
+        if latest.approved_at:
+            return MinutesResult("already", meeting.ref, latest.version,
+                                 latest.approved_sha256, f"version {latest.version} was "
+                                 f"approved already ({latest.approved_at_meeting or 'recorded'})")
         at_meeting = ""
         if body.minutes.approved_at_next_meeting:
             nxt = _next_meeting(db, meeting)
             if nxt is None:
                 raise Refused(f"{body.label} approves minutes at its next meeting, and none is "
                               "scheduled after this one")
-            if from_iso(nxt["starts_at"]) > now:
+            if meeting_still_open(nxt, now).code == "open":
                 raise Refused(f"{body.label} approves minutes at its next meeting, "
-                              f"{nxt['ref']} ({in_words(from_iso(nxt['starts_at']), app.tz)}); "
+                              f"{nxt.ref} ({in_words(nxt.starts_at, app.tz)}); "
                               "record the approval there")
-            at_meeting = nxt["ref"]
-        digest = sha256_of(read_file(db, latest["sha256"]))
-        if digest != latest["sha256"]:
-            raise Refused(f"the stored file of version {latest['version']} no longer matches the "
+            at_meeting = nxt.ref
+        digest = sha256_of(read_file(db, latest.sha256))
+        if digest != latest.sha256:
+            raise Refused(f"the stored file of version {latest.version} no longer matches the "
                           "hash recorded when it was added; it cannot be approved")
-        db.execute("UPDATE minutes SET approved_at = ?, approved_at_meeting = ?, approved_sha256 "
-                   "= ? WHERE id = ?", [to_iso(now), at_meeting, digest, latest["id"]])
+        execute(db, "UPDATE minutes SET approved_at = ?, approved_at_meeting = ?, "
+                    "approved_sha256 = ? WHERE id = ?", [to_iso(now), at_meeting, digest, latest.id])
         audit.record(db, at=now, actor="facilitator", action="minutes.approve",
                      subject=meeting.ref, channel=cmd.channel,
-                     detail={"version": latest["version"], "sha256": digest,
-                             "file": latest["filename"], "at_meeting": at_meeting})
+                     detail={"version": latest.version, "sha256": digest,
+                             "file": latest.filename, "at_meeting": at_meeting})
         where = f" at {at_meeting}" if at_meeting else ""
-        return MinutesResult("approved", meeting.ref, latest["version"], digest,
-                             f"minutes version {latest['version']} approved{where}; "
+        return MinutesResult("approved", meeting.ref, latest.version, digest,
+                             f"minutes version {latest.version} approved{where}; "
                              f"SHA-256 {digest}")
 
 
 def minutes_state(app: Clerk, meeting_ref: str) -> dict[str, Any]:
     """Every version, which one was approved, and whether the approved file is unchanged."""
     meeting = get_meeting(app, meeting_ref)
-    versions = app.store.all("SELECT version, filename, sha256, added_at, approved_at, "
-                             "approved_at_meeting, approved_sha256 FROM minutes WHERE "
-                             "meeting_id = ? ORDER BY version", [meeting.id])
+    versions = fetch_all(app.store.db, "SELECT version, filename, sha256, added_at, "
+                                       "approved_at, approved_at_meeting, approved_sha256 FROM "
+                                       "minutes WHERE meeting_id = ? ORDER BY version",
+                         [meeting.id])
     approved = next((v for v in reversed(versions) if v["approved_at"]), None)
     latest = versions[-1] if versions else None
     state: dict[str, Any] = {"versions": versions, "approved_version": None,
@@ -178,16 +200,16 @@ def minutes_state(app: Clerk, meeting_ref: str) -> dict[str, Any]:
     return state
 
 
-def approved_minutes_file(db: Database, meeting_id: int) -> tuple[dict[str, Any], bytes] | None:
-    """The approved minutes (row and bytes) if their file still has the approved hash."""
-    cursor = db.execute("SELECT * FROM minutes WHERE meeting_id = ? AND approved_at IS NOT NULL "
+def approved_minutes_file(db: Database, meeting_id: int) -> tuple[MinutesVersion, bytes] | None:
+    """The approved minutes (the version and its bytes) if their file still has the approved
+    hash."""
+    row = fetch_one(db, "SELECT * FROM minutes WHERE meeting_id = ? AND approved_at IS NOT NULL "
                         "ORDER BY version DESC LIMIT 1", [meeting_id])
-    row = cursor.fetchone()
     if row is None:
         return None
-    record = dict(zip([d[0] for d in cursor.description], row, strict=True))
-    content = read_file(db, record["sha256"])
-    if sha256_of(content) != record["approved_sha256"]:
+    record = MinutesVersion.from_row(row)
+    content = read_file(db, record.sha256)
+    if sha256_of(content) != record.approved_sha256:
         return None
     return record, content
 

@@ -9,17 +9,20 @@ same distribution list (if the agenda is still approved).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal
 
-from sqlite_utils import Database
-
-from clerk.agenda.items import PaperInfo, _refuse_if_over, read_agenda
+from clerk.agenda.circulation import circulate_in
+from clerk.agenda.items import (
+    PaperInfo,
+    attach_paper,
+    papers_out,
+    read_agenda,
+    refuse_if_over,
+    sync_standing_items,
+)
 from clerk.app import Clerk
-from clerk.meetings.schedule import Meeting, get_meeting
-from clerk.store import audit
-from clerk.store.files import FileUpload, clean_filename, content_type, store_file
-from clerk.times import to_iso
+from clerk.meetings.schedule import get_meeting
+from clerk.store.files import FileUpload
 
 
 @dataclass(frozen=True)
@@ -43,47 +46,18 @@ class PaperAdded:
     supplement: str = ""
 
 
-def attach_paper(app: Clerk, db: Database, meeting: Meeting, item_id: int, upload: FileUpload,
-                 channel: str, now: datetime) -> tuple[Literal["added", "replaced", "same"], int]:
-    """Keep the file and record it against the item, inside the caller's transaction.
-    Returns (status, paper id)."""
-    filename = clean_filename(upload.filename)
-    digest = store_file(db, upload, now)
-    same = db.execute("SELECT id FROM papers WHERE item_id = ? AND sha256 = ? AND status = "
-                      "'current'", [item_id, digest]).fetchone()
-    if same is not None:
-        return "same", int(same[0])
-    earlier = db.execute("SELECT id FROM papers WHERE item_id = ? AND filename = ? AND status = "
-                         "'current'", [item_id, filename]).fetchone()
-    main, sub = content_type(filename)
-    paper_id = int(str(db.table("papers").insert({
-        "meeting_id": meeting.id, "item_id": item_id, "filename": filename,
-        "content_type": f"{main}/{sub}", "size": len(upload.content), "sha256": digest,
-        "status": "current", "added_at": to_iso(now)}).last_pk))
-    if earlier is not None:
-        db.execute("UPDATE papers SET status = 'replaced' WHERE id = ?", [earlier[0]])
-    audit.record(db, at=now, actor="facilitator", action="papers.add", subject=meeting.ref,
-                 channel=channel, detail={"file": filename, "sha256": digest,
-                                          "size": len(upload.content), "item_id": item_id,
-                                          "replaces": earlier[0] if earlier else None})
-    return ("replaced" if earlier else "added"), paper_id
-
-
 def add_paper(app: Clerk, cmd: AddPaper) -> PaperAdded:
     """Add a paper to an agenda item; after circulation it goes out as a supplement."""
-    from clerk.agenda.circulation import circulate_in
-
     meeting = get_meeting(app, cmd.meeting)
-    _refuse_if_over(app, meeting)
+    refuse_if_over(app, meeting)
     now = app.clock.now()
     with app.store.write() as db:
-        agenda = read_agenda(app, db, meeting)
-        item = agenda.item(cmd.item)
-        status, paper_id = attach_paper(app, db, meeting, item.id, cmd.file, cmd.channel, now)
+        sync_standing_items(app, db, meeting)
+        item = read_agenda(app, db, meeting).item(cmd.item)
+        assert item.id is not None  # every item is stored: the standing ones just above
+        status, paper_id = attach_paper(db, meeting, item.id, cmd.file, cmd.channel, now)
         supplement = ""
-        circulated = db.execute("SELECT 1 FROM circulations WHERE meeting_id = ? AND kind = "
-                                "'papers'", [meeting.id]).fetchone() is not None
-        if status != "same" and circulated:
+        if status != "same" and papers_out(db, meeting):
             result = circulate_in(app, db, meeting, actor="facilitator", channel=cmd.channel)
             supplement = result.message
         agenda = read_agenda(app, db, meeting)

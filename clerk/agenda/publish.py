@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from clerk.agenda.items import read_agenda
+from clerk.agenda.items import papers_out, read_agenda
 from clerk.agenda.minutes import approved_minutes_file
 from clerk.app import Clerk
 from clerk.attendance.decisions import list_decisions
@@ -32,6 +32,7 @@ from clerk.errors import NotFound
 from clerk.meetings.schedule import Meeting, get_meeting, list_meetings
 from clerk.messages import environment
 from clerk.store.files import read_file, safe_filename
+from clerk.store.rows import fetch_one
 from clerk.times import day_in_words, in_words, to_iso
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -67,12 +68,10 @@ def _meeting_page(app: Clerk, meeting: Meeting, folder: Path,
                   report: PublishReport) -> dict[str, Any]:
     """Write one meeting's page and files; returns what the body index says about it."""
     db = app.store.db
-    circulated = db.execute("SELECT 1 FROM circulations WHERE meeting_id = ? AND kind = 'papers'",
-                            [meeting.id]).fetchone() is not None
+    circulated = papers_out(db, meeting)
     items: list[dict[str, Any]] = []
     if circulated:
-        with app.store.write() as wdb:
-            agenda = read_agenda(app, wdb, meeting)
+        agenda = read_agenda(app, db, meeting)
         for item in agenda.items:
             papers = []
             for paper in item.papers:
@@ -88,11 +87,11 @@ def _meeting_page(app: Clerk, meeting: Meeting, folder: Path,
     approved = approved_minutes_file(db, meeting.id)
     if approved is not None:
         record, content = approved
-        href = f"minutes/v{record['version']}-{safe_filename(record['filename'])}"
+        href = f"minutes/v{record.version}-{safe_filename(record.filename)}"
         _write(folder / href, content)
         report.files += 1
-        approved_at = record["approved_at_meeting"]
-        minutes = {"href": href, "filename": record["filename"], "sha256": record["approved_sha256"],
+        approved_at = record.approved_at_meeting
+        minutes = {"href": href, "filename": record.filename, "sha256": record.approved_sha256,
                    "approved_at_meeting": approved_at,
                    "approved_at_day": _meeting_day(app, approved_at) if approved_at else ""}
     decisions = [{"number": d.number, "text": _without_addresses(db, d.text), "status": d.status}
@@ -114,9 +113,9 @@ def _lead_name(lead: str, name: str) -> str:
 def _without_addresses(db: Database, text: str) -> str:
     """``text`` with each email address replaced by that person's name, or withheld."""
     def name_of(match: re.Match[str]) -> str:
-        row = db.execute("SELECT name FROM people WHERE email = ?",
-                         [match.group(0).lower()]).fetchone()
-        return row[0] if row and row[0] and "@" not in row[0] else "(address withheld)"
+        row = fetch_one(db, "SELECT name FROM people WHERE email = ?", [match.group(0).lower()])
+        name = str(row["name"] or "") if row else ""
+        return name if name and "@" not in name else "(address withheld)"
 
     return EMAIL.sub(name_of, text)
 

@@ -6,17 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 from clerk.agenda.declarations import list_declarations
-from clerk.agenda.items import get_agenda
+from clerk.agenda.items import read_agenda
 from clerk.agenda.minutes import minutes_state
 from clerk.app import Clerk
 from clerk.meetings.schedule import get_meeting
+from clerk.store.rows import fetch_all
 
 
 def papers_record(app: Clerk, meeting_ref: str) -> dict[str, Any]:
     """What ``clerk meetings show`` (``meeting_view``) lists about agenda, papers and minutes."""
     meeting = get_meeting(app, meeting_ref)
-    agenda = get_agenda(app, meeting.ref)
-    circulations = app.store.all(
+    agenda = read_agenda(app, app.store.db, meeting)
+    circulations = fetch_all(
+        app.store.db,
         "SELECT c.kind, c.number, c.started_at, c.late, c.timing, c.due_on, "
         "(SELECT COUNT(*) FROM circulation_recipients r WHERE r.circulation_id = c.id AND "
         "r.skipped = '') AS recipients FROM circulations c WHERE c.meeting_id = ? ORDER BY c.id",

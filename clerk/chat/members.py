@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
-from clerk.agenda.items import get_agenda
+from clerk.agenda.items import read_agenda
 from clerk.app import Clerk
 from clerk.attendance.replies import RecordReply, record_reply
 from clerk.ballots.ratification import Ballot, CastVote, cast_vote, get_ballot
@@ -151,7 +151,7 @@ def papers_in_chat(app: Clerk, chat_id: int) -> ChatReply:
 
 def _agenda(app: Clerk, meeting: Meeting) -> list[dict[str, Any]]:
     """The agenda items and their papers, as the papers side keeps them."""
-    agenda = get_agenda(app, meeting.ref)
+    agenda = read_agenda(app, app.store.db, meeting)
     return [{"number": item.number, "title": item.title,
              "papers": [{"filename": p.filename, "size_kb": max(1, round(p.size / 1024)),
                          "circulated": p.circulated} for p in item.papers]}

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from clerk.agenda.items import ApproveAgenda, approve_agenda, get_agenda
+from clerk.agenda.approval import ApproveAgenda, approve_agenda
+from clerk.agenda.items import read_agenda
 from clerk.app import Clerk
 from clerk.attendance.quorum import forecast
 from clerk.chat.members import member_for
@@ -87,7 +88,7 @@ def meeting_status(app: Clerk, chat_id: int, meeting: int | str, note: str = "")
         raise Refused(verdict.reason)
     fc = forecast(app, m)
     places = places_for(app, m) if body.observers.public else None
-    agenda = get_agenda(app, m.ref)
+    agenda = read_agenda(app, app.store.db, m)
     approved = agenda.approved
     approve = _may_approve(app, person, m)
     text = render_chat("status", meeting=m, body=body, when=in_words(m.starts_at, app.tz),

@@ -127,12 +127,13 @@ def agenda_add_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Add an item to a meeting's agenda, with its papers."""
-    from clerk.agenda.items import AddItem, add_item, get_agenda
+    from clerk.agenda.items import AddItem, add_item, read_agenda
+    from clerk.meetings.schedule import get_meeting
 
     clerk = open_app(config)
     uploads = tuple(_upload(p) for p in paper or [])
     item = add_item(clerk, AddItem(meeting, title, lead=lead, papers=uploads))
-    agenda = get_agenda(clerk, meeting)
+    agenda = read_agenda(clerk, clerk.store.db, get_meeting(clerk, meeting))
     if as_json:
         print_json(_agenda_json(agenda))
         return
@@ -145,11 +146,13 @@ def agenda_show_cmd(meeting: MeetingArg, config: ConfigOption = None,
                     as_json: JsonOption = False) -> None:
     """Show the agenda, its papers, the Chair's approval and declarations of interest."""
     from clerk.agenda.declarations import list_declarations
-    from clerk.agenda.items import get_agenda, get_papers_schedule
+    from clerk.agenda.items import papers_schedule, read_agenda
+    from clerk.meetings.schedule import get_meeting
 
     clerk = open_app(config)
-    agenda = get_agenda(clerk, meeting)
-    schedule = get_papers_schedule(clerk, meeting)
+    found = get_meeting(clerk, meeting)
+    agenda = read_agenda(clerk, clerk.store.db, found)
+    schedule = papers_schedule(clerk, clerk.store.db, found)
     declared = list_declarations(clerk, meeting)
     if as_json:
         print_json({**_agenda_json(agenda, schedule), "declarations": declared})
@@ -188,7 +191,7 @@ def agenda_approve_cmd(
 ) -> None:
     """Record the Chair's approval given outside email (only the Chair, or Vice-Chair where
     allowed)."""
-    from clerk.agenda.items import ApproveAgenda, approve_agenda
+    from clerk.agenda.approval import ApproveAgenda, approve_agenda
 
     clerk = open_app(config)
     outcome = approve_agenda(clerk, ApproveAgenda(meeting, by, channel="cli",
