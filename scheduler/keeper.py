@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from clerk.app import Clerk
@@ -55,7 +55,7 @@ class DeadlineKeeper:
         forecast, a vote's close), so a member who answered at 08:59 is not reminded at 09:00
         and a vote the server received at 23:59 counts even if clerk reads it at 00:01."""
         now = self.app.clock.now()
-        waiting = [j for j in self.pending() if j.at <= now and needs_replies(j.kind)]
+        waiting = [j for j in self.pending() if j.at <= now and needs_replies(j.code)]
         if waiting and self.read_inbox is not None:
             try:
                 await self.read_inbox()
@@ -137,11 +137,3 @@ class DeadlineKeeper:
                                    replace_existing=True, coalesce=True)
 
 
-def next_due(app: Clerk, limit: int = 50) -> list[PlannedJob]:
-    """What is due next, for ``clerk schedule``."""
-    return plan(app)[:limit]
-
-
-def describe(job: PlannedJob, now: datetime) -> str:
-    state = "overdue" if job.at <= now else "due"
-    return f"{state}: {job.what} ({job.why})"

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from clerk.app import Clerk
 from clerk.observers.jobs import meetings_to_erase
-from clerk.rules.deadlines import MORNING, meeting_deadlines
+from clerk.rules.deadlines import MORNING, JobKind, meeting_deadlines
 from clerk.rules.frequency import check_frequency
 from clerk.rules.observers import booking_closes, erase_after, reminder_at, takes_observers
 from clerk.rules.workdays import add_working_days
@@ -21,7 +21,9 @@ AFTER_MEETING = timedelta(days=60)
 
 class PlannedJob(NamedTuple):
     """One deadline: ``key`` is unique for this deadline at this time (a moved meeting gets new
-    keys, so its reminders move with it). A tuple, since planning makes tens of thousands."""
+    keys, so its reminders move with it); ``kind`` is the job as written, first in the key
+    (``reminder-3``), ``code`` the same as a :class:`~clerk.rules.deadlines.JobKind`, which the
+    handlers and rules go by. A tuple, since planning makes tens of thousands."""
 
     at: datetime
     key: str
@@ -29,6 +31,13 @@ class PlannedJob(NamedTuple):
     subject_ref: str
     what: str
     why: str
+    code: JobKind
+
+
+def _job(at: datetime, code: JobKind, key_rest: str, subject_ref: str, what: str,
+         why: str) -> PlannedJob:
+    """A job of a kind written as its value (every kind but a meeting's reminders)."""
+    return PlannedJob(at, f"{code.value}:{key_rest}", code.value, subject_ref, what, why, code)
 
 
 def _meeting_jobs(app: Clerk, rows: Iterable[dict[str, Any]]) -> list[PlannedJob]:
@@ -40,7 +49,7 @@ def _meeting_jobs(app: Clerk, rows: Iterable[dict[str, Any]]) -> list[PlannedJob
         for d in meeting_deadlines(body, from_iso(row["starts_at"]), app.tz):
             # the local wall-clock time names the deadline (09:00 and 17:00 are never ambiguous)
             jobs.append(PlannedJob(d.at, f"{d.kind}:{row['ref']}:{d.stamp}", d.kind,
-                                   row["ref"], d.what, d.why))
+                                   row["ref"], d.what, d.why, d.code))
     return jobs
 
 
@@ -66,9 +75,8 @@ def _frequency_jobs(app: Clerk, now: datetime) -> list[PlannedJob]:
             at = (datetime(year, 1, 1, 9, 0, tzinfo=app.tz) if year == local.year
                   else datetime(local.year, 10, 1, 9, 0, tzinfo=app.tz))
             fingerprint = ",".join(sorted(d.isoformat() for d in days if d.year == year)) or "none"
-            jobs.append(PlannedJob(at, f"frequency:{slug}:{year}:{fingerprint}", "frequency", slug,
-                                   f"warn that {body.label}'s {year} schedule is short",
-                                   verdict.reason))
+            jobs.append(_job(at, JobKind.FREQUENCY, f"{slug}:{year}:{fingerprint}", slug,
+                             f"warn that {body.label}'s {year} schedule is short", verdict.reason))
     return jobs
 
 
@@ -76,18 +84,18 @@ def _ballot_jobs(app: Clerk) -> list[PlannedJob]:
     """An open ballot closes at its deadline, with a reminder to non-voters two working days
     before its last day."""
     jobs = []
-    for row in app.store.db.query("SELECT b.ref, b.closes_at, m.body FROM ballots b JOIN meetings "
-                                  "m ON m.id = b.meeting_id WHERE b.status = 'open'"):
+    for row in app.store.all("SELECT b.ref, b.closes_at, m.body FROM ballots b JOIN meetings m "
+                             "ON m.id = b.meeting_id WHERE b.status = 'open'"):
         closes = from_iso(row["closes_at"]).astimezone(app.tz)
         last_day = (closes - timedelta(minutes=1)).date()
         reminder = datetime.combine(add_working_days(last_day, -2), MORNING, tzinfo=app.tz)
         stamp = closes.strftime("%Y-%m-%dT%H:%M")
-        jobs.append(PlannedJob(reminder, f"ballot-reminder:{row['ref']}:{stamp}",
-                               "ballot-reminder", row["ref"], "remind voters who have not voted",
-                               "two working days before the vote closes"))
-        jobs.append(PlannedJob(closes, f"ballot-close:{row['ref']}:{stamp}", "ballot-close",
-                               row["ref"], "close the vote, count it and announce the result",
-                               "the deadline for votes"))
+        jobs.append(_job(reminder, JobKind.BALLOT_REMINDER, f"{row['ref']}:{stamp}", row["ref"],
+                         "remind voters who have not voted",
+                         "two working days before the vote closes"))
+        jobs.append(_job(closes, JobKind.BALLOT_CLOSE, f"{row['ref']}:{stamp}", row["ref"],
+                         "close the vote, count it and announce the result",
+                         "the deadline for votes"))
     return jobs
 
 
@@ -101,9 +109,9 @@ def _ratify_jobs(app: Clerk, rows: Iterable[dict[str, Any]]) -> list[PlannedJob]
             continue
         day = add_working_days(from_iso(row["starts_at"]).astimezone(app.tz).date(), 1)
         at = datetime.combine(day, MORNING, tzinfo=app.tz)
-        jobs.append(PlannedJob(at, f"ratify:{row['ref']}:{day.isoformat()}", "ratify", row["ref"],
-                               "open the email vote on decisions taken while inquorate",
-                               f"{body.label} ratifies by email vote, automatically"))
+        jobs.append(_job(at, JobKind.RATIFY, f"{row['ref']}:{day.isoformat()}", row["ref"],
+                         "open the email vote on decisions taken while inquorate",
+                         f"{body.label} ratifies by email vote, automatically"))
     return jobs
 
 
@@ -121,32 +129,27 @@ def _observer_jobs(app: Clerk, rows: Iterable[dict[str, Any]]) -> list[PlannedJo
             continue
         starts = from_iso(row["starts_at"])
         closes = booking_closes(body, starts)
-        jobs.append(PlannedJob(closes, f"booking-close:{row['ref']}:{_stamp(app, closes)}",
-                               "booking-close", row["ref"],
-                               "close observer bookings and send the facilitator the list",
-                               f"{body.observers.booking_closes_hours} hours before the meeting"))
+        jobs.append(_job(closes, JobKind.BOOKING_CLOSE, f"{row['ref']}:{_stamp(app, closes)}",
+                         row["ref"], "close observer bookings and send the facilitator the list",
+                         f"{body.observers.booking_closes_hours} hours before the meeting"))
         remind = reminder_at(body, starts, app.tz)
-        jobs.append(PlannedJob(remind, f"observer-reminder:{row['ref']}:{_stamp(app, remind)}",
-                               "observer-reminder", row["ref"],
-                               "remind observers with a place, with the venue or link",
-                               "the day before the meeting"))
-    for row in app.store.db.query("SELECT b.id, b.offer_expires_at, m.ref FROM bookings b JOIN "
-                                  "meetings m ON m.id = b.meeting_id WHERE b.status = 'offered'"):
+        jobs.append(_job(remind, JobKind.OBSERVER_REMINDER, f"{row['ref']}:{_stamp(app, remind)}",
+                         row["ref"], "remind observers with a place, with the venue or link",
+                         "the day before the meeting"))
+    for row in app.store.all("SELECT b.id, b.offer_expires_at, m.ref FROM bookings b JOIN meetings m "
+                             "ON m.id = b.meeting_id WHERE b.status = 'offered'"):
         at = from_iso(row["offer_expires_at"])
-        jobs.append(PlannedJob(at, f"offer-lapse:{row['ref']}:{row['id']}:{_stamp(app, at)}",
-                               "offer-lapse", row["ref"],
-                               "pass an untaken place on to the next on the waiting list",
-                               "the offer's hold time is over"))
+        jobs.append(_job(at, JobKind.OFFER_LAPSE, f"{row['ref']}:{row['id']}:{_stamp(app, at)}",
+                         row["ref"], "pass an untaken place on to the next on the waiting list",
+                         "the offer's hold time is over"))
     for row in meetings_to_erase(app):
         body = app.config.bodies.get(row["body"])
         if body is None:
             continue
         at = erase_after(body, from_iso(row["starts_at"]))
-        jobs.append(PlannedJob(at, f"observer-erase:{row['ref']}:{_stamp(app, at)}",
-                               "observer-erase", row["ref"],
-                               "erase observers' names, addresses and chat ids",
-                               f"kept {body.observers.keep_personal_data_days} days after the "
-                               "meeting"))
+        jobs.append(_job(at, JobKind.OBSERVER_ERASE, f"{row['ref']}:{_stamp(app, at)}",
+                         row["ref"], "erase observers' names, addresses and chat ids",
+                         f"kept {body.observers.keep_personal_data_days} days after the meeting"))
     return jobs
 
 
@@ -158,10 +161,15 @@ def plan(app: Clerk, now: datetime | None = None) -> list[PlannedJob]:
                          "AND starts_at >= ?", [horizon])
     jobs = (_meeting_jobs(app, rows) + _frequency_jobs(app, now) + _ballot_jobs(app)
             + _ratify_jobs(app, rows) + _observer_jobs(app, rows))
-    done = {r["key"] for r in app.store.db.query("SELECT key FROM job_runs")}
+    done = {r["key"] for r in app.store.all("SELECT key FROM job_runs")}
     pending = [j for j in jobs if j.key not in done]
     pending.sort(key=lambda j: j.at)
     return pending
+
+
+def next_due(app: Clerk, limit: int = 50) -> list[PlannedJob]:
+    """What is due next, for ``clerk schedule``."""
+    return plan(app)[:limit]
 
 
 def state_version(app: Clerk) -> int:

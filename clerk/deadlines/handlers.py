@@ -1,36 +1,61 @@
-"""What each deadline does when it falls due: one function per kind, run inside the transaction
-that records the run, so a crash mid-job leaves nothing half done and a re-run does nothing twice."""
+"""What each deadline does when it falls due: one function per kind (:data:`HANDLERS`, keyed by
+:class:`~clerk.rules.deadlines.JobKind`), run inside the transaction that records the run, so a
+crash mid-job leaves nothing half done and a re-run does nothing twice."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from clerk.agenda.circulation import circulate_in
+from clerk.agenda.items import ensure_draft_sent
 from clerk.app import Clerk
+from clerk.attendance.invitations import invite
 from clerk.attendance.quorum import forecast, replies
-from clerk.attendance.register import attendance_verdict
+from clerk.attendance.register import attendance_verdict, flagged_members
+from clerk.ballots.ratification import close_ballot, open_ballot, remind_voters
+from clerk.errors import Refused
 from clerk.meetings.schedule import Meeting, get_meeting
 from clerk.messages import render_email
+from clerk.observers.jobs import close_bookings, erase_personal_data, remind_observers
+from clerk.observers.waiting import lapse_offers
 from clerk.outbox.mail import Outgoing, queue
 from clerk.people.directory import find_person
 from clerk.people.officers import officer_addresses
-from clerk.rules.deadlines import papers_due
+from clerk.rules.deadlines import BEFORE_MEETING, JobKind, kind_of, papers_due
+from clerk.rules.frequency import check_frequency
 from clerk.rules.terms import Body
 from clerk.store import audit
-from clerk.times import day_in_words, in_words, to_iso
+from clerk.store.rows import fetch_all, fetch_one, insert
+from clerk.times import day_in_words, from_iso, in_words, to_iso
 from clerk.tokens.reply_keys import issue_key
+
+log = logging.getLogger("clerk.scheduler")
 
 
 @dataclass(frozen=True)
 class DueJob:
+    """A deadline due now. ``kind`` is as written in its key (``reminder-3``); :attr:`code` is
+    that kind as a :class:`JobKind`, or None when this version of clerk does not know it."""
+
     key: str
     kind: str
     subject_ref: str
     at: datetime
+
+    @property
+    def code(self) -> JobKind | None:
+        return kind_of(self.kind)
+
+
+Handler = Callable[[Clerk, Database, DueJob], str]
+#: The meeting columns that record a milestone a deadline checks.
+Milestone = Literal["agenda_approved_at", "papers_sent_at", "minutes_circulated_at"]
 
 
 def facilitator_address(body: Body) -> list[tuple[str, str]]:
@@ -57,13 +82,13 @@ def _context(app: Clerk, meeting: Meeting) -> dict[str, Any]:
             "where": meeting.where}
 
 
-def _meeting_row(db: Database, meeting: Meeting) -> dict[str, Any]:
-    return dict(db.table("meetings").get(meeting.id))
+def _reached(db: Database, meeting: Meeting, milestone: Milestone) -> bool:
+    """Whether the meeting's ``milestone`` is set (read in the job's transaction)."""
+    row = fetch_one(db, f"SELECT {milestone} AS at FROM meetings WHERE id = ?", [meeting.id])
+    return bool(row and row["at"])
 
 
 def run_invite(app: Clerk, db: Database, job: DueJob) -> str:
-    from clerk.attendance.invitations import invite
-
     result = invite(app, job.subject_ref)
     return f"invitations: {result.message}"
 
@@ -108,10 +133,8 @@ def run_quorum_forecast(app: Clerk, db: Database, job: DueJob) -> str:
 
 def run_agenda_chaser(app: Clerk, db: Database, job: DueJob) -> str:
     meeting = get_meeting(app, job.subject_ref)
-    if _meeting_row(db, meeting)["agenda_approved_at"]:
+    if _reached(db, meeting, "agenda_approved_at"):
         return "the agenda is already approved"
-    from clerk.agenda.items import ensure_draft_sent
-
     body = app.body(meeting.body)
     due = papers_due(body, meeting.starts_at.astimezone(app.tz).date())
     sent = ensure_draft_sent(app, db, meeting)
@@ -123,19 +146,17 @@ def run_agenda_chaser(app: Clerk, db: Database, job: DueJob) -> str:
 
 def run_papers_due(app: Clerk, db: Database, job: DueJob) -> str:
     """Circulate the papers if the agenda is approved (else the 17:00 warning follows)."""
-    from clerk.agenda.circulation import circulate_in
-
     meeting = get_meeting(app, job.subject_ref)
-    if _meeting_row(db, meeting)["papers_sent_at"]:
+    if _reached(db, meeting, "papers_sent_at"):
         return "papers already circulated"
     return circulate_in(app, db, meeting, actor="scheduler", channel="scheduler").message
 
 
-def _chase_facilitator(app: Clerk, db: Database, job: DueJob, milestone: str, template: str,
+def _chase_facilitator(app: Clerk, db: Database, job: DueJob, milestone: Milestone, template: str,
                        done: str, chased: str) -> str:
     """Warn the facilitator unless the meeting's ``milestone`` (a meetings column) is set."""
     meeting = get_meeting(app, job.subject_ref)
-    if _meeting_row(db, meeting)[milestone]:
+    if _reached(db, meeting, milestone):
         return done
     _tell(app, db, facilitator_address(app.body(meeting.body)), template, job.key,
           **_context(app, meeting))
@@ -149,8 +170,6 @@ def run_papers_overdue(app: Clerk, db: Database, job: DueJob) -> str:
 
 
 def run_absences(app: Clerk, db: Database, job: DueJob) -> str:
-    from clerk.attendance.register import flagged_members
-
     meeting = get_meeting(app, job.subject_ref)
     body = app.body(meeting.body)
     ctx = _context(app, meeting)
@@ -174,12 +193,9 @@ def run_minutes_due(app: Clerk, db: Database, job: DueJob) -> str:
 def run_frequency(app: Clerk, db: Database, job: DueJob) -> str:
     body = app.body(job.subject_ref)
     year = int(job.key.split(":")[2])
-    days = [r["starts_at"] for r in db.query(
-        "SELECT starts_at FROM meetings WHERE body = ? AND status != 'cancelled' ORDER BY starts_at",
-        [job.subject_ref])]
-    from clerk.rules.frequency import check_frequency
-    from clerk.times import from_iso
-
+    days = [r["starts_at"] for r in fetch_all(
+        db, "SELECT starts_at FROM meetings WHERE body = ? AND status != 'cancelled' "
+            "ORDER BY starts_at", [job.subject_ref])]
     local_days = [from_iso(d).astimezone(app.tz).date() for d in days]
     verdict = check_frequency(body.meetings, local_days, year)
     if verdict.ok:
@@ -192,14 +208,10 @@ def run_frequency(app: Clerk, db: Database, job: DueJob) -> str:
 
 
 def run_ballot_reminder(app: Clerk, db: Database, job: DueJob) -> str:
-    from clerk.ballots.ratification import remind_voters
-
     return f"reminded {remind_voters(app, job.subject_ref, job.key)} who have not voted"
 
 
 def run_ballot_close(app: Clerk, db: Database, job: DueJob) -> str:
-    from clerk.ballots.ratification import close_ballot
-
     result = close_ballot(app, job.subject_ref, by="scheduler").result
     ratified = sum(1 for d in result.decisions if d.ratified)
     return (f"closed: {ratified} of {len(result.decisions)} decision(s) ratified; "
@@ -207,9 +219,6 @@ def run_ballot_close(app: Clerk, db: Database, job: DueJob) -> str:
 
 
 def run_ratify(app: Clerk, db: Database, job: DueJob) -> str:
-    from clerk.ballots.ratification import open_ballot
-    from clerk.errors import Refused
-
     try:
         ballot = open_ballot(app, job.subject_ref, channel="scheduler")
     except Refused as exc:
@@ -218,86 +227,79 @@ def run_ratify(app: Clerk, db: Database, job: DueJob) -> str:
 
 
 def run_booking_close(app: Clerk, db: Database, job: DueJob) -> str:
-    from clerk.observers.jobs import close_bookings
-
     return close_bookings(app, job.subject_ref, job.key)
 
 
 def run_observer_reminder(app: Clerk, db: Database, job: DueJob) -> str:
-    from clerk.observers.jobs import remind_observers
-
     return f"reminded {remind_observers(app, job.subject_ref, job.key)} observer(s)"
 
 
 def run_offer_lapse(app: Clerk, db: Database, job: DueJob) -> str:
-    from clerk.observers.waiting import lapse_offers
-
     return f"{lapse_offers(app, job.subject_ref)} offer(s) lapsed and passed on"
 
 
 def run_observer_erase(app: Clerk, db: Database, job: DueJob) -> str:
-    from clerk.observers.jobs import erase_personal_data
-
     counts = erase_personal_data(app, job.subject_ref)
     return "erased: " + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items())
 
 
-HANDLERS: dict[str, Callable[[Clerk, Database, DueJob], str]] = {
-    "invite": run_invite,
-    "quorum-forecast": run_quorum_forecast,
-    "agenda-chaser": run_agenda_chaser,
-    "papers-due": run_papers_due,
-    "papers-overdue": run_papers_overdue,
-    "absences": run_absences,
-    "minutes-due": run_minutes_due,
-    "frequency": run_frequency,
-    "ballot-reminder": run_ballot_reminder,
-    "ballot-close": run_ballot_close,
-    "ratify": run_ratify,
-    "booking-close": run_booking_close,
-    "observer-reminder": run_observer_reminder,
-    "offer-lapse": run_offer_lapse,
-    "observer-erase": run_observer_erase,
+HANDLERS: dict[JobKind, Handler] = {
+    JobKind.INVITE: run_invite,
+    JobKind.REMINDER: run_reminder,
+    JobKind.QUORUM_FORECAST: run_quorum_forecast,
+    JobKind.AGENDA_CHASER: run_agenda_chaser,
+    JobKind.PAPERS_DUE: run_papers_due,
+    JobKind.PAPERS_OVERDUE: run_papers_overdue,
+    JobKind.ABSENCES: run_absences,
+    JobKind.MINUTES_DUE: run_minutes_due,
+    JobKind.FREQUENCY: run_frequency,
+    JobKind.BALLOT_REMINDER: run_ballot_reminder,
+    JobKind.BALLOT_CLOSE: run_ballot_close,
+    JobKind.RATIFY: run_ratify,
+    JobKind.BOOKING_CLOSE: run_booking_close,
+    JobKind.OBSERVER_REMINDER: run_observer_reminder,
+    JobKind.OFFER_LAPSE: run_offer_lapse,
+    JobKind.OBSERVER_ERASE: run_observer_erase,
 }
 
-#: Jobs that only make sense before the meeting: missed ones are skipped once it has started.
-BEFORE_MEETING = {"invite", "quorum-forecast", "agenda-chaser", "papers-due", "papers-overdue",
-                  "booking-close", "observer-reminder"}
-
-
-def handler_for(kind: str) -> Callable[[Clerk, Database, DueJob], str] | None:
-    if kind.startswith("reminder-"):
-        return run_reminder
-    return HANDLERS.get(kind)
+#: The kinds not known to this version already reported in the log (each is reported once).
+_REPORTED_UNKNOWN: set[str] = set()
 
 
 def run_job(app: Clerk, job: DueJob) -> str | None:
     """Run one due job once: its effects and the record of its run commit together.
 
-    Returns what it did, or None when it had already run.
+    Returns what it did, or None when it had already run, or when its kind is unknown to this
+    version of clerk (written by a newer one, say): that job is not recorded as run, so a version
+    that knows it runs it; the first time, it is logged as an error.
     """
-    handler = handler_for(job.kind)
+    code = job.code
+    if code is None:
+        if job.kind not in _REPORTED_UNKNOWN:
+            _REPORTED_UNKNOWN.add(job.kind)
+            log.error("deadline %s is of a kind this version of clerk does not know (%s): it is "
+                      "left for a version that does", job.key, job.kind)
+        return None
+    handler = HANDLERS[code]
     now = app.clock.now()
     with app.store.write() as db:
-        if db.execute("SELECT 1 FROM job_runs WHERE key = ?", [job.key]).fetchone():
+        if fetch_one(db, "SELECT 1 AS done FROM job_runs WHERE key = ?", [job.key]):
             return None
-        if handler is None:
-            outcome = f"no handler for {job.kind}"
-        elif _obsolete(app, job, now):
+        if _obsolete(app, code, job, now):
             outcome = "skipped: the meeting has already taken place"
         else:
             outcome = handler(app, db, job)
-        db.table("job_runs").insert({"key": job.key, "kind": job.kind, "subject_ref": job.subject_ref,
-                               "due_at": to_iso(job.at), "ran_at": to_iso(now),
-                               "outcome": outcome})
+        insert(db, "job_runs", {"key": job.key, "kind": job.kind, "subject_ref": job.subject_ref,
+                                "due_at": to_iso(job.at), "ran_at": to_iso(now),
+                                "outcome": outcome})
         audit.record(db, at=now, actor="scheduler", action=f"deadline.{job.kind}",
                      subject=job.subject_ref, channel="scheduler",
                      detail={"key": job.key, "outcome": outcome})
     return outcome
 
 
-def _obsolete(app: Clerk, job: DueJob, now: datetime) -> bool:
-    if job.kind not in BEFORE_MEETING and not job.kind.startswith("reminder-"):
+def _obsolete(app: Clerk, code: JobKind, job: DueJob, now: datetime) -> bool:
+    if code not in BEFORE_MEETING:
         return False
     meeting = get_meeting(app, job.subject_ref)
     return meeting.starts_at <= now

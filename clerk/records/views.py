@@ -10,6 +10,7 @@ from clerk.attendance.decisions import list_decisions
 from clerk.attendance.quorum import forecast
 from clerk.attendance.register import attendance_verdict
 from clerk.meetings.schedule import get_meeting
+from clerk.observers.jobs import booking_list
 from clerk.rules.deadlines import meeting_deadlines
 from clerk.rules.terms import Body
 from clerk.rules.workdays import describe
@@ -61,8 +62,6 @@ def meeting_view(app: Clerk, ref: str) -> dict[str, Any]:
 
 def _observers(app: Clerk, ref: str) -> dict[str, Any]:
     """Observers booked and waiting (public meetings only)."""
-    from clerk.observers.jobs import booking_list  # loads the mail templates: only when shown
-
     return booking_list(app, ref).as_json()
 
 

@@ -1,10 +1,12 @@
-"""The deadlines a meeting implies, from its body's rules: when, what, and why (pure)."""
+"""The deadlines a meeting implies, from its body's rules: when, what, and why (pure); and the
+kinds of deadline job (:class:`JobKind`), the codes every part of the scheduler branches on."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -15,15 +17,71 @@ MORNING = time(9, 0)
 EVENING = time(17, 0)
 
 
+class JobKind(StrEnum):
+    """What a deadline job does: the code the planner gives it, the handlers are keyed by and the
+    rules branch on. The value is the kind as written (in job keys, ``job_runs.kind``, the audit
+    and ``clerk schedule --json``), except a reminder's, written ``reminder-<n>`` for n working
+    days before the meeting (:func:`job_name`, :func:`kind_of`)."""
+
+    INVITE = "invite"
+    REMINDER = "reminder"
+    QUORUM_FORECAST = "quorum-forecast"
+    AGENDA_CHASER = "agenda-chaser"
+    PAPERS_DUE = "papers-due"
+    PAPERS_OVERDUE = "papers-overdue"
+    ABSENCES = "absences"
+    MINUTES_DUE = "minutes-due"
+    FREQUENCY = "frequency"
+    BALLOT_REMINDER = "ballot-reminder"
+    BALLOT_CLOSE = "ballot-close"
+    RATIFY = "ratify"
+    BOOKING_CLOSE = "booking-close"
+    OBSERVER_REMINDER = "observer-reminder"
+    OFFER_LAPSE = "offer-lapse"
+    OBSERVER_ERASE = "observer-erase"
+
+
+_REMINDER_PREFIX = f"{JobKind.REMINDER.value}-"
+
+#: Jobs that only make sense before the meeting: missed ones are skipped once it has started.
+BEFORE_MEETING = frozenset({
+    JobKind.INVITE, JobKind.REMINDER, JobKind.QUORUM_FORECAST, JobKind.AGENDA_CHASER,
+    JobKind.PAPERS_DUE, JobKind.PAPERS_OVERDUE, JobKind.BOOKING_CLOSE, JobKind.OBSERVER_REMINDER,
+})
+
+
+def job_name(kind: JobKind, days_before: int | None = None) -> str:
+    """The kind as written: its value, or ``reminder-<n>`` for a reminder ``n`` working days
+    before the meeting (a reminder needs ``days_before``; nothing else takes it)."""
+    if (kind is JobKind.REMINDER) != (days_before is not None):
+        raise ValueError(f"{kind.value}: days_before is for reminders only, and they need it")
+    return f"{_REMINDER_PREFIX}{days_before}" if days_before is not None else kind.value
+
+
+def kind_of(name: str) -> JobKind | None:
+    """The kind a job written as ``name`` is of, or None if this version of clerk does not know
+    it (a job written by a newer version, say)."""
+    if name.startswith(_REMINDER_PREFIX):
+        return JobKind.REMINDER if name[len(_REMINDER_PREFIX):].isdigit() else None
+    if name == JobKind.REMINDER.value:
+        return None  # a reminder is always written with its number of days
+    try:
+        return JobKind(name)
+    except ValueError:
+        return None
+
+
 class Deadline(NamedTuple):
-    """One thing due for a meeting. ``at`` is aware (local); ``kind`` names the job that keeps it;
-    ``stamp`` is the local wall-clock time as text, for keys. (A tuple: planning makes many.)"""
+    """One thing due for a meeting. ``at`` is aware (local); ``kind`` is the job that keeps it, as
+    written (``reminder-3``), ``code`` the same as a :class:`JobKind`; ``stamp`` is the local
+    wall-clock time as text, for keys. (A tuple: planning makes many.)"""
 
     at: datetime
     kind: str
     what: str
     why: str
     stamp: str
+    code: JobKind
 
 
 class _Days(NamedTuple):
@@ -36,11 +94,17 @@ class _Days(NamedTuple):
 
 @dataclass(frozen=True)
 class _Rule:
-    kind: str
+    code: JobKind
     what: str
     why: str
     day: Callable[[_Days], date | None]
     clock: time
+    #: How many working days before the meeting (reminders only).
+    days_before: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return job_name(self.code, self.days_before)
 
     @property
     def clock_text(self) -> str:
@@ -76,46 +140,47 @@ def _rules(body: Body) -> list[_Rule]:
 
         return reminder
 
-    rules = [_Rule("invite", "send the invitations",
+    rules = [_Rule(JobKind.INVITE, "send the invitations",
                    "invitations go out with the papers" if invite_n is None
                    else f"{describe(invite_n, 'working_days')} before",
                    lambda days: days.invite, MORNING)]
     for n in sorted(set(policy.reminder_working_days_before), reverse=True):
-        rules.append(_Rule(f"reminder-{n}", "remind members who have not replied",
-                           f"{describe(n, 'working_days')} before the meeting", before(n), MORNING))
+        rules.append(_Rule(JobKind.REMINDER, "remind members who have not replied",
+                           f"{describe(n, 'working_days')} before the meeting", before(n), MORNING,
+                           days_before=n))
     n_fc = policy.forecast_warning_working_days_before
-    rules.append(_Rule("quorum-forecast", "warn the chair if the meeting may not be quorate",
+    rules.append(_Rule(JobKind.QUORUM_FORECAST, "warn the chair if the meeting may not be quorate",
                        f"{describe(n_fc, 'working_days')} before the meeting",
                        lambda days: add_working_days(days.meeting, -n_fc), MORNING))
     if body.papers.chair_approves_agenda:
         n_ag = policy.agenda_chaser_working_days_before_papers
-        rules.append(_Rule("agenda-chaser", "ask the chair to agree the agenda",
+        rules.append(_Rule(JobKind.AGENDA_CHASER, "ask the chair to agree the agenda",
                            f"{describe(n_ag, 'working_days')} before the papers are due",
                            lambda days: add_working_days(days.papers, -n_ag), MORNING))
-    rules.append(_Rule("papers-due", "circulate the papers",
+    rules.append(_Rule(JobKind.PAPERS_DUE, "circulate the papers",
                        f"papers go out {notice} before the meeting",
                        lambda days: days.papers, MORNING))
-    rules.append(_Rule("papers-overdue", "warn the facilitator if the papers have not gone out",
+    rules.append(_Rule(JobKind.PAPERS_OVERDUE, "warn the facilitator if the papers have not gone out",
                        f"end of the last day for {notice}' notice",
                        lambda days: days.papers, EVENING))
-    rules.append(_Rule("absences", "record absences without notice",
+    rules.append(_Rule(JobKind.ABSENCES, "record absences without notice",
                        "the working day after the meeting",
                        lambda days: add_working_days(days.meeting, 1), MORNING))
     if body.minutes.due:
-        rules.append(_Rule("minutes-due", "chase the minutes if they have not been circulated",
+        rules.append(_Rule(JobKind.MINUTES_DUE, "chase the minutes if they have not been circulated",
                            f"minutes are due {describe(body.minutes.due, body.minutes.unit)} "
                            "after the meeting", lambda days: minutes_due(body, days.meeting),
                            MORNING))
     return rules
 
 
-_RULES: dict[int, tuple[Body, list[tuple[_Rule, str]]]] = {}
+_RULES: dict[int, tuple[Body, list[tuple[_Rule, str, str]]]] = {}
 
 
-def _cached_rules(body: Body) -> list[tuple[_Rule, str]]:
+def _cached_rules(body: Body) -> list[tuple[_Rule, str, str]]:
     hit = _RULES.get(id(body))
     if hit is None or hit[0] is not body:
-        hit = (body, [(rule, rule.clock_text) for rule in _rules(body)])
+        hit = (body, [(rule, rule.kind, rule.clock_text) for rule in _rules(body)])
         _RULES[id(body)] = hit
     return hit[1]
 
@@ -126,12 +191,12 @@ def meeting_deadlines(body: Body, starts_at: datetime, zone: ZoneInfo) -> list[D
     papers = papers_due(body, day)
     days = _Days(day, papers, _invite_day(body, day, papers))
     out = []
-    for rule, clock_text in _cached_rules(body):
+    for rule, kind, clock_text in _cached_rules(body):
         when = rule.day(days)
         if when is None:
             continue
-        out.append(Deadline(datetime.combine(when, rule.clock, tzinfo=zone), rule.kind, rule.what,
-                            rule.why, f"{when.isoformat()}T{clock_text}"))
+        out.append(Deadline(datetime.combine(when, rule.clock, tzinfo=zone), kind, rule.what,
+                            rule.why, f"{when.isoformat()}T{clock_text}", rule.code))
     out.sort(key=lambda d: d.at)
     return out
 

@@ -4,16 +4,20 @@ the deadline is counted, a forecast counts the apologies already sent."""
 
 from __future__ import annotations
 
-#: Deadline kinds whose effect depends on replies (reminders are ``reminder-<n>``).
+from clerk.rules.deadlines import JobKind
+
+#: Deadline kinds whose effect depends on replies.
 READS_REPLIES = frozenset({
-    "quorum-forecast",  # counts who is coming
-    "absences",  # apologies given before the meeting are not absences
-    "ballot-reminder",  # reminds those who have not voted
-    "ballot-close",  # counts the votes
-    "booking-close", "observer-reminder", "offer-lapse",  # observers answer by email too
+    JobKind.REMINDER,  # reminds those who have not replied
+    JobKind.QUORUM_FORECAST,  # counts who is coming
+    JobKind.ABSENCES,  # apologies given before the meeting are not absences
+    JobKind.BALLOT_REMINDER,  # reminds those who have not voted
+    JobKind.BALLOT_CLOSE,  # counts the votes
+    JobKind.BOOKING_CLOSE, JobKind.OBSERVER_REMINDER, JobKind.OFFER_LAPSE,  # observers answer by
+    # email too
 })
 
 
-def needs_replies(kind: str) -> bool:
+def needs_replies(kind: JobKind) -> bool:
     """Whether a deadline of this kind must wait until the inbox has been read to the end."""
-    return kind.startswith("reminder-") or kind in READS_REPLIES
+    return kind in READS_REPLIES
