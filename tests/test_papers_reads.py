@@ -17,7 +17,10 @@ from clerk.agenda.approval import ApproveAgenda, approve_agenda
 from clerk.agenda.circulation import circulate_papers
 from clerk.agenda.items import AddItem, add_item, send_draft
 from clerk.app import Clerk
+from clerk.attendance.decisions import AddDecision, add_decision
 from clerk.attendance.invitations import invite
+from clerk.attendance.register import RecordAttendance, record_attendance
+from clerk.ballots.ratification import CastVote, cast_vote, close_ballot, open_ballot
 from clerk.chat.members import papers_in_chat
 from clerk.cli import main
 from clerk.clock import FakeClock
@@ -26,7 +29,18 @@ from clerk.people.directory import find_person
 from clerk.store.rows import fetch_all, fetch_one, insert
 from clerk.times import parse_local, to_iso
 from mail.ingest import ingest
-from tests.papers_helpers import CHAIR, MEMBER, agenda_now, carers_meeting, cli_clerk, parsed, pdf, reply
+from tests.papers_helpers import (
+    CHAIR,
+    MEMBER,
+    agenda_now,
+    carers_emails,
+    carers_meeting,
+    cli_clerk,
+    make_app,
+    parsed,
+    pdf,
+    reply,
+)
 
 MINUTES_ITEM = "To approve the minutes of the previous meeting (Thursday 19 November 2026)"
 CHAT = 4242
@@ -120,3 +134,39 @@ def test_reads_send_nothing_and_write_nothing(cli_app: Clerk, clock: FakeClock,
                                      "= 'agenda_draft' ORDER BY id")
     assert [(d["to_addr"], d["dedupe_key"].split(":")[2]) for d in drafts
             if d["status"] == "queued"] == [(CHAIR, "v4")]
+
+
+def test_a_decision_carried_forward_sends_the_chair_the_new_draft_at_once(
+        clock: FakeClock, tmp_path: Path) -> None:
+    """Recording a decision of an inquorate meeting, and closing the ballot that settles it,
+    change the next agenda's standing items: the Chair, who has the draft, is sent the new one
+    then, not when someone next happens to read the agenda."""
+    app = make_app(clock, tmp_path)
+    held = add_meeting(app, AddMeeting("carers", parse_local("2026-11-19 10:00", app.tz))).ref
+    meeting = carers_meeting(app)
+    add_item(app, AddItem(meeting.ref, "Carers' grants 2027"))
+    assert send_draft(app, meeting.ref).sent_to == (CHAIR,)
+    version = agenda_now(app, meeting.ref).version
+
+    record_attendance(app, RecordAttendance(held, tuple(carers_emails()[:2])))  # inquorate
+    add_decision(app, AddDecision(held, "Adopt the 2027 carers action plan"))
+    carried = (f"To consider: Adopt the 2027 carers action plan (awaiting ratification by email "
+               f"vote, from {held})")
+    stored = fetch_all(app.store.db, "SELECT title FROM agenda_items WHERE meeting_id = ?",
+                       [meeting.id])
+    assert carried in [r["title"] for r in stored]
+    assert _drafts(app) == [f"v{version + 1}"]
+
+    ballot = open_ballot(app, held)
+    for email in carers_emails():
+        cast_vote(app, CastVote(ballot.ref, email, {1: "approve"}, channel="cli"))
+    close_ballot(app, ballot.ref)  # ratified: no longer business for the next meeting
+    assert carried not in [i.title for i in agenda_now(app, meeting.ref).items]
+    assert _drafts(app) == [f"v{version + 2}"]
+
+
+def _drafts(app: Clerk) -> list[str]:
+    """The versions of the draft agenda waiting to go to the Chair."""
+    return [r["dedupe_key"].split(":")[2] for r in fetch_all(
+        app.store.db, "SELECT dedupe_key FROM outbox WHERE kind = 'agenda_draft' AND status = "
+                      "'queued' AND to_addr = ? ORDER BY id", [CHAIR])]

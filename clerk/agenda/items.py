@@ -16,7 +16,9 @@ Writing (each an operation: one transaction, idempotent and audited):
 - ``send_draft(app, meeting_ref) -> DraftResult`` emails the draft to the Chair (and the
   Vice-Chair where the body lets them approve) with a reply key of purpose ``agenda``.
 - ``sync_standing_items(app, db, meeting)`` brings the stored standing items up to date (every
-  operation on an agenda calls it first; the agenda chaser and the papers' due day do too).
+  operation on an agenda calls it first; the agenda chaser and the papers' due day do too);
+  ``refresh_standing_items(app, db, body)`` does so for a body's coming agendas whose draft went
+  to the Chair, after a decision is recorded or a ballot closed.
 
 Standing items, on every agenda until it is approved: welcome and apologies, declarations of
 interest, approval of the minutes of the previous meeting, and each decision of an earlier
@@ -309,6 +311,19 @@ def sync_standing_items(app: Clerk, db: Database, meeting: Meeting) -> bool:
     if state.sent_version is not None:
         _changed(app, db, meeting, now, "standing items brought up to date")
     return True
+
+
+def refresh_standing_items(app: Clerk, db: Database, body: str) -> int:
+    """After a change to what makes a body's standing items (a decision recorded, a ballot
+    closed), inside that operation's transaction: each coming meeting of the body whose draft
+    agenda has gone to the Chair gets its standing items stored as they now are, and the Chair
+    the new draft if they changed. (Other agendas need nothing: a read shows the standing items
+    as they stand, and their next operation stores them.) Returns how many agendas changed."""
+    rows = fetch_all(db, "SELECT m.* FROM meetings m JOIN agendas a ON a.meeting_id = m.id "
+                         "WHERE m.body = ? AND m.status != 'cancelled' AND m.starts_at > ? AND "
+                         "a.sent_version IS NOT NULL ORDER BY m.starts_at",
+                     [body, to_iso(app.clock.now())])
+    return sum(sync_standing_items(app, db, Meeting.from_row(r)) for r in rows)
 
 
 # ----------------------------------------------------------------------------- reading

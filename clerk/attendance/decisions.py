@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from clerk.agenda.items import refresh_standing_items
 from clerk.app import Clerk
 from clerk.attendance.register import attendance_verdict
 from clerk.errors import BadInput, Refused
@@ -80,6 +81,7 @@ def add_decision(app: Clerk, cmd: AddDecision) -> Decision:
         audit.record(db, at=now, actor="facilitator", action="decision.add", subject=meeting.ref,
                      channel=cmd.channel, detail={"number": number, "text": text,
                                                   "status": status, "reason": reason})
+        refresh_standing_items(app, db, meeting.body)  # business carried to the next agenda
         return _decision(meeting, dict(db.table("decisions").get(did)))
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from clerk.agenda.items import refresh_standing_items
 from clerk.app import Clerk
 from clerk.errors import BadInput, NotFound, Refused
 from clerk.meetings.schedule import Meeting, get_meeting
@@ -321,6 +322,7 @@ def close_ballot(app: Clerk, ref: str, *, by: Closer = "facilitator") -> Closing
         audit.record(db, at=now, actor=by, action="ballot.close", subject=ballot.ref,
                      channel="cli" if by == "facilitator" else "scheduler",
                      detail={**summary, "closed_by": by, "early": early})
+        refresh_standing_items(app, db, ballot.meeting.body)  # settled: off the next agenda
         _announce(app, db, get_ballot(app, ballot.ref), result, now)
         return Closing(ballot.ref, result, now, early)
 
