@@ -15,9 +15,9 @@ from bot.app import ClerkBot, build_application, set_commands
 from bot.outbox import ChatDrain, drain_chat_outbox
 from bot.polling import Poller
 from clerk.app import Clerk
-from clerk.composition.run import Worker
 from clerk.config import secret
 from clerk.outage import Outage
+from clerk.workers import Worker
 
 log = logging.getLogger("clerk.bot")
 ALLOWED_UPDATES = ("message", "callback_query")

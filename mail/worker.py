@@ -11,8 +11,8 @@ import asyncio
 import logging
 
 from clerk.app import Clerk
-from clerk.composition.run import Worker
-from clerk.mail_in.message import InboundResult
+from clerk.mail_in.message import InboundOutcome
+from clerk.workers import Worker
 from mail.imap_reader import ImapReader, ResultHook
 from mail.maildir_reader import MaildirReader
 from mail.sender import OutboxSender
@@ -29,7 +29,7 @@ def make_reader(app: Clerk, *, on_result: ResultHook | None = None) -> ImapReade
     return MaildirReader(app, on_result=on_result)
 
 
-def log_result(result: InboundResult) -> None:
+def log_result(result: InboundOutcome) -> None:
     level = logging.WARNING if result.quarantined else logging.INFO
     log.log(level, "%s", result.summary)
 
@@ -39,7 +39,7 @@ def workers(app: Clerk) -> list[Worker]:
     answers to the replies it has just read)."""
     sender = OutboxSender(app, interval=OUTBOX_INTERVAL)
 
-    def on_result(result: InboundResult) -> None:
+    def on_result(result: InboundOutcome) -> None:
         log_result(result)
         if result.queued:
             sender.wake()

@@ -7,7 +7,6 @@ pipeline. Answers it queues are sent by ``clerk mail send`` (or the running serv
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -49,7 +48,7 @@ def ingest_cmd(
     Prints one line per message: who it is from, what was understood, what was done. Exits 0
     even when messages are refused; 2 only when a file cannot be read.
     """
-    from mail.ingest import ingest_many  # the adapter is loaded only when mail is read
+    from clerk.composition.commands import ingest_files  # the adapter: only when mail is read
 
     clerk = open_app(config)
     rows: list[dict[str, Any]] = []  # in the order of the files given
@@ -64,7 +63,7 @@ def ingest_cmd(
             unreadable += 1
             rows.append({"file": str(path), "error": f"cannot read the file: "
                                                      f"{exc.strerror or exc}"})
-    results = ingest_many(clerk, [raw for _, _, raw in readable], source="file")
+    results = ingest_files(clerk, [raw for _, _, raw in readable])
     for (index, _path, _raw), result in zip(readable, results, strict=True):
         queued += len(result.queued)
         rows[index].update(result.to_json())
@@ -88,25 +87,17 @@ def ingest_cmd(
 @mail.command("read")
 def read_cmd(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Read the inbox once, to the end (IMAP if configured, else the local Maildir)."""
-    from mail.worker import make_reader
+    from clerk.composition.commands import read_inbox_once
 
     clerk = open_app(config)
-    reader = make_reader(clerk)
-
-    async def once() -> Any:
-        try:
-            return await reader.drain_once()
-        finally:
-            await reader.close()
-
-    report = asyncio.run(once())
+    where, report = read_inbox_once(clerk)
     if as_json:
-        print_json({"inbox": reader.where, "read": [r.to_json() for r in report.results],
+        print_json({"inbox": where, "read": [r.to_json() for r in report.results],
                     "filed_again": report.moved_again})
         return
     for result in report.results:
         console.print(_line(result), markup=False)
-    console.print(f"Inbox {reader.where}: {report.message}", markup=False)
+    console.print(f"Inbox {where}: {report.message}", markup=False)
     if any(r.queued for r in report.results):
         console.print("Run `clerk mail send` to send the answers now.")
 

@@ -108,7 +108,7 @@ def send_cmd(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     outbox --status failed`); 75 (EX_TEMPFAIL, "try again later") when the server was down or
     refused us, or refused messages for now: that mail stays queued."""
     from clerk.cli.common import err_console
-    from mail.sender import send_outbox  # the adapter is loaded only when mail is sent
+    from clerk.composition.commands import send_outbox  # the adapter: only when mail is sent
 
     clerk = open_app(config)
     shown = _SendProgress(clerk, quiet=as_json)

@@ -38,7 +38,7 @@ def schedule_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """List what is due next: when, what, for which meeting, and why."""
-    from scheduler.plan import next_due
+    from clerk.composition.commands import next_due
 
     clerk = open_app(config)
     jobs = next_due(clerk, limit)

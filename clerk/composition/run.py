@@ -14,17 +14,22 @@ import asyncio
 import gc
 import logging
 import signal
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Coroutine
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from clerk.app import Clerk
 from clerk.config import secret
 from clerk.lock import RunLock
 from clerk.log_format import LogFormat
-
-if TYPE_CHECKING:
-    from scheduler.keeper import DeadlineKeeper
+from clerk.log_setup import configure_logging
+from clerk.outbox import chat as chat_outbox
+from clerk.outbox.delivery import queued_count
+from clerk.workers import Worker
+from mail import worker as mail_worker
+from scheduler.keeper import DeadlineKeeper
 
 log = logging.getLogger("clerk")
 
@@ -35,35 +40,14 @@ STOP_GRACE = 3.0
 CANCEL_GRACE = 1.0
 
 
-@dataclass(frozen=True)
-class Worker:
-    """A long-running part of the service: ``run(stop)`` returns when ``stop`` is set."""
-
-    name: str
-    run: Callable[[asyncio.Event], Coroutine[Any, Any, None]]
-    once: Callable[[], Coroutine[Any, Any, None]] | None = None
-    #: As ``once``, but returning after the message in hand when the event is set (preferred
-    #: by ``clerk run --once`` where given).
-    once_until: Callable[[asyncio.Event], Coroutine[Any, Any, None]] | None = None
-    #: Given by the inbox reader: one full pass over the inbox, safe to call while ``run`` is
-    #: running (the deadline keeper calls it before deadlines that depend on replies).
-    read_to_end: Callable[[], Coroutine[Any, Any, object]] | None = None
-
-
 def workers_for(app: Clerk) -> list[Worker]:
-    """The adapters this configuration asks for (each module decides if it is enabled)."""
-    found: list[Worker] = []
-    modules = ["mail.worker"]
-    if secret(app.config.telegram.token_env):  # python-telegram-bot is only loaded when needed
-        modules.append("bot.worker")
-    for module_name in modules:
-        try:
-            module = __import__(module_name, fromlist=["workers"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        found.extend(module.workers(app))
+    """The adapters this configuration asks for: the mail workers, and the bot's when a token is
+    configured (python-telegram-bot is only loaded then)."""
+    found = mail_worker.workers(app)
+    if secret(app.config.telegram.token_env):
+        from bot import worker as bot_worker
+
+        found.extend(bot_worker.workers(app))
     return found
 
 
@@ -72,12 +56,6 @@ async def serve(app: Clerk, stop: asyncio.Event, *, once: bool = False,
                 cancel_grace: float = CANCEL_GRACE) -> None:
     """Run until ``stop`` is set (or one round with ``once``); then give the workers ``grace``
     seconds to finish the message in hand (none once ``hurry`` is set), and cancel the rest."""
-    from zoneinfo import ZoneInfo
-
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-    from scheduler.keeper import DeadlineKeeper
-
     scheduler = AsyncIOScheduler(timezone=ZoneInfo(app.config.clerk.timezone))
     workers = workers_for(app)
     inbox = next((w.read_to_end for w in workers if w.read_to_end is not None), None)
@@ -158,9 +136,6 @@ async def _finish(tasks: list[asyncio.Task[None]], grace: float, cancel_grace: f
 def _left_over(app: Clerk) -> str:
     """What is still waiting to go out (emails and chat messages), in words, for the last line
     of the log."""
-    from clerk.outbox import chat as chat_outbox
-    from clerk.outbox.delivery import queued_count
-
     try:
         emails = queued_count(app)
         chat = chat_outbox.counts(app)
@@ -179,8 +154,6 @@ def _left_over(app: Clerk) -> str:
 def run_service(app: Clerk, *, once: bool = False,
                 log_format: LogFormat = LogFormat.TEXT) -> None:
     """Take the lock, then serve until Ctrl-C or SIGTERM."""
-    from clerk.log_setup import configure_logging
-
     configure_logging(log_format=log_format)
     with RunLock(app.config.database_path):
         gc.freeze()  # what is loaded by now lives as long as the process: out of the collector

@@ -1,0 +1,56 @@
+"""The adapters' work that one-shot commands ask for: ``clerk mail ingest|read|send`` (the mail
+adapter) and ``clerk schedule`` (the deadline planner). The command line calls these, so that in
+``clerk`` only the composition root imports ``mail`` and ``scheduler``; each function loads its
+part of an adapter when called, so a command loads only what it needs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from clerk.app import Clerk
+
+if TYPE_CHECKING:
+    from clerk.mail_in.message import InboundOutcome
+    from mail.imap_reader import ReadReport
+    from mail.sender import DrainReport
+    from scheduler.plan import PlannedJob
+
+
+def ingest_files(app: Clerk, raws: Sequence[bytes]) -> Iterator[InboundOutcome]:
+    """Raw messages read from files, handled as if they had arrived in the inbox, in order."""
+    from mail.ingest import ingest_many
+
+    return ingest_many(app, raws, source="file")
+
+
+def read_inbox_once(app: Clerk) -> tuple[str, ReadReport]:
+    """One pass over the configured inbox (IMAP, else the local Maildir), to the end: where it
+    is, and what was read."""
+    from mail.worker import make_reader
+
+    reader = make_reader(app)
+
+    async def once() -> ReadReport:
+        try:
+            return await reader.drain_once()
+        finally:
+            await reader.close()
+
+    return reader.where, asyncio.run(once())
+
+
+def send_outbox(app: Clerk, *,
+                on_progress: Callable[[DrainReport], None] | None = None) -> DrainReport:
+    """One pass over the outbox: send what is due now, at the configured pace."""
+    from mail.sender import send_outbox as send
+
+    return send(app, on_progress=on_progress)
+
+
+def next_due(app: Clerk, limit: int) -> list[PlannedJob]:
+    """The deadlines due next, earliest first (overdue ones first of all)."""
+    from scheduler.plan import next_due as planned
+
+    return planned(app, limit)
