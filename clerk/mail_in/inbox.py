@@ -31,6 +31,10 @@ withdrawn) or comes from a person clerk knows, so that mail from strangers (spam
 and clerk sends no backscatter. A valid key used from another address is answered *to the
 sender*: they hold the email the key came in, so the answer tells them nothing new; it names no
 one and carries no key. And at most one refusal goes to an address in 24 hours.
+
+**What the writer is told** is chosen by the refusal's code
+(:data:`clerk.mail_in.message.Refusal`, and for a reply key :func:`check_key`'s code) in one
+table, :data:`TOLD`; the sentences the records keep (``reason``) never choose it.
 """
 
 from __future__ import annotations
