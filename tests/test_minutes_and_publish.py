@@ -3,6 +3,7 @@ shows any later edit), and the published site is valid HTML whose links all reso
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -78,17 +79,17 @@ def test_minutes_are_circulated_carried_and_approved_at_the_next_meeting(
     approved = approve_minutes(app, ApproveMinutes(first))
     assert approved.status == "approved" and approved.sha256 in approved.message
     state = minutes_state(app, first)
-    assert (state["approved_version"], state["approved_file_intact"]) == (1, True)
-    assert state["edited_after_approval"] is False
+    assert (state.approved_version, state.approved_file_intact) == (1, True)
+    assert state.edited_after_approval is False
 
     edited = FileUpload(MINUTES.filename, MINUTES.content + b"a line added later\n")
     add_minutes(app, AddMinutes(first, edited))
     state = minutes_state(app, first)
-    assert state["edited_after_approval"] is True and state["approved_version"] == 1
+    assert state.edited_after_approval is True and state.approved_version == 1
     # Tampering with the stored file shows too.
     app.store.db.execute("UPDATE files SET content = ? WHERE sha256 = ?",
-                         [b"changed", state["approved_sha256"]])
-    assert minutes_state(app, first)["approved_file_intact"] is False
+                         [b"changed", state.approved_sha256])
+    assert minutes_state(app, first).approved_file_intact is False
 
 
 def test_minutes_not_circulated_are_chased(clock: FakeClock, tmp_path: Path) -> None:
@@ -212,6 +213,15 @@ def test_the_commands(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert code == 0 and "Declaration recorded" in out
     code, out, _ = run("agenda", "show", ref)
     assert code == 0 and "Approved by Alice Ashworth" in out and "Declared: item 3" in out
+    code, out, _ = run("agenda", "show", ref, "--json")
+    [declared] = json.loads(out)["declarations"]
+    assert (declared["item"], declared["email"], declared["channel"]) == (
+        3, "dev.davies@example.org", "cli")
+    code, out, _ = run("minutes", "show", ref)
+    assert code == 0 and "Not approved yet." in out
+    code, out, _ = run("minutes", "show", ref, "--json")
+    assert json.loads(out) == {"versions": [], "approved_version": None, "approved_sha256": "",
+                               "edited_after_approval": False, "approved_file_intact": None}
     code, _, err = run("minutes", "add", ref, "report.pdf")
     assert code == 2 and "has not taken place yet" in err
     code, _, err = run("papers", "add", ref, "annex.pdf", "--item", "9")

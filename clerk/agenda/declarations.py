@@ -35,6 +35,19 @@ class RecordDeclaration:
 
 
 @dataclass(frozen=True)
+class Declaration:
+    """A declaration of interest on record: the item (number and title), who, what, and how."""
+
+    item: int
+    title: str
+    name: str
+    email: str
+    interest: str
+    channel: str
+    declared_at: str
+
+
+@dataclass(frozen=True)
 class DeclarationOutcome:
     status: Literal["recorded", "already"]
     meeting: str
@@ -73,7 +86,7 @@ def record_declaration(app: Clerk, cmd: RecordDeclaration) -> DeclarationOutcome
                                   interest)
 
 
-def list_declarations(app: Clerk, meeting_ref: str) -> list[dict[str, Any]]:
+def list_declarations(app: Clerk, meeting_ref: str) -> list[Declaration]:
     """The meeting's declarations, by item number, with who declared what and how."""
     meeting = get_meeting(app, meeting_ref)
     db = app.store.db
@@ -81,8 +94,6 @@ def list_declarations(app: Clerk, meeting_ref: str) -> list[dict[str, Any]]:
     rows = fetch_all(db, "SELECT d.item_id, d.interest, d.channel, d.declared_at, p.name, "
                          "p.email FROM declarations d JOIN people p ON p.id = d.person_id WHERE "
                          "d.meeting_id = ? ORDER BY d.id", [meeting.id])
-    out = [{"item": numbers.get(r["item_id"], (0, ""))[0],
-            "title": numbers.get(r["item_id"], (0, ""))[1], "name": r["name"], "email": r["email"],
-            "interest": r["interest"], "channel": r["channel"], "declared_at": r["declared_at"]}
-           for r in rows]
-    return sorted(out, key=lambda d: (d["item"], d["name"]))
+    out = [Declaration(*numbers.get(r["item_id"], (0, "")), r["name"], r["email"],
+                       r["interest"], r["channel"], r["declared_at"]) for r in rows]
+    return sorted(out, key=lambda d: (d.item, d.name))

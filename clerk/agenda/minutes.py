@@ -177,27 +177,42 @@ def approve_minutes(app: Clerk, cmd: ApproveMinutes) -> MinutesResult:
                              f"SHA-256 {digest}")
 
 
-def minutes_state(app: Clerk, meeting_ref: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MinutesState:
+    """Every version of a meeting's minutes, which one was approved (None: none yet), whether a
+    later version came after the approval, and whether the approved file still has its hash."""
+
+    versions: tuple[MinutesVersion, ...]
+    approved_version: int | None = None
+    approved_sha256: str = ""
+    edited_after_approval: bool = False
+    approved_file_intact: bool | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """As ``clerk minutes show --json`` and the meeting's record print it."""
+        return {"versions": [{"version": v.version, "filename": v.filename, "sha256": v.sha256,
+                              "added_at": v.added_at, "approved_at": v.approved_at,
+                              "approved_at_meeting": v.approved_at_meeting,
+                              "approved_sha256": v.approved_sha256} for v in self.versions],
+                "approved_version": self.approved_version,
+                "approved_sha256": self.approved_sha256,
+                "edited_after_approval": self.edited_after_approval,
+                "approved_file_intact": self.approved_file_intact}
+
+
+def minutes_state(app: Clerk, meeting_ref: str) -> MinutesState:
     """Every version, which one was approved, and whether the approved file is unchanged."""
     meeting = get_meeting(app, meeting_ref)
-    versions = fetch_all(app.store.db, "SELECT version, filename, sha256, added_at, "
-                                       "approved_at, approved_at_meeting, approved_sha256 FROM "
-                                       "minutes WHERE meeting_id = ? ORDER BY version",
-                         [meeting.id])
-    approved = next((v for v in reversed(versions) if v["approved_at"]), None)
-    latest = versions[-1] if versions else None
-    state: dict[str, Any] = {"versions": versions, "approved_version": None,
-                             "approved_sha256": "", "edited_after_approval": False,
-                             "approved_file_intact": None}
-    if approved is not None:
-        stored = sha256_of(read_file(app.store.db, approved["sha256"]))
-        state.update({
-            "approved_version": approved["version"],
-            "approved_sha256": approved["approved_sha256"],
-            "approved_file_intact": stored == approved["approved_sha256"],
-            "edited_after_approval": latest is not None and latest["version"] > approved["version"],
-        })
-    return state
+    versions = tuple(MinutesVersion.from_row(r) for r in fetch_all(
+        app.store.db, "SELECT * FROM minutes WHERE meeting_id = ? ORDER BY version",
+        [meeting.id]))
+    approved = next((v for v in reversed(versions) if v.approved_at), None)
+    if approved is None:
+        return MinutesState(versions)
+    stored = sha256_of(read_file(app.store.db, approved.sha256))
+    return MinutesState(versions, approved.version, approved.approved_sha256,
+                        edited_after_approval=versions[-1].version > approved.version,
+                        approved_file_intact=stored == approved.approved_sha256)
 
 
 def approved_minutes_file(db: Database, meeting_id: int) -> tuple[MinutesVersion, bytes] | None:

@@ -3,6 +3,7 @@ circulation (late or not, to how many), declarations of interest, and the minute
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from clerk.agenda.declarations import list_declarations
@@ -30,6 +31,6 @@ def papers_record(app: Clerk, meeting_ref: str) -> dict[str, Any]:
                               "papers": [p.filename for p in i.papers]} for i in agenda.items]},
         "circulations": [{**c, "late": bool(c["late"])} for c in circulations],
         "papers_late": any(c["late"] for c in circulations if c["kind"] != "minutes"),
-        "declarations": list_declarations(app, meeting.ref),
-        "minutes": minutes_state(app, meeting.ref),
+        "declarations": [asdict(d) for d in list_declarations(app, meeting.ref)],
+        "minutes": minutes_state(app, meeting.ref).as_json(),
     }

@@ -155,11 +155,12 @@ def agenda_show_cmd(meeting: MeetingArg, config: ConfigOption = None,
     schedule = papers_schedule(clerk, clerk.store.db, found)
     declared = list_declarations(clerk, meeting)
     if as_json:
-        print_json({**_agenda_json(agenda, schedule), "declarations": declared})
+        print_json({**_agenda_json(agenda, schedule),
+                    "declarations": [d.__dict__ for d in declared]})
         return
     _print_agenda(agenda, clerk.tz, schedule)
     for d in declared:
-        console.print(f"Declared: item {d['item']}, {d['name']}: {d['interest']}", markup=False)
+        console.print(f"Declared: item {d.item}, {d.name}: {d.interest}", markup=False)
 
 
 @agenda_app.command("send")
@@ -279,18 +280,18 @@ def minutes_show_cmd(meeting: MeetingArg, config: ConfigOption = None,
 
     state = minutes_state(open_app(config), meeting)
     if as_json:
-        print_json(state)
+        print_json(state.as_json())
         return
-    for v in state["versions"]:
-        mark = " (approved)" if v["approved_at"] else ""
-        console.print(f"  version {v['version']}: {v['filename']} {v['sha256'][:16]}...{mark}",
+    for v in state.versions:
+        mark = " (approved)" if v.approved_at else ""
+        console.print(f"  version {v.version}: {v.filename} {v.sha256[:16]}...{mark}",
                       markup=False)
-    if state["approved_version"] is None:
+    if state.approved_version is None:
         console.print("Not approved yet.")
         return
-    if state["edited_after_approval"]:
+    if state.edited_after_approval:
         console.print("A later version was recorded after approval: it is not approved.")
-    if not state["approved_file_intact"]:
+    if not state.approved_file_intact:
         console.print("WARNING: the approved file no longer matches its approved hash.")
 
 
