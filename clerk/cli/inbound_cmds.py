@@ -25,12 +25,12 @@ from clerk.cli.mail_cmds import mail
 from clerk.times import from_iso, in_words
 
 if TYPE_CHECKING:  # the services are imported by the commands that call them
-    from clerk.mail_in.message import InboundResult
+    from clerk.mail_in.message import InboundOutcome
 
 STATUSES = ("processed", "ignored", "refused", "unclear", "quarantined")
 
 
-def _line(result: InboundResult) -> str:
+def _line(result: InboundOutcome) -> str:
     understood = f"understood: {result.understood}; " if result.understood else ""
     return f"from {result.from_addr or '(no sender)'}: {understood}{result.status}: " \
            f"{result.action}"
