@@ -450,7 +450,16 @@ def test_every_reply_key_problem_has_its_refusal_and_words() -> None:
     assert set(KEY_CHECK_REASONS) == set(get_args(KeyCheckCode))
     for problem in problems:
         told = inbox.TOLD[KEY_REFUSALS[problem]]
-        assert told is not None and told.reason == _KEY_TOLD[problem]
+        assert told is not None and inbox.refused_text(told.reason) == _KEY_TOLD[problem]
+
+
+def test_every_refusal_answered_in_fixed_words_has_both_its_templates() -> None:
+    assert set(inbox.TOLD) == set(get_args(Refusal))
+    never_or_own_words = {code for code, told in inbox.TOLD.items() if told is None}
+    assert never_or_own_words == {"no_sender", "not_authentic", "not_accepted"}
+    for told in inbox.TOLD.values():
+        if told is not None:
+            assert inbox.refused_text(told.reason) and inbox.refused_text(told.advice)
 
 
 @pytest.mark.parametrize("problem", get_args(KeyProblem))

@@ -63,6 +63,7 @@ from clerk.mail_in.message import (
 from clerk.mail_in.responses import queue_answer, refused_recently
 from clerk.mail_in.rsvp import handle_rsvp
 from clerk.mail_in.vote import handle_vote
+from clerk.messages import environment
 from clerk.people.directory import find_person, is_email
 from clerk.people.undeliverable import mark_deliverable, mark_undeliverable
 from clerk.reading.calendar_reply import CalendarReply
@@ -86,35 +87,32 @@ _PURPOSE_WORDS = {"rsvp": "an invitation", "vote": "a ballot", "agenda": "a draf
 
 @dataclass(frozen=True)
 class Told:
-    """What the writer of a refused message is told: why (completing "we could not record it:
-    ...") and what to do instead."""
+    """What the writer of a refused message is told, as two templates under
+    ``templates/email/refused/``: ``reason`` completes "we could not record it: ...", ``advice``
+    says what to do instead."""
 
     reason: str
-    advice: str = ""
+    advice: str
 
-
-_REPLY_TO_LATEST = "Please reply to the most recent email we sent you about this."
-_NOT_OURS = Told("it does not answer one of our emails, so we cannot tell what it is about",
-                 "To answer an invitation, please reply to the invitation email itself.")
 
 TOLD: dict[Refusal, Told | None] = {
-    "no_sender": None,  # there is no address to answer
-    "not_authentic": None,  # the From is not believable: an answer would go to the victim
-    "not_ours": _NOT_OURS,
-    "key_unknown": _NOT_OURS,
-    "key_withdrawn": Told("the email you answered has been replaced by a newer one",
-                          _REPLY_TO_LATEST),
-    "key_expired": Told("the email you answered is too old: its reply link has expired",
-                        _REPLY_TO_LATEST),
-    "other_address": Told(
-        "the email you answered was sent to a different email address, and we can only accept "
-        "an answer from that address",
-        "If you are answering for someone else, please ask them to reply from their own email. "
-        "If you did not write to us, you can ignore this message: nothing has been changed."),
-    "not_accepted": None,  # the handler's own sentence (see _decide)
+    "no_sender": None,  # never answered: there is no address to answer
+    "not_authentic": None,  # never answered: the From is forged, an answer would go to the victim
+    "not_ours": Told("not_ours", "advice_reply_to_invitation"),
+    "key_unknown": Told("not_ours", "advice_reply_to_invitation"),
+    "key_withdrawn": Told("key_withdrawn", "advice_reply_to_latest"),
+    "key_expired": Told("key_expired", "advice_reply_to_latest"),
+    "other_address": Told("other_address", "advice_answer_from_own_address"),
+    "not_accepted": None,  # told the handler's own sentence (its ClerkError), no advice
 }
-"""What the writer is told, by refusal; the one place these words are chosen (None: nothing
-fixed; the refusal is either never answered or answered with the handler's sentence)."""
+"""What the writer is told, by refusal: the one place these words are chosen (like Discourse's
+email receiver, one template per refusal), never by the sentence the records keep."""
+
+
+def refused_text(name: str) -> str:
+    """The words of ``templates/email/refused/NAME.txt.j2`` (one line, no subject)."""
+    return environment().get_template(f"email/refused/{name}.txt.j2").render().strip()
+
 
 KEY_REFUSALS: dict[KeyProblem, Refusal] = {"unknown": "key_unknown",
                                            "withdrawn": "key_withdrawn",
@@ -268,7 +266,7 @@ def _decide(app: Clerk, db: Database, mail: InboundMail, received: datetime,
             decision = handler(app, db, reply)
     except ClerkError as exc:
         return refuse("not_accepted", str(exc), f"a reply to {_about(key)} that cannot be "
-                      "accepted", answer=True, told=Told(str(exc)), about=key.subject_ref,
+                      "accepted", answer=True, said=str(exc), about=key.subject_ref,
                       person_id=sender.id)
     mark_used(db, key.key, now)
     return decision
@@ -349,10 +347,10 @@ class _Refusal:
         self.app, self.db, self.mail, self.received, self.now = app, db, mail, received, now
 
     def __call__(self, refusal: Refusal, reason: str, understood: str, *, answer: bool,
-                 why_not: str = "", told: Told | None = None, about: str = "",
+                 why_not: str = "", said: str = "", about: str = "",
                  person_id: int | None = None) -> Decision:
         """Refuse for ``refusal``; ``reason`` is what the records say. The writer, if answered,
-        is told ``TOLD[refusal]`` (or ``told``, a handler's own sentence)."""
+        is told ``TOLD[refusal]``, or ``said`` (a handler's own sentence) where there is none."""
         mail = self.mail
         audit.record(self.db, at=self.now, actor=mail.from_addr or "unknown sender",
                      action="inbound.refused", subject=about or mail.from_addr or mail.message_key,
@@ -365,10 +363,14 @@ class _Refusal:
             return Decision("refused", understood, f"refused ({reason}); not answered: a "
                             "refusal already went to this address in the last 24 hours",
                             reason=reason, meeting=about, refusal=refusal)
-        words = told or TOLD[refusal]
-        if words is None:
+        told = TOLD[refusal]
+        if told is not None:
+            why, advice = refused_text(told.reason), refused_text(told.advice)
+        elif said:
+            why, advice = said, ""
+        else:
             raise ValueError(f"nothing to tell the writer for the refusal {refusal!r}")
-        context = {"subject": mail.subject, "reason": words.reason, "advice": words.advice,
+        context = {"subject": mail.subject, "reason": why, "advice": advice,
                    **self._body_of(about)}
         queued = queue_answer(self.app, self.db, template="reply_refused", to_addr=mail.from_addr,
                               in_reply_to=mail.message_id, dedupe_key=f"refused:{mail.message_key}",
