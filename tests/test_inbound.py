@@ -830,6 +830,9 @@ def test_clerk_mail_ingest_prints_one_line_per_message(workdir: Path,
 
     code, out, _ = _cli(capsys, "mail", "inbox", "--json")
     assert code == 0 and [r["status"] for r in json.loads(out)] == ["ignored", "processed"]
+    assert set(json.loads(out)[0]) == {"id", "received_at", "processed_at", "source", "from_addr",
+                                       "subject", "status", "understood", "action", "reason",
+                                       "message_id"}
     code, out, _ = _cli(capsys, "mail", "inbox", "--status", "processed")
     assert code == 0 and f"from {CAROL}: processed: recorded: attending" in out
     assert _cli(capsys, "mail", "inbox", "--status", "lost")[0] == 2

@@ -117,14 +117,14 @@ def inbox_cmd(
     clerk = open_app(config)
     rows = list_inbound(clerk, status, limit)
     if as_json:
-        print_json(rows)
+        print_json([r.as_json() for r in rows])
         return
     for r in rows:
-        when = in_words(from_iso(r["received_at"]), clerk.tz)
-        console.print(f"#{r['id']} {when}, from {r['from_addr'] or '(no sender)'}: "
-                      f"{r['status']}: {r['action']}", markup=False)
-        if r["understood"]:
-            console.print(f"    understood: {r['understood']}", markup=False)
+        when = in_words(from_iso(r.received_at), clerk.tz)
+        console.print(f"#{r.id} {when}, from {r.from_addr or '(no sender)'}: "
+                      f"{r.status}: {r.action}", markup=False)
+        if r.understood:
+            console.print(f"    understood: {r.understood}", markup=False)
     if not rows:
         console.print("No messages have been read yet.")
 

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,6 +54,7 @@ from clerk.mail_in.agenda import handle_agenda_reply, handle_papers_reply
 from clerk.mail_in.bounces import bounced_messages
 from clerk.mail_in.message import (
     Decision,
+    InboundLine,
     InboundMail,
     InboundOutcome,
     Refusal,
@@ -198,15 +199,15 @@ def known_uids(app: Clerk, source: str, uidvalidity: int, uids: Sequence[int]) -
     return found
 
 
-def list_inbound(app: Clerk, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+def list_inbound(app: Clerk, status: str | None = None, limit: int = 50) -> list[InboundLine]:
     """The messages read, newest first, without their raw bytes."""
-    sql = ("SELECT id, received_at, processed_at, source, from_addr, subject, status, "
-           "understood, action, reason, message_id FROM inbound")
+    sql = f"SELECT {', '.join(f.name for f in fields(InboundLine))} FROM inbound"
     params: list[Any] = []
     if status:
         sql += " WHERE status = ?"
         params.append(status)
-    return app.store.all(sql + " ORDER BY id DESC LIMIT ?", [*params, limit])
+    return [InboundLine.from_row(row) for row in
+            fetch_all(app.store.db, sql + " ORDER BY id DESC LIMIT ?", [*params, limit])]
 
 
 # ----------------------------------------------------------------------------- the decision

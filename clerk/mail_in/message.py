@@ -10,7 +10,7 @@ the wire format stays in ``mail/``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
@@ -139,3 +139,28 @@ class InboundOutcome:
                 "from": self.from_addr, "subject": self.subject, "status": self.status,
                 "understood": self.understood, "action": self.action, "reason": self.reason,
                 "meeting": self.meeting, "emails_queued": len(self.queued)}
+
+
+@dataclass(frozen=True)
+class InboundLine:
+    """One message read, as ``clerk mail inbox`` lists it (not its bytes); the times as stored
+    (UTC, ISO 8601)."""
+
+    id: int
+    received_at: str
+    processed_at: str
+    source: str
+    from_addr: str
+    subject: str
+    status: str
+    understood: str
+    action: str
+    reason: str
+    message_id: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> InboundLine:
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
