@@ -11,7 +11,7 @@ from clerk.attendance.register import attendance_verdict
 from clerk.errors import BadInput, Refused
 from clerk.meetings.schedule import Meeting, get_meeting
 from clerk.store import audit
-from clerk.store.rows import insert
+from clerk.store.rows import fetch_all, fetch_one, insert
 from clerk.times import to_iso
 
 STATUS_WORDS = {
@@ -69,12 +69,13 @@ def add_decision(app: Clerk, cmd: AddDecision) -> Decision:
         status, reason = "carried_forward", f"inquorate ({verdict.reason}): to the next meeting"
     now = app.clock.now()
     with app.store.write() as db:
-        same = next(iter(db.query("SELECT * FROM decisions WHERE meeting_id = ? AND text = ?",
-                                  [meeting.id, text])), None)
+        same = fetch_one(db, "SELECT * FROM decisions WHERE meeting_id = ? AND text = ?",
+                         [meeting.id, text])
         if same:
             return _decision(meeting, same)
-        number = db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM decisions WHERE "
-                            "meeting_id = ?", [meeting.id]).fetchone()[0]
+        last = fetch_one(db, "SELECT COALESCE(MAX(number), 0) AS n FROM decisions WHERE "
+                             "meeting_id = ?", [meeting.id])
+        number = int(last["n"]) + 1 if last else 1
         did = insert(db, "decisions", {"meeting_id": meeting.id, "number": number, "text": text,
                                       "status": status, "status_reason": reason,
                                       "created_at": to_iso(now)})
@@ -82,7 +83,9 @@ def add_decision(app: Clerk, cmd: AddDecision) -> Decision:
                      channel=cmd.channel, detail={"number": number, "text": text,
                                                   "status": status, "reason": reason})
         refresh_standing_items(app, db, meeting.body)  # business carried to the next agenda
-        return _decision(meeting, dict(db.table("decisions").get(did)))
+        row = fetch_one(db, "SELECT * FROM decisions WHERE id = ?", [did])
+        assert row is not None  # inserted just above
+        return _decision(meeting, row)
 
 
 def _decision(meeting: Meeting, row: dict[str, Any]) -> Decision:
@@ -92,5 +95,6 @@ def _decision(meeting: Meeting, row: dict[str, Any]) -> Decision:
 
 def list_decisions(app: Clerk, meeting_ref: str) -> list[Decision]:
     meeting = get_meeting(app, meeting_ref)
-    return [_decision(meeting, r) for r in app.store.all(
-        "SELECT * FROM decisions WHERE meeting_id = ? ORDER BY number", [meeting.id])]
+    return [_decision(meeting, r) for r in fetch_all(
+        app.store.db, "SELECT * FROM decisions WHERE meeting_id = ? ORDER BY number",
+        [meeting.id])]

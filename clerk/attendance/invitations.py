@@ -17,15 +17,18 @@ from typing import Any
 from sqlite_utils import Database
 
 from clerk.app import Clerk
-from clerk.attendance.replies import ensure_invitation
+from clerk.attendance.roster import ensure_invitation
 from clerk.calendar import CalendarEvent, Method, build_ics
 from clerk.errors import BadInput, Refused
 from clerk.meetings.schedule import Meeting, get_meeting
 from clerk.messages import render_email
 from clerk.observers.jobs import tell_observers
 from clerk.outbox.mail import Outgoing, queue, reply_address
-from clerk.people.directory import body_seats
+from clerk.people.directory import Person, body_seats, person_by_id
+from clerk.rules.meetings import meeting_still_open
+from clerk.rules.substitutes import may_offer_substitute
 from clerk.store import audit
+from clerk.store.rows import execute, fetch_all, fetch_one, update
 from clerk.times import in_words, to_iso
 from clerk.tokens.reply_keys import issue_key
 
@@ -62,6 +65,9 @@ class InviteResult:
 
 @dataclass(frozen=True)
 class _Recipient:
+    """One person a calendar email goes to, with what the email says to them: whom they stand
+    in for (a substitute), their answer so far, and the office they hold on the body."""
+
     person_id: int
     email: str
     name: str
@@ -69,6 +75,11 @@ class _Recipient:
     stands_for_name: str = ""
     reply: str = "no_reply"
     office: str = ""
+    is_substitute: bool = False
+
+    @classmethod
+    def of(cls, person: Person, **more: Any) -> _Recipient:
+        return cls(person.id, person.email, person.name, person.undeliverable, **more)
 
 
 def dedupe_key(meeting: Meeting, person_id: int) -> str:
@@ -88,22 +99,23 @@ def invite(app: Clerk, meeting_ref: str) -> InviteResult:
         _refuse_if_over(app, meeting)
         result = InviteResult(meeting)
         for pid, seat in body_seats(db, meeting.body).items():
-            person = replace(_recipient(db, pid), office=seat.office)
+            person = _Recipient.of(person_by_id(db, pid), office=seat.office)
             if person.undeliverable:
                 result.undeliverable.append((person.email, person.undeliverable))
                 continue
             ensure_invitation(db, meeting.id, pid, now)
             queued = _queue_calendar_mail(app, db, meeting, person, "invitation", now)
             (result.queued if queued else result.already).append(person.email)
-        for row in db.query("SELECT person_id, stands_for FROM invitations WHERE meeting_id = ? "
-                            "AND stands_for IS NOT NULL AND reply != 'withdrawn'", [meeting.id]):
-            sub = _person_row(db, row["person_id"])
-            if sub["undeliverable"]:
-                result.undeliverable.append((sub["email"], sub["undeliverable"]))
+        for row in fetch_all(db, "SELECT person_id, stands_for FROM invitations WHERE "
+                                 "meeting_id = ? AND stands_for IS NOT NULL AND reply != "
+                                 "'withdrawn'", [meeting.id]):
+            sub = person_by_id(db, row["person_id"])
+            if sub.undeliverable:
+                result.undeliverable.append((sub.email, sub.undeliverable))
                 continue
-            queued = invite_substitute(db, app, meeting, sub, _person_row(db, row["stands_for"]),
+            queued = invite_substitute(db, app, meeting, sub, person_by_id(db, row["stands_for"]),
                                        now)
-            (result.queued if queued else result.already).append(sub["email"])
+            (result.queued if queued else result.already).append(sub.email)
         if result.queued:
             audit.record(db, at=now, actor="facilitator", action="meeting.invite",
                          subject=meeting.ref,
@@ -119,13 +131,14 @@ def move_meeting(app: Clerk, ref: str, new_starts_at: datetime, venue: str | Non
     meeting keeps its reference (``carers-2027-01-14``) and its UID, so replies and calendars
     still find it; a meeting postponed on the day may be moved until its register is taken."""
     meeting = get_meeting(app, ref)
-    if meeting.status == "cancelled":
+    now = app.clock.now()
+    if meeting_still_open(meeting, now).code == "cancelled":  # (one that is over may be moved)
         raise Refused(f"the meeting {meeting.ref} has been cancelled; schedule a new one instead")
-    if app.store.one("SELECT 1 AS held FROM attendance WHERE meeting_id = ?", [meeting.id]):
+    if fetch_one(app.store.db, "SELECT 1 AS held FROM attendance WHERE meeting_id = ?",
+                 [meeting.id]):
         raise Refused(f"the meeting {meeting.ref} has already taken place (its register is "
                       "recorded), so it cannot be moved")
     body = app.body(meeting.body)
-    now = app.clock.now()
     if new_starts_at.tzinfo is None:
         raise BadInput("say which time zone the new time is in")
     if new_starts_at <= now:
@@ -139,12 +152,12 @@ def move_meeting(app: Clerk, ref: str, new_starts_at: datetime, venue: str | Non
             raise BadInput(f'the online link must start with https://, got "{new_url}"')
     with app.store.write() as db:
         meeting = _current(db, meeting.id)  # as it is now, inside the transaction
-        if meeting.status == "cancelled":
+        if meeting_still_open(meeting, now).code == "cancelled":
             raise Refused(f"the meeting {meeting.ref} has been cancelled")
         time_changed = to_iso(new_starts_at) != to_iso(meeting.starts_at)
         if not time_changed and new_venue == meeting.venue and new_url == meeting.online_url:
             return InviteResult(meeting, changed=False)
-        db.table("meetings").update(meeting.id, {
+        update(db, "meetings", meeting.id, {
             "starts_at": to_iso(new_starts_at), "venue": new_venue, "online_url": new_url,
             "sequence": meeting.sequence + 1, "updated_at": to_iso(now)})
         moved = _current(db, meeting.id)
@@ -177,7 +190,7 @@ def cancel_meeting(app: Clerk, ref: str, reason: str = "") -> InviteResult:
         meeting = _current(db, get_meeting(app, ref).id)
         if meeting.status == "cancelled":
             return InviteResult(meeting, changed=False)
-        db.table("meetings").update(meeting.id, {
+        update(db, "meetings", meeting.id, {
             "status": "cancelled", "sequence": meeting.sequence + 1, "updated_at": to_iso(now)})
         cancelled = _current(db, meeting.id)
         superseded = _supersede_unsent(db, cancelled)
@@ -199,13 +212,13 @@ def cancel_meeting(app: Clerk, ref: str, reason: str = "") -> InviteResult:
     return result
 
 
-def invite_substitute(db: Database, app: Clerk, meeting: Meeting, sub_person: dict[str, Any],
-                      member_person: dict[str, Any], now: datetime) -> int | None:
+def invite_substitute(db: Database, app: Clerk, meeting: Meeting, substitute: Person,
+                      member: Person, now: datetime) -> int | None:
     """Queue a substitute's own invitation (with their own reply key) inside the caller's
-    transaction; returns the outbox id, or None if already queued or undeliverable."""
-    person = _Recipient(sub_person["id"], sub_person["email"], sub_person["name"],
-                        sub_person.get("undeliverable"), stands_for_name=member_person["name"])
-    if person.undeliverable or meeting.status == "cancelled" or meeting.starts_at <= now:
+    transaction; returns the outbox id, or None if already queued, undeliverable, or the
+    meeting is no longer ahead."""
+    person = _Recipient.of(substitute, stands_for_name=member.name, is_substitute=True)
+    if person.undeliverable or not meeting_still_open(meeting, now).ok:
         return None
     return _queue_calendar_mail(app, db, meeting, person, "substitute_invitation", now)
 
@@ -214,29 +227,24 @@ def invite_substitute(db: Database, app: Clerk, meeting: Meeting, sub_person: di
 
 
 def _refuse_if_over(app: Clerk, meeting: Meeting) -> None:
-    if meeting.status == "cancelled":
+    ahead = meeting_still_open(meeting, app.clock.now())
+    if ahead.code == "cancelled":
         raise Refused(f"the meeting {meeting.ref} has been cancelled")
-    if meeting.starts_at <= app.clock.now():
+    if ahead.code == "over":
         raise Refused(f"the meeting {meeting.ref} has already taken place "
                       f"({in_words(meeting.starts_at, app.tz)})")
 
 
 def _current(db: Database, meeting_id: int) -> Meeting:
-    return Meeting.from_row(dict(db.table("meetings").get(meeting_id)))
-
-
-def _person_row(db: Database, person_id: int) -> dict[str, Any]:
-    return dict(db.table("people").get(person_id))
-
-
-def _recipient(db: Database, person_id: int) -> _Recipient:
-    row = _person_row(db, person_id)
-    return _Recipient(row["id"], row["email"], row["name"], row["undeliverable"])
+    row = fetch_one(db, "SELECT * FROM meetings WHERE id = ?", [meeting_id])
+    assert row is not None  # (meetings are cancelled, never deleted)
+    return Meeting.from_row(row)
 
 
 def _invited(db: Database, meeting: Meeting, *, include_withdrawn: bool) -> list[_Recipient]:
     """Everyone with an invitation to the meeting (members, and substitutes still expected)."""
-    sql = ("SELECT p.id, p.email, p.name, p.undeliverable, i.reply, m.name AS member_name, "
+    sql = ("SELECT p.id, p.email, p.name, p.undeliverable, i.reply, i.stands_for, "
+           "m.name AS member_name, "
            "COALESCE(s.office, '') AS office "
            "FROM invitations i JOIN meetings g ON g.id = i.meeting_id "
            "JOIN people p ON p.id = i.person_id LEFT JOIN people m ON m.id = i.stands_for "
@@ -246,18 +254,17 @@ def _invited(db: Database, meeting: Meeting, *, include_withdrawn: bool) -> list
         sql += " AND i.reply != 'withdrawn'"
     return [_Recipient(r["id"], r["email"], r["name"], r["undeliverable"],
                        stands_for_name=r["member_name"] or "", reply=r["reply"],
-                       office=r["office"])
-            for r in db.query(sql + " ORDER BY p.name", [meeting.id])]
+                       office=r["office"], is_substitute=r["stands_for"] is not None)
+            for r in fetch_all(db, sql + " ORDER BY p.name", [meeting.id])]
 
 
 def _supersede_unsent(db: Database, meeting: Meeting) -> int:
     """Calendar emails for an older version not yet sent are dropped: the new one replaces them."""
     marks = ",".join("?" for _ in CALENDAR_KINDS)
-    cursor = db.execute(f"UPDATE outbox SET status = 'superseded', last_error = ? "
-                        f"WHERE subject_ref = ? AND status = 'queued' AND kind IN ({marks})",
-                        [f"replaced by version {meeting.sequence} of the meeting", meeting.ref,
-                         *CALENDAR_KINDS])
-    return int(cursor.rowcount or 0)
+    return execute(db, f"UPDATE outbox SET status = 'superseded', last_error = ? "
+                       f"WHERE subject_ref = ? AND status = 'queued' AND kind IN ({marks})",
+                   [f"replaced by version {meeting.sequence} of the meeting", meeting.ref,
+                    *CALENDAR_KINDS])
 
 
 def _queue_calendar_mail(app: Clerk, db: Database, meeting: Meeting, person: _Recipient,
@@ -265,7 +272,7 @@ def _queue_calendar_mail(app: Clerk, db: Database, meeting: Meeting, person: _Re
                          method: Method = "REQUEST") -> int | None:
     """Render ``template`` for one person and queue it with the meeting's calendar part."""
     dedupe = dedupe_key(meeting, person.person_id)
-    if db.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?", [dedupe]).fetchone():
+    if fetch_one(db, "SELECT 1 AS queued FROM outbox WHERE dedupe_key = ?", [dedupe]):
         return None
     mail = app.config.mail
     key = None
@@ -298,7 +305,8 @@ def _context(app: Clerk, meeting: Meeting, person: _Recipient, key: str | None,
         "where": meeting.where,
         "extraordinary": meeting.kind == "extraordinary",
         "reply_address": reply_address(mail, key) if key else "",
-        "can_substitute": _may_send_substitute(app, meeting, person),
+        "can_substitute": may_offer_substitute(body.substitutes, person.office,
+                                               is_substitute=person.is_substitute).ok,
         "stands_for_name": person.stands_for_name,
         "previous_reply": person.reply,
         "previous_reply_words": _REPLY_WORDS.get(person.reply, ""),
@@ -310,14 +318,6 @@ def _context(app: Clerk, meeting: Meeting, person: _Recipient, key: str | None,
         "time_changed": True,
         **extra,
     }
-
-
-def _may_send_substitute(app: Clerk, meeting: Meeting, person: _Recipient) -> bool:
-    """Whether to offer the substitute answer: not to substitutes, nor to offices barred."""
-    policy = app.body(meeting.body).substitutes
-    barred = {o.casefold() for o in policy.not_for_offices}
-    return (policy.allowed and not person.stands_for_name
-            and person.office.casefold() not in barred)
 
 
 def _event(app: Clerk, meeting: Meeting, person: _Recipient) -> CalendarEvent:

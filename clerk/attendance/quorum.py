@@ -13,6 +13,7 @@ from clerk.people.directory import body_seats
 from clerk.rules import quorum
 from clerk.rules.people import Attendee, Seat
 from clerk.rules.verdict import Verdict
+from clerk.store.rows import fetch_all
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ WHERE i.meeting_id = ? AND i.stands_for IS NULL
 
 def replies(db: Database, meeting: Meeting) -> list[tuple[Seat, ReplyLine]]:
     seats = body_seats(db, meeting.body)
-    got = {r["person_id"]: r for r in db.query(REPLIES_SQL, [meeting.id])}
+    got = {r["person_id"]: r for r in fetch_all(db, REPLIES_SQL, [meeting.id])}
     out = []
     for pid, seat in seats.items():
         row: dict[str, Any] = got.get(pid) or {"reply": "no_reply"}

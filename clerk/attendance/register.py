@@ -3,8 +3,9 @@ absences without notice, and members absent without notice twice in a row."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+
+from sqlite_utils import Database
 
 from clerk.app import Clerk
 from clerk.attendance.quorum import replies
@@ -18,10 +19,12 @@ from clerk.people.directory import (
     normalise_email,
 )
 from clerk.rules import quorum
+from clerk.rules.meetings import meeting_still_open
 from clerk.rules.people import Attendee
 from clerk.rules.substitutes import may_substitute, who_chairs
 from clerk.rules.verdict import Verdict
 from clerk.store import audit
+from clerk.store.rows import execute, fetch_all, fetch_one, insert
 from clerk.times import in_words, to_iso
 
 
@@ -53,7 +56,8 @@ def record_attendance(app: Clerk, cmd: RecordAttendance) -> AttendanceResult:
     meeting = get_meeting(app, cmd.meeting)
     body = app.body(meeting.body)
     now = app.clock.now()
-    if now < meeting.starts_at:
+    # "has it begun": asked of the meeting as scheduled, so a cancelled one is judged by its time
+    if meeting_still_open(replace(meeting, status="scheduled"), now).ok:
         raise Refused(f"the {body.name} meeting on {in_words(meeting.starts_at, app.tz)} has not "
                       "started yet; record the register once the meeting has begun")
     with app.store.write() as db:
@@ -87,12 +91,12 @@ def record_attendance(app: Clerk, cmd: RecordAttendance) -> AttendanceResult:
             if not verdict.ok:
                 raise Refused(f"{email} cannot count for {seats[pid].name}: {verdict.reason}")
             person = find_person(db, email) or ensure_person(db, email, "", now)
-            filled[pid] = Attendee(seats[pid], substitute=person["name"])
-            present_by[pid] = person["id"]
+            filled[pid] = Attendee(seats[pid], substitute=person.name)
+            present_by[pid] = person.id
         if unknown:
             raise BadInput(f"not members of {body.name} nor substitutes announced for this meeting:"
                            f" {', '.join(unknown)}. Add a substitute as --substitute SUB=MEMBER")
-        db.execute("DELETE FROM attendance WHERE meeting_id = ?", [meeting.id])
+        execute(db, "DELETE FROM attendance WHERE meeting_id = ?", [meeting.id])
         statuses: dict[str, list[str]] = {"present": [], "apologies": [],
                                            "absent_without_notice": []}
         for pid, seat in seats.items():
@@ -103,9 +107,9 @@ def record_attendance(app: Clerk, cmd: RecordAttendance) -> AttendanceResult:
             else:
                 status = "absent_without_notice"
             statuses[status].append(seat.email)
-            db.table("attendance").insert({"meeting_id": meeting.id, "member_id": pid, "status": status,
-                                     "present_by": present_by.get(pid),
-                                     "recorded_at": to_iso(now)})
+            insert(db, "attendance", {"meeting_id": meeting.id, "member_id": pid,
+                                      "status": status, "present_by": present_by.get(pid),
+                                      "recorded_at": to_iso(now)})
         verdict = quorum.evaluate(body.quorum, filled.values())
         chair = who_chairs(body.chairing, list(filled.values()))
         flagged = _twice_absent(app, db, meeting, statuses["absent_without_notice"])
@@ -120,7 +124,7 @@ def record_attendance(app: Clerk, cmd: RecordAttendance) -> AttendanceResult:
                             tuple(statuses["absent_without_notice"]), tuple(flagged))
 
 
-def _twice_absent(app: Clerk, db: Any, meeting: Meeting, absent: list[str]) -> list[str]:
+def _twice_absent(app: Clerk, db: Database, meeting: Meeting, absent: list[str]) -> list[str]:
     """Members absent without notice here and at the body's previous recorded meeting."""
     limit = app.body(meeting.body).attendance.flag_after_absences_without_notice
     if not limit or not absent:
@@ -130,16 +134,16 @@ def _twice_absent(app: Clerk, db: Any, meeting: Meeting, absent: list[str]) -> l
     cursor: Meeting | None = meeting
     while len(earlier) < limit - 1 and cursor is not None:
         cursor = previous_meeting(app, cursor)
-        if cursor and db.execute("SELECT 1 FROM attendance WHERE meeting_id = ?",
-                                 [cursor.id]).fetchone():
+        if cursor and fetch_one(db, "SELECT 1 AS held FROM attendance WHERE meeting_id = ?",
+                                [cursor.id]):
             earlier.append(cursor)
     if len(earlier) < limit - 1:
         return []
     for email in absent:
-        streak = all(db.execute(
-            "SELECT 1 FROM attendance a JOIN people p ON p.id = a.member_id WHERE a.meeting_id = ?"
-            " AND p.email = ? AND a.status = 'absent_without_notice'", [m.id, email]).fetchone()
-            for m in earlier)
+        streak = all(fetch_one(
+            db, "SELECT 1 AS absent FROM attendance a JOIN people p ON p.id = a.member_id "
+                "WHERE a.meeting_id = ? AND p.email = ? AND a.status = 'absent_without_notice'",
+            [m.id, email]) for m in earlier)
         if streak:
             flagged.append(email)
     return flagged
@@ -147,11 +151,12 @@ def _twice_absent(app: Clerk, db: Any, meeting: Meeting, absent: list[str]) -> l
 
 def attendance_verdict(app: Clerk, meeting: Meeting) -> Verdict | None:
     """Quorum judged from the recorded register, or None when no register is recorded yet."""
-    rows = app.store.all(
-        "SELECT a.member_id, a.present_by, s.name AS sub_name FROM attendance a "
+    rows = fetch_all(
+        app.store.db, "SELECT a.member_id, a.present_by, s.name AS sub_name FROM attendance a "
         "LEFT JOIN people s ON s.id = a.present_by WHERE a.meeting_id = ? AND a.status = 'present'",
         [meeting.id])
-    recorded = app.store.one("SELECT 1 AS x FROM attendance WHERE meeting_id = ?", [meeting.id])
+    recorded = fetch_one(app.store.db, "SELECT 1 AS x FROM attendance WHERE meeting_id = ?",
+                         [meeting.id])
     if not recorded:
         return None
     seats = body_seats(app.store.db, meeting.body)
@@ -163,7 +168,7 @@ def attendance_verdict(app: Clerk, meeting: Meeting) -> Verdict | None:
 
 def flagged_members(app: Clerk, meeting: Meeting) -> list[str]:
     """Members absent without notice at this meeting and the ones before it (per the body's rule)."""
-    absent = [r["email"] for r in app.store.db.query(
-        "SELECT p.email FROM attendance a JOIN people p ON p.id = a.member_id "
+    absent = [r["email"] for r in fetch_all(
+        app.store.db, "SELECT p.email FROM attendance a JOIN people p ON p.id = a.member_id "
         "WHERE a.meeting_id = ? AND a.status = 'absent_without_notice'", [meeting.id])]
     return _twice_absent(app, app.store.db, meeting, absent)

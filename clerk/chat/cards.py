@@ -10,8 +10,8 @@ double tap on the same card sends one vote.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from clerk.app import Clerk
 from clerk.ballots.ratification import Ballot, get_ballot, latest_votes
@@ -20,7 +20,10 @@ from clerk.meetings.schedule import Meeting, get_meeting
 from clerk.messages import render_chat
 from clerk.outbox.chat import MirroredCopy
 from clerk.outbox.chat_text import Button, ChatReply, Rows, data
+from clerk.rules.meetings import meeting_still_open
+from clerk.rules.substitutes import may_offer_substitute
 from clerk.rules.tally import Choice
+from clerk.store.rows import fetch_one
 from clerk.times import in_words
 
 CODES: dict[str, Choice] = {"a": "approve", "r": "reject", "s": "abstain"}
@@ -32,30 +35,41 @@ REPLY_WORDS = {"attend": "you will attend", "apologies": "you have sent apologie
 
 # --- meetings ---------------------------------------------------------------------------------
 
-def _invitation(app: Clerk, meeting: Meeting, person_id: int) -> dict[str, Any]:
-    row = app.store.one(
+@dataclass(frozen=True)
+class _Answer:
+    """A person's invitation as their card shows it: their answer so far, whom they stand in
+    for (a substitute) or who stands in for them, and the office they hold on the body."""
+
+    reply: str = "no_reply"
+    is_substitute: bool = False
+    member_name: str = ""
+    sub_name: str = ""
+    office: str = ""
+
+
+def _answer(app: Clerk, meeting: Meeting, person_id: int) -> _Answer:
+    row = fetch_one(
+        app.store.db,
         "SELECT i.reply, i.stands_for, m.name AS member_name, s.name AS sub_name, "
         "COALESCE(ms.office, '') AS office FROM people p "
         "LEFT JOIN invitations i ON i.person_id = p.id AND i.meeting_id = ? "
         "LEFT JOIN people m ON m.id = i.stands_for LEFT JOIN people s ON s.id = i.substitute_id "
         "LEFT JOIN memberships ms ON ms.person_id = p.id AND ms.body = ? WHERE p.id = ?",
         [meeting.id, meeting.body, person_id])
-    return row or {"reply": None, "stands_for": None, "member_name": None, "sub_name": None,
-                   "office": ""}
+    if row is None:
+        return _Answer()
+    return _Answer(reply=row["reply"] or "no_reply", is_substitute=row["stands_for"] is not None,
+                   member_name=row["member_name"] or "", sub_name=row["sub_name"] or "",
+                   office=row["office"] or "")
 
 
-def may_offer_substitute(app: Clerk, meeting: Meeting, invitation: dict[str, Any]) -> bool:
-    """As in the invitation email: not to a substitute, nor to an office the body bars."""
-    policy = app.body(meeting.body).substitutes
-    barred = {o.casefold() for o in policy.not_for_offices}
-    return (policy.allowed and invitation.get("stands_for") is None
-            and str(invitation.get("office") or "").casefold() not in barred)
-
-
-def rsvp_buttons(app: Clerk, meeting: Meeting, invitation: dict[str, Any]) -> Rows:
+def rsvp_buttons(app: Clerk, meeting: Meeting, answer: _Answer) -> Rows:
+    """Attending, Apologies, and Send a substitute where the body's rule offers it (the same
+    rule as the invitation email's, :func:`clerk.rules.substitutes.may_offer_substitute`)."""
     row = [Button("Attending", data("rsvp", meeting.id, "attend")),
            Button("Apologies", data("rsvp", meeting.id, "apologies"))]
-    if may_offer_substitute(app, meeting, invitation):
+    if may_offer_substitute(app.body(meeting.body).substitutes, answer.office,
+                            is_substitute=answer.is_substitute).ok:
         row.append(Button("Send a substitute", data("rsvp", meeting.id, "substitute")))
     return (tuple(row),)
 
@@ -64,14 +78,12 @@ def meeting_card(app: Clerk, meeting: Meeting, person_id: int, kind: str = "invi
                  note: str = "") -> ChatReply:
     """A meeting as a member sees it in chat, with their answer so far and the answer buttons."""
     body = app.body(meeting.body)
-    inv = _invitation(app, meeting, person_id)
-    reply = inv.get("reply") or "no_reply"
+    answer = _answer(app, meeting, person_id)
     text = render_chat("member_meeting", kind=kind, body=body, meeting=meeting,
                        when=in_words(meeting.starts_at, app.tz), where=meeting.where,
-                       reply=reply, reply_words=REPLY_WORDS.get(reply, reply),
-                       substitute_name=inv.get("sub_name") or "",
-                       stands_for=inv.get("member_name") or "", note=note)
-    return ChatReply(text, rsvp_buttons(app, meeting, inv))
+                       reply=answer.reply, reply_words=REPLY_WORDS.get(answer.reply, answer.reply),
+                       substitute_name=answer.sub_name, stands_for=answer.member_name, note=note)
+    return ChatReply(text, rsvp_buttons(app, meeting, answer))
 
 
 # --- ballots ----------------------------------------------------------------------------------
@@ -112,7 +124,7 @@ def ballot_card(app: Clerk, ballot: Ballot, person_id: int | None, selection: st
     choices = selection_choices(ballot, selection)
     voted: dict[int, Choice] | None = None
     if person_id is not None:
-        person = app.store.one("SELECT email FROM people WHERE id = ?", [person_id])
+        person = fetch_one(app.store.db, "SELECT email FROM people WHERE id = ?", [person_id])
         voted = latest_votes(app.store.db, ballot.id).get(person["email"]) if person else None
     text = render_chat("member_ballot", body=body, ballot=ballot, choices=choices,
                        labels=LABELS, voted=voted or {}, reminder=reminder, note=note,
@@ -139,6 +151,6 @@ def render_mirrored(app: Clerk, copy: MirroredCopy) -> ChatReply | None:
     if kind == "meeting_cancelled":
         return ChatReply(render_chat("member_meeting_cancelled", body=app.body(meeting.body),
                                      when=in_words(meeting.starts_at, app.tz)))
-    if meeting.status == "cancelled" or meeting.starts_at <= now:
+    if not meeting_still_open(meeting, now).ok:
         return None
     return meeting_card(app, meeting, copy.person_id, kind)

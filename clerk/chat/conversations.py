@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from clerk.app import Clerk
+from clerk.store.rows import execute, fetch_all
 from clerk.times import to_iso
 
 #: Conversations not moved on for this long are dropped when the bot starts.
@@ -25,9 +26,9 @@ ConversationKey = tuple[str | int, ...]
 def load_conversations(app: Clerk, name: str) -> dict[ConversationKey, object]:
     """The conversations called ``name`` still going (older than :data:`KEEP` are dropped)."""
     with app.store.write() as db:
-        db.execute("DELETE FROM bot_conversations WHERE updated_at < ?",
-                   [to_iso(app.clock.now() - KEEP)])
-        rows = list(db.query("SELECT key, state FROM bot_conversations WHERE name = ?", [name]))
+        execute(db, "DELETE FROM bot_conversations WHERE updated_at < ?",
+                [to_iso(app.clock.now() - KEEP)])
+        rows = fetch_all(db, "SELECT key, state FROM bot_conversations WHERE name = ?", [name])
     return {tuple(json.loads(r["key"])): json.loads(r["state"]) for r in rows}
 
 
@@ -36,12 +37,12 @@ def save_conversation(app: Clerk, name: str, key: ConversationKey, state: object
     stored = json.dumps(list(key))
     with app.store.write() as db:
         if state is None:
-            db.execute("DELETE FROM bot_conversations WHERE name = ? AND key = ?", [name, stored])
+            execute(db, "DELETE FROM bot_conversations WHERE name = ? AND key = ?", [name, stored])
             return
-        db.execute("INSERT INTO bot_conversations (name, key, state, updated_at) VALUES "
-                   "(?, ?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET state = excluded.state, "
-                   "updated_at = excluded.updated_at",
-                   [name, stored, _state_json(state), to_iso(app.clock.now())])
+        execute(db, "INSERT INTO bot_conversations (name, key, state, updated_at) VALUES "
+                    "(?, ?, ?, ?) ON CONFLICT (name, key) DO UPDATE SET state = excluded.state, "
+                    "updated_at = excluded.updated_at",
+                [name, stored, _state_json(state), to_iso(app.clock.now())])
 
 
 def _state_json(state: Any) -> str:

@@ -16,12 +16,15 @@ from clerk.app import Clerk
 from clerk.attendance.replies import RecordReply, record_reply
 from clerk.ballots.ratification import Ballot, CastVote, cast_vote, get_ballot
 from clerk.chat.cards import ballot_card, meeting_card, selection_choices
-from clerk.chat.links import linked_person, member_bodies
+from clerk.chat.links import linked_person
 from clerk.errors import BadInput, Refused
 from clerk.meetings.schedule import Meeting, meeting_by_id
 from clerk.messages import render_chat
 from clerk.outbox.chat_text import ChatReply
+from clerk.people.directory import Person, memberships_of
+from clerk.rules.meetings import meeting_still_open
 from clerk.rules.text_safety import clean_text
+from clerk.store.rows import fetch_one
 from clerk.times import in_words, to_iso
 
 NOT_LINKED = ("this chat is not linked to a member: send /link followed by the email address "
@@ -53,17 +56,19 @@ class ChatVote:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
-def member_for(app: Clerk, chat_id: int) -> dict[str, Any]:
-    person = linked_person(app, chat_id)
+def member_for(app: Clerk, chat_id: int) -> Person:
+    """The person this chat is linked to; Refused (saying how to link) if none."""
+    person = linked_person(app.store.db, chat_id)
     if person is None:
         raise Refused(NOT_LINKED)
     return person
 
 
 def _upcoming(app: Clerk, meeting: Meeting) -> None:
-    if meeting.status == "cancelled":
+    ahead = meeting_still_open(meeting, app.clock.now())
+    if ahead.code == "cancelled":
         raise Refused(f"the meeting on {in_words(meeting.starts_at, app.tz)} has been cancelled")
-    if meeting.starts_at <= app.clock.now():
+    if ahead.code == "over":
         raise Refused(f"the meeting on {in_words(meeting.starts_at, app.tz)} has already "
                       "taken place")
 
@@ -74,11 +79,11 @@ def answer_invitation(app: Clerk, cmd: ChatRsvp) -> ChatReply:
     meeting = meeting_by_id(app, cmd.meeting)
     _upcoming(app, meeting)
     outcome = record_reply(app, RecordReply(
-        meeting=meeting.ref, email=person["email"], intent=cmd.intent,
+        meeting=meeting.ref, email=person.email, intent=cmd.intent,
         substitute_email=cmd.substitute_email, substitute_name=clean_text(cmd.substitute_name),
         channel=cmd.channel, evidence=cmd.evidence, idempotency_key=cmd.idempotency_key))
     note = render_chat("rsvp_recorded", outcome=outcome)
-    return meeting_card(app, meeting, person["id"], "answer", note)
+    return meeting_card(app, meeting, person.id, "answer", note)
 
 
 def substitute_prompt(app: Clerk, chat_id: int, meeting_id: int | str) -> ChatReply:
@@ -106,7 +111,7 @@ def ballot_choice(app: Clerk, cmd: ChatVote) -> ChatReply:
     """A choice pressed on a ballot card: nothing is stored; the card shows the selection."""
     person = member_for(app, cmd.chat_id)
     ballot = _open_ballot(app, cmd.ballot)
-    return ballot_card(app, ballot, person["id"], cmd.selection, cmd.version)
+    return ballot_card(app, ballot, person.id, cmd.selection, cmd.version)
 
 
 def vote_in_chat(app: Clerk, cmd: ChatVote) -> ChatReply:
@@ -117,30 +122,30 @@ def vote_in_chat(app: Clerk, cmd: ChatVote) -> ChatReply:
     if len(choices) != len(ballot.decisions):
         raise BadInput("choose an answer for every decision, then press Send my vote")
     outcome = cast_vote(app, CastVote(
-        ballot=ballot.ref, email=person["email"], choices=choices, channel=cmd.channel,
+        ballot=ballot.ref, email=person.email, choices=choices, channel=cmd.channel,
         evidence=cmd.evidence,
         idempotency_key=f"telegram-vote:{cmd.chat_id}:{cmd.message_id}:{cmd.version}"))
     if outcome.status == "refused":
         raise Refused(outcome.message)
     note = render_chat("vote_recorded", outcome=outcome)
-    return ballot_card(app, ballot, person["id"], cmd.selection, cmd.version + 1, note)
+    return ballot_card(app, ballot, person.id, cmd.selection, cmd.version + 1, note)
 
 
 def next_meeting_for(app: Clerk, person_id: int) -> Meeting | None:
-    bodies = [r["body"] for r in member_bodies(app.store.db, person_id)]
+    bodies = [m.body for m in memberships_of(app.store.db, person_id)]
     if not bodies:
         return None
     marks = ",".join("?" for _ in bodies)
-    row = app.store.one(f"SELECT * FROM meetings WHERE body IN ({marks}) AND status = 'scheduled' "
-                        f"AND starts_at > ? ORDER BY starts_at LIMIT 1",
-                        [*bodies, to_iso(app.clock.now())])
+    row = fetch_one(app.store.db, f"SELECT * FROM meetings WHERE body IN ({marks}) AND status = "
+                                  f"'scheduled' AND starts_at > ? ORDER BY starts_at LIMIT 1",
+                    [*bodies, to_iso(app.clock.now())])
     return Meeting.from_row(row) if row else None
 
 
 def papers_in_chat(app: Clerk, chat_id: int) -> ChatReply:
     """The papers of the member's next meeting (from the papers circulated so far)."""
     person = member_for(app, chat_id)
-    meeting = next_meeting_for(app, person["id"])
+    meeting = next_meeting_for(app, person.id)
     if meeting is None:
         return ChatReply(render_chat("papers", meeting=None, body=None, when="", agenda=[]))
     body = app.body(meeting.body)

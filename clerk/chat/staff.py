@@ -17,9 +17,13 @@ from clerk.meetings.schedule import Meeting, get_meeting, meeting_by_id
 from clerk.messages import render_chat
 from clerk.observers.places import places_for
 from clerk.outbox.chat_text import Button, ChatReply, data
+from clerk.people.directory import Person, normalise_email, office_of
+from clerk.people.officers import office_holders
+from clerk.rules.meetings import meeting_still_open
 from clerk.rules.papers import may_approve_agenda
-from clerk.rules.roles import Role, may_see_status, staff_roles
+from clerk.rules.roles import Role, chair_of, may_see_status, staff_roles
 from clerk.rules.verdict import Verdict
+from clerk.store.rows import fetch_all
 from clerk.times import in_words, to_iso
 
 
@@ -32,13 +36,12 @@ class ApproveInChat:
     idempotency_key: str | None = None
 
 
-def roles_for(app: Clerk, person: dict[str, Any], body_slug: str) -> frozenset[Role]:
-    row = app.store.one("SELECT office FROM memberships WHERE person_id = ? AND body = ? AND "
-                        "active = 1", [person["id"], body_slug])
-    return staff_roles(app.body(body_slug), person["email"], row["office"] if row else None)
+def roles_for(app: Clerk, person: Person, body_slug: str) -> frozenset[Role]:
+    office = office_of(app.store.db, body_slug, person.id)
+    return staff_roles(app.body(body_slug), person.email, office or None)
 
 
-def _staffed_bodies(app: Clerk, person: dict[str, Any]) -> list[str]:
+def _staffed_bodies(app: Clerk, person: Person) -> list[str]:
     return [slug for slug, body in app.config.bodies.items()
             if may_see_status(body, roles_for(app, person, slug)).ok]
 
@@ -50,9 +53,9 @@ def status_menu(app: Clerk, chat_id: int) -> ChatReply:
     if not bodies:
         raise Refused("only a body's facilitator and chair can see meeting status")
     marks = ",".join("?" for _ in bodies)
-    rows = app.store.all(f"SELECT * FROM meetings WHERE body IN ({marks}) AND status = "
-                         f"'scheduled' AND starts_at > ? ORDER BY starts_at LIMIT 8",
-                         [*bodies, to_iso(app.clock.now())])
+    rows = fetch_all(app.store.db, f"SELECT * FROM meetings WHERE body IN ({marks}) AND status = "
+                                   f"'scheduled' AND starts_at > ? ORDER BY starts_at LIMIT 8",
+                     [*bodies, to_iso(app.clock.now())])
     meetings = [Meeting.from_row(r) for r in rows]
     buttons = tuple((Button(f"{app.body(m.body).label}, {in_words(m.starts_at, app.tz)}",
                             data("status", m.id)),) for m in meetings)
@@ -66,14 +69,16 @@ def _find(app: Clerk, meeting: int | str) -> Meeting:
         return get_meeting(app, str(meeting))  # raises NotFound with suggestions
 
 
-def _may_approve(app: Clerk, person: dict[str, Any], m: Meeting) -> Verdict:
-    """The papers side's rule: the Chair (by office, or the configured address), or the
-    Vice-Chair where the body allows."""
+def _may_approve(app: Clerk, person: Person, m: Meeting) -> Verdict:
+    """The papers side's rule: the Chair (by office, or the configured address while no member
+    holds the office: :func:`clerk.rules.roles.chair_of`), or the Vice-Chair where the body
+    allows."""
     body = app.body(m.body)
-    row = app.store.one("SELECT office FROM memberships WHERE person_id = ? AND body = ? AND "
-                        "active = 1", [person["id"], m.body])
-    configured = bool(body.chair_email) and person["email"] == body.chair_email.lower()
-    return may_approve_agenda(body, row["office"] if row else "", is_configured_chair=configured)
+    chair = chair_of(body, office_holders(app.store.db, m.body))
+    configured = (chair is not None and chair.by == "configuration"
+                  and normalise_email(chair.email) == person.email)
+    return may_approve_agenda(body, office_of(app.store.db, m.body, person.id),
+                              is_configured_chair=configured)
 
 
 def meeting_status(app: Clerk, chat_id: int, meeting: int | str, note: str = "") -> ChatReply:
@@ -98,7 +103,7 @@ def meeting_status(app: Clerk, chat_id: int, meeting: int | str, note: str = "")
                        places=places, agenda_needed=body.papers.chair_approves_agenda,
                        agenda_approved=approved, agenda_items=len(agenda.items), note=note)
     buttons: tuple[tuple[Button, ...], ...] = ()
-    if approve.ok and not approved and m.status == "scheduled" and m.starts_at > app.clock.now():
+    if approve.ok and not approved and meeting_still_open(m, app.clock.now()).ok:
         buttons = ((Button("Approve the agenda", data("agenda", m.id, "approve")),),)
     return ChatReply(text, buttons)
 
@@ -109,7 +114,7 @@ def approve_agenda_in_chat(app: Clerk, cmd: ApproveInChat) -> ChatReply:
     person = member_for(app, cmd.chat_id)
     m = _find(app, cmd.meeting)
     outcome = approve_agenda(app, ApproveAgenda(
-        meeting=m.ref, email=person["email"], channel=cmd.channel, evidence=cmd.evidence,
+        meeting=m.ref, email=person.email, channel=cmd.channel, evidence=cmd.evidence,
         idempotency_key=cmd.idempotency_key))
     if outcome.status in ("refused", "outdated"):
         raise Refused(outcome.message)

@@ -10,7 +10,7 @@ from typing import Any
 from clerk.app import Clerk
 from clerk.errors import BadInput, NotFound, Refused
 from clerk.store import audit
-from clerk.store.rows import insert
+from clerk.store.rows import fetch_all, fetch_one, insert
 from clerk.times import from_iso, to_iso
 
 
@@ -62,14 +62,14 @@ def add_meeting(app: Clerk, cmd: AddMeeting) -> Meeting:
     now = app.clock.now()
     starts = to_iso(cmd.starts_at)
     with app.store.write() as db:
-        same = next(iter(db.query("SELECT * FROM meetings WHERE body = ? AND starts_at = ? AND "
-                                  "status != 'cancelled'", [cmd.body, starts])), None)
+        same = fetch_one(db, "SELECT * FROM meetings WHERE body = ? AND starts_at = ? AND "
+                             "status != 'cancelled'", [cmd.body, starts])
         if same:
             return Meeting.from_row(same)
         day = cmd.starts_at.astimezone(app.tz).date().isoformat()
         ref = f"{cmd.body}-{day}"
         n = 2
-        while db.execute("SELECT 1 FROM meetings WHERE ref = ?", [ref]).fetchone():
+        while fetch_one(db, "SELECT 1 AS taken FROM meetings WHERE ref = ?", [ref]):
             ref = f"{cmd.body}-{day}-{n}"
             n += 1
         row = {"ref": ref, "body": cmd.body, "starts_at": starts, "venue": cmd.venue.strip(),
@@ -80,15 +80,17 @@ def add_meeting(app: Clerk, cmd: AddMeeting) -> Meeting:
         audit.record(db, at=now, actor="facilitator", action="meeting.add", subject=ref,
                      detail={"starts_at": starts, "venue": row["venue"],
                              "online_url": row["online_url"]})
-        return Meeting.from_row(dict(db.table("meetings").get(mid)))
+        added = fetch_one(db, "SELECT * FROM meetings WHERE id = ?", [mid])
+        assert added is not None  # inserted just above
+        return Meeting.from_row(added)
 
 
 def get_meeting(app: Clerk, ref: str) -> Meeting:
     """The meeting with this reference (``carers-2027-01-14``) or numeric id."""
     row = app.store.by_ref("meetings", ref)
     if row is None:
-        hint = app.store.all("SELECT ref FROM meetings WHERE ref LIKE ? ORDER BY starts_at LIMIT 5",
-                             [f"%{ref.split('-')[0]}%"])
+        hint = fetch_all(app.store.db, "SELECT ref FROM meetings WHERE ref LIKE ? ORDER BY "
+                                       "starts_at LIMIT 5", [f"%{ref.split('-')[0]}%"])
         known = f" (did you mean {', '.join(r['ref'] for r in hint)}?)" if hint else \
             " (see clerk meetings list)"
         raise NotFound(f'there is no meeting "{ref}"{known}')
@@ -105,13 +107,14 @@ def list_meetings(app: Clerk, body: str | None = None, *, include_past: bool = T
     if not include_past:
         sql += " AND starts_at >= ?"
         params.append(to_iso(app.clock.now()))
-    return [Meeting.from_row(r) for r in app.store.all(sql + " ORDER BY starts_at", params)]
+    return [Meeting.from_row(r) for r in fetch_all(app.store.db, sql + " ORDER BY starts_at",
+                                                   params)]
 
 
 def previous_meeting(app: Clerk, meeting: Meeting) -> Meeting | None:
-    row = app.store.one("SELECT * FROM meetings WHERE body = ? AND starts_at < ? AND status != "
-                        "'cancelled' ORDER BY starts_at DESC LIMIT 1",
-                        [meeting.body, to_iso(meeting.starts_at)])
+    row = fetch_one(app.store.db, "SELECT * FROM meetings WHERE body = ? AND starts_at < ? AND "
+                                  "status != 'cancelled' ORDER BY starts_at DESC LIMIT 1",
+                    [meeting.body, to_iso(meeting.starts_at)])
     return Meeting.from_row(row) if row else None
 
 

@@ -5,19 +5,24 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+from sqlite_utils import Database
 
 from clerk.app import Clerk
 from clerk.errors import BadInput, NotFound
 from clerk.people.directory import (
     SEAT_SQL,
-    clear_undeliverable,
     ensure_person,
     find_person,
     is_email,
     normalise_email,
+    rename_person,
 )
+from clerk.people.undeliverable import mark_deliverable
 from clerk.store import audit
+from clerk.store.rows import execute, fetch_all, fetch_one, insert, update
 from clerk.times import to_iso
 
 COLUMNS = ["body", "name", "email", "role", "office", "organisation", "sector", "carer", "voting",
@@ -131,47 +136,47 @@ def import_members(app: Clerk, text: str, *, source: str = "csv") -> ImportRepor
     return report
 
 
-def _substitute_conflict(db: Any, row: dict[str, Any]) -> str | None:
+def _substitute_conflict(db: Database, row: dict[str, Any]) -> str | None:
     """A named substitute may stand for one member only (per body)."""
     if not row["substitute_email"]:
         return None
     sub = find_person(db, row["substitute_email"])
     if sub is None:
         return None
-    other = next(iter(db.query(
-        "SELECT p.email FROM named_substitutes n JOIN people p ON p.id = n.member_id "
-        "WHERE n.body = ? AND n.substitute_id = ? AND p.email != ?",
-        [row["body"], sub["id"], row["email"]])), None)
+    other = fetch_one(db, "SELECT p.email FROM named_substitutes n JOIN people p "
+                          "ON p.id = n.member_id WHERE n.body = ? AND n.substitute_id = ? "
+                          "AND p.email != ?", [row["body"], sub.id, row["email"]])
     if other:
         return (f"{row['substitute_email']} is already the named substitute for {other['email']}; "
                 "a substitute may stand for one member only")
     return None
 
 
-def _upsert_member(db: Any, row: dict[str, Any], now: Any) -> str:
+def _upsert_member(db: Database, row: dict[str, Any], now: datetime) -> str:
     person = ensure_person(db, row["email"], row["name"], now)
-    if person["name"] != row["name"]:
-        db.table("people").update(person["id"], {"name": row["name"]})
+    renamed = person.name != row["name"]
+    if renamed:
+        person = rename_person(db, person, row["name"])
     seat = {k: row[k] for k in ("role", "office", "organisation", "sector", "carer", "voting",
                                 "advisory")}
-    existing = next(iter(db.query("SELECT * FROM memberships WHERE body = ? AND person_id = ?",
-                                  [row["body"], person["id"]])), None)
+    existing = fetch_one(db, "SELECT * FROM memberships WHERE body = ? AND person_id = ?",
+                         [row["body"], person.id])
     if existing is None:
-        db.table("memberships").insert({"body": row["body"], "person_id": person["id"], **seat,
-                                  "active": 1, "updated_at": to_iso(now)})
+        insert(db, "memberships", {"body": row["body"], "person_id": person.id, **seat,
+                                   "active": 1, "updated_at": to_iso(now)})
         outcome = "created"
-    elif any(existing[k] != v for k, v in seat.items()) or not existing["active"] or \
-            person["name"] != row["name"]:
-        db.table("memberships").update(existing["id"], {**seat, "active": 1, "updated_at": to_iso(now)})
+    elif any(existing[k] != v for k, v in seat.items()) or not existing["active"] or renamed:
+        update(db, "memberships", existing["id"], {**seat, "active": 1,
+                                                   "updated_at": to_iso(now)})
         outcome = "updated"
     else:
         outcome = "unchanged"
     if row["substitute_email"]:
         sub = ensure_person(db, row["substitute_email"], row["substitute_name"], now)
-        db.execute("DELETE FROM named_substitutes WHERE body = ? AND member_id = ? "
-                   "AND substitute_id != ?", [row["body"], person["id"], sub["id"]])
-        db.execute("INSERT OR IGNORE INTO named_substitutes (body, member_id, substitute_id) "
-                   "VALUES (?, ?, ?)", [row["body"], person["id"], sub["id"]])
+        execute(db, "DELETE FROM named_substitutes WHERE body = ? AND member_id = ? "
+                    "AND substitute_id != ?", [row["body"], person.id, sub.id])
+        execute(db, "INSERT OR IGNORE INTO named_substitutes (body, member_id, substitute_id) "
+                    "VALUES (?, ?, ?)", [row["body"], person.id, sub.id])
     return outcome
 
 
@@ -182,11 +187,10 @@ def list_members(app: Clerk, body: str | None = None) -> list[dict[str, Any]]:
         app.body(body)
     out = []
     for slug in bodies:
-        for row in app.store.all(SEAT_SQL, [slug]):
-            subs = app.store.all(
-                "SELECT p.name, p.email FROM named_substitutes n JOIN people p "
-                "ON p.id = n.substitute_id WHERE n.body = ? AND n.member_id = ?",
-                [slug, row["person_id"]])
+        for row in fetch_all(app.store.db, SEAT_SQL, [slug]):
+            subs = fetch_all(app.store.db, "SELECT p.name, p.email FROM named_substitutes n "
+                             "JOIN people p ON p.id = n.substitute_id WHERE n.body = ? "
+                             "AND n.member_id = ?", [slug, row["person_id"]])
             out.append({"body": slug, **{k: row[k] for k in row if k != "person_id"},
                         "carer": bool(row["carer"]), "voting": bool(row["voting"]),
                         "advisory": bool(row["advisory"]),
@@ -203,5 +207,5 @@ def resume_mail(app: Clerk, email: str) -> str | None:
         person = find_person(db, email)
         if person is None:
             raise NotFound(f"no one in clerk has the address {normalise_email(email)}")
-        return clear_undeliverable(db, person, now=app.clock.now(), actor="cli",
-                                   why="the facilitator asked for mail to be sent again")
+        return mark_deliverable(db, person.email, now=app.clock.now(), actor="cli",
+                                why="the facilitator asked for mail to be sent again")
