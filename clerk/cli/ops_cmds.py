@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from clerk.cli.common import ConfigOption, JsonOption
+from clerk.cli.common import ConfigOption, JsonOption, config_path, console, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -24,7 +24,6 @@ def doctor_cmd(
 ) -> None:
     """Check what a go-live needs (configuration, database, mail servers, bot, time zone, disk);
     exits 1 when anything fails."""
-    from clerk.cli.common import config_path, console, print_json
     from clerk.ops.doctor import run_doctor
     from clerk.ops.verdicts import Verdict
 
@@ -50,7 +49,6 @@ def backup_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Write a consistent copy of the database to PATH (safe while clerk run is writing)."""
-    from clerk.cli.common import config_path, console, print_json
     from clerk.config import load_config
     from clerk.errors import BadInput
     from clerk.ops.backup import backup_file
