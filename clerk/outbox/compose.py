@@ -8,9 +8,11 @@ a reply. This writer produces the headers clerk needs (the Message-ID and Reply-
 ``Auto-Submitted``, threading) with the stdlib's small helpers, in about a tenth of that.
 Bodies are UTF-8, quoted-printable; the boundary starts with ``=_``, which quoted-printable text
 can never contain. No line written here is longer than RFC 5322's 78 characters (a boundary
-parameter is folded onto its own line). The attachment parts of a paper pack are the email
-package's (:func:`clerk.outbox.mail.store_shared_body`): long file names as RFC 2231
-continuations; only a very long media type (a .docx's, 85 characters) passes 78, far from 998.
+parameter is folded onto its own line). The attachment parts of a paper pack, stored once for
+all its recipients (:func:`clerk.outbox.mail.store_shared_body`), are written by the email
+package (:func:`attachment_part`): long file names as RFC 2231 continuations; only a very long
+media type (a .docx's, 85 characters) passes 78, far from 998. This is the one module of clerk's
+outbox that imports ``email``.
 
 Line ends are LF here and in the outbox; aiosmtplib writes CRLF on the wire (every line end,
 as SMTP requires), and the Maildir outbox keeps LF, the Maildir convention. ``Date`` is the time
@@ -30,12 +32,14 @@ from __future__ import annotations
 import binascii
 import secrets
 from datetime import datetime
+from email import policy as email_policy
 from email.header import Header
+from email.message import MIMEPart
 from email.utils import format_datetime, formataddr
 
 from clerk.calendar import METHODS as CALENDAR_METHODS
 from clerk.config import MailSettings
-from clerk.outbox.outgoing import Outgoing, reply_address
+from clerk.outbox.outgoing import Attachment, Outgoing, reply_address
 
 _MAX_LINE = 76
 
@@ -220,8 +224,9 @@ def _mixed(boundary: str, parts: list[str]) -> str:
             + "".join(f"\n--{boundary}\n{part}" for part in parts))
 
 
-def compose_answer(mail: MailSettings, msg: Outgoing, now: datetime) -> tuple[bytes, str]:
-    """``(raw bytes, Message-ID without brackets)``: the text, HTML and calendar alternatives,
+def compose_message(mail: MailSettings, msg: Outgoing, now: datetime) -> tuple[bytes, str]:
+    """Any outgoing message (an answer, an invitation, a ballot, a notice) written whole:
+    ``(raw bytes, Message-ID without brackets)``: the text, HTML and calendar alternatives,
     and any attachments after them in a multipart/mixed."""
     headers, message_id = _headers(mail, msg, now)
     body = _body_parts(msg)
@@ -245,3 +250,12 @@ def compose_head(mail: MailSettings, msg: Outgoing, boundary: str,
     headers, message_id = _headers(mail, msg, now)
     raw = "\n".join(headers) + "\n" + _mixed(boundary, [_body_parts(msg)])
     return raw.encode("ascii"), message_id
+
+
+def attachment_part(item: Attachment) -> bytes:
+    """One attachment of a paper pack as a MIME part (its headers and base64 body), by the email
+    package, which writes a long file name as RFC 2231 continuations."""
+    part = MIMEPart(policy=email_policy.default)
+    part.set_content(item.content, maintype=item.maintype, subtype=item.subtype,
+                     filename=item.filename, disposition="attachment")
+    return part.as_bytes()

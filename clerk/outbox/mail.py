@@ -8,16 +8,14 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy as email_policy
-from email.message import MIMEPart
 
 from sqlite_utils import Database
 
 from clerk.config import MailSettings
 from clerk.outbox.chat import mirror
-from clerk.outbox.compose import compose_answer, compose_head
+from clerk.outbox.compose import attachment_part, compose_head, compose_message
 from clerk.outbox.outgoing import Attachment, Outgoing, reply_address
-from clerk.store.rows import insert
+from clerk.store.rows import fetch_one, insert
 from clerk.times import to_iso
 
 __all__ = ["Attachment", "Outgoing", "SharedBody", "queue", "queue_shared", "reply_address",
@@ -26,17 +24,10 @@ __all__ = ["Attachment", "Outgoing", "SharedBody", "queue", "queue_shared", "rep
 
 def queue(db: Database, mail: MailSettings, msg: Outgoing, now: datetime) -> int | None:
     """Compose and queue; returns the outbox id, or None when ``dedupe_key`` was queued before."""
-    if msg.dedupe_key and db.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?",
-                                     [msg.dedupe_key]).fetchone():
+    if _queued_before(db, msg):
         return None
-    raw, message_id = compose_answer(mail, msg, now)
-    cursor = db.execute(
-        "INSERT INTO outbox (created_at, kind, subject_ref, person_id, to_addr, subject, "
-        "message_id, dedupe_key, raw, status, next_attempt_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
-        [to_iso(now), msg.kind, msg.subject_ref, msg.person_id, msg.to_addr.lower(), msg.subject,
-         message_id, msg.dedupe_key, raw, to_iso(now)])
-    outbox_id = int(cursor.lastrowid or 0)
+    raw, message_id = compose_message(mail, msg, now)
+    outbox_id = insert(db, "outbox", _row(msg, message_id, raw, now))
     if msg.person_id is not None:  # a linked member gets a chat copy of invitations and ballots
         mirror(db, outbox_id, msg.kind, msg.person_id, msg.subject_ref, now)
     return outbox_id
@@ -58,20 +49,13 @@ class SharedBody:
     size: int
 
 
-def _part_bytes(item: Attachment) -> bytes:
-    part = MIMEPart(policy=email_policy.default)
-    part.set_content(item.content, maintype=item.maintype, subtype=item.subtype,
-                     filename=item.filename, disposition="attachment")
-    return part.as_bytes()
-
-
 def store_shared_body(db: Database, attachments: Sequence[Attachment], now: datetime) -> SharedBody:
     """Encode the attachments once (MIME parts under a fresh boundary) and keep the result."""
     boundary = f"==clerk-pack-{secrets.token_hex(12)}=="
     mark = f"--{boundary}".encode("ascii")
     chunks: list[bytes] = []
     for item in attachments:
-        encoded = _part_bytes(item)
+        encoded = attachment_part(item)
         if mark in encoded:  # a boundary must not occur in the parts (never, with 96 random bits)
             return store_shared_body(db, attachments, now)
         chunks += [b"\n", mark, b"\n", encoded]
@@ -79,28 +63,33 @@ def store_shared_body(db: Database, attachments: Sequence[Attachment], now: date
     body = b"".join(chunks)
     del chunks
     digest = hashlib.sha256(body).hexdigest()
-    db.execute("INSERT OR IGNORE INTO outbox_bodies (sha256, size, body, created_at) "
-               "VALUES (?, ?, ?, ?)", [digest, len(body), body, to_iso(now)])
-    row = db.execute("SELECT id FROM outbox_bodies WHERE sha256 = ?", [digest]).fetchone()
-    return SharedBody(int(row[0]), boundary, len(body))
+    row = fetch_one(db, "SELECT id FROM outbox_bodies WHERE sha256 = ?", [digest])
+    body_id = int(row["id"]) if row else insert(db, "outbox_bodies", {
+        "sha256": digest, "size": len(body), "body": body, "created_at": to_iso(now)})
+    return SharedBody(body_id, boundary, len(body))
 
 
 def queue_shared(db: Database, mail: MailSettings, msg: Outgoing, shared: SharedBody,
                  now: datetime) -> int | None:
     """Queue ``msg`` with the shared attachment parts; None when ``dedupe_key`` was queued
     before. The row's ``raw`` is the head only; the sender appends the shared body."""
-    if msg.dedupe_key and db.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?",
-                                     [msg.dedupe_key]).fetchone():
+    if _queued_before(db, msg):
         return None
     head, message_id = compose_head(mail, msg, shared.boundary, now)
-    row = {
-        "created_at": to_iso(now), "kind": msg.kind, "subject_ref": msg.subject_ref,
-        "person_id": msg.person_id, "to_addr": msg.to_addr.lower(), "subject": msg.subject,
-        "message_id": message_id, "dedupe_key": msg.dedupe_key,
-        "raw": head, "body_id": shared.id, "status": "queued",
-        "next_attempt_at": to_iso(now),
-    }
-    outbox_id = insert(db, "outbox", row)
+    outbox_id = insert(db, "outbox", {**_row(msg, message_id, head, now), "body_id": shared.id})
     if msg.person_id is not None:
         mirror(db, outbox_id, msg.kind, msg.person_id, msg.subject_ref, now)
     return outbox_id
+
+
+def _queued_before(db: Database, msg: Outgoing) -> bool:
+    return bool(msg.dedupe_key) and fetch_one(
+        db, "SELECT 1 AS queued FROM outbox WHERE dedupe_key = ?", [msg.dedupe_key]) is not None
+
+
+def _row(msg: Outgoing, message_id: str, raw: bytes, now: datetime) -> dict[str, object]:
+    """An outbox row for ``msg``, queued and due now."""
+    return {"created_at": to_iso(now), "kind": msg.kind, "subject_ref": msg.subject_ref,
+            "person_id": msg.person_id, "to_addr": msg.to_addr.lower(), "subject": msg.subject,
+            "message_id": message_id, "dedupe_key": msg.dedupe_key, "raw": raw,
+            "status": "queued", "next_attempt_at": to_iso(now)}
