@@ -23,7 +23,7 @@ from clerk.rules.people import Seat
 from clerk.rules.tally import Choice, Tally, may_vote, tally
 from clerk.rules.workdays import shift
 from clerk.store import audit
-from clerk.store.rows import insert
+from clerk.store.rows import fetch_all, fetch_one, insert, update
 from clerk.times import day_in_words, from_iso, in_words, to_iso
 from clerk.tokens.reply_keys import issue_key
 
@@ -83,12 +83,16 @@ def get_ballot(app: Clerk, ref: str) -> Ballot:
 
 
 def _ballot(app: Clerk, row: dict[str, Any]) -> Ballot:
-    meeting = Meeting.from_row(dict(app.store.db.table("meetings").get(row["meeting_id"])))
-    decisions = tuple((r["number"], r["text"]) for r in app.store.db.query(
-        "SELECT b.number, d.text FROM ballot_decisions b JOIN decisions d ON d.id = b.decision_id "
-        "WHERE b.ballot_id = ? ORDER BY b.number", [row["id"]]))
-    seats = tuple(Seat(**json.loads(r["seat"])) for r in app.store.db.query(
-        "SELECT seat FROM electorate WHERE ballot_id = ? ORDER BY person_id", [row["id"]]))
+    db = app.store.db
+    meeting_row = fetch_one(db, "SELECT * FROM meetings WHERE id = ?", [row["meeting_id"]])
+    if meeting_row is None:
+        raise NotFound(f'the meeting of ballot "{row["ref"]}" is no longer in the calendar')
+    meeting = Meeting.from_row(meeting_row)
+    decisions = tuple((r["number"], r["text"]) for r in fetch_all(
+        db, "SELECT b.number, d.text FROM ballot_decisions b JOIN decisions d ON d.id = "
+            "b.decision_id WHERE b.ballot_id = ? ORDER BY b.number", [row["id"]]))
+    seats = tuple(Seat(**json.loads(r["seat"])) for r in fetch_all(
+        db, "SELECT seat FROM electorate WHERE ballot_id = ? ORDER BY person_id", [row["id"]]))
     return Ballot(row["id"], row["ref"], meeting, from_iso(row["opened_at"]),
                   from_iso(row["closes_at"]), row["status"], decisions, seats,
                   from_iso(row["closed_at"]) if row["closed_at"] else None)
@@ -97,8 +101,9 @@ def _ballot(app: Clerk, row: dict[str, Any]) -> Ballot:
 def latest_votes(db: Database, ballot_id: int) -> dict[str, dict[int, Choice]]:
     """Each voter's latest vote (by time received; the later row wins a tie)."""
     out: dict[str, dict[int, Choice]] = {}
-    for r in db.query("SELECT p.email, v.choices FROM votes v JOIN people p ON p.id = v.person_id "
-                      "WHERE v.ballot_id = ? ORDER BY v.received_at, v.id", [ballot_id]):
+    for r in fetch_all(db, "SELECT p.email, v.choices FROM votes v JOIN people p ON p.id = "
+                           "v.person_id WHERE v.ballot_id = ? ORDER BY v.received_at, v.id",
+                       [ballot_id]):
         out[r["email"]] = {int(k): v for k, v in json.loads(r["choices"]).items()}
     return out
 
@@ -113,10 +118,10 @@ class StandingVote:
 
 
 def standing_vote(db: Database, ballot_id: int, email: str) -> StandingVote | None:
-    row = next(iter(db.query(
-        "SELECT v.choices, v.receipt, v.received_at FROM votes v JOIN people p ON p.id = v.person_id "
-        "WHERE v.ballot_id = ? AND p.email = ? ORDER BY v.received_at DESC, v.id DESC LIMIT 1",
-        [ballot_id, normalise_email(email)])), None)
+    row = fetch_one(
+        db, "SELECT v.choices, v.receipt, v.received_at FROM votes v JOIN people p ON p.id = "
+            "v.person_id WHERE v.ballot_id = ? AND p.email = ? ORDER BY v.received_at DESC, "
+            "v.id DESC LIMIT 1", [ballot_id, normalise_email(email)])
     if row is None:
         return None
     return StandingVote({int(k): v for k, v in json.loads(row["choices"]).items()}, row["receipt"],
@@ -144,14 +149,14 @@ def open_ballot(app: Clerk, meeting_ref: str, *, channel: str = "cli") -> Ballot
         raise Refused(f"{body.label} {words}; it does not ratify by email vote")
     now = app.clock.now()
     with app.store.write() as db:
-        existing = next(iter(db.query("SELECT * FROM ballots WHERE meeting_id = ? AND status = "
-                                      "'open'", [meeting.id])), None)
+        existing = fetch_one(db, "SELECT * FROM ballots WHERE meeting_id = ? AND status = "
+                                 "'open'", [meeting.id])
         if existing:
             return _ballot(app, existing)
-        pending = list(db.query(
-            "SELECT d.* FROM decisions d WHERE d.meeting_id = ? AND d.status = 'provisional' AND "
-            "d.id NOT IN (SELECT decision_id FROM ballot_decisions) ORDER BY d.number",
-            [meeting.id]))
+        pending = fetch_all(
+            db, "SELECT d.* FROM decisions d WHERE d.meeting_id = ? AND d.status = 'provisional' "
+                "AND d.id NOT IN (SELECT decision_id FROM ballot_decisions) ORDER BY d.number",
+            [meeting.id])
         if not pending:
             raise Refused(f"{meeting.ref} has no provisional decisions awaiting ratification")
         last_day = shift(now.astimezone(app.tz).date(), body.decisions.ballot_days,
@@ -159,19 +164,19 @@ def open_ballot(app: Clerk, meeting_ref: str, *, channel: str = "cli") -> Ballot
         closes = datetime.combine(last_day + timedelta(days=1), time(0, 0), tzinfo=app.tz)
         ref = f"{meeting.ref}-vote"
         n = 2
-        while db.execute("SELECT 1 FROM ballots WHERE ref = ?", [ref]).fetchone():
+        while fetch_one(db, "SELECT 1 AS taken FROM ballots WHERE ref = ?", [ref]):
             ref, n = f"{meeting.ref}-vote-{n}", n + 1
         bid = insert(db, "ballots", {"ref": ref, "meeting_id": meeting.id, "opened_at": to_iso(now),
                                     "closes_at": to_iso(closes), "status": "open"})
         for number, d in enumerate(pending, start=1):
-            db.table("ballot_decisions").insert({"ballot_id": bid, "decision_id": d["id"],
-                                           "number": number})
+            insert(db, "ballot_decisions", {"ballot_id": bid, "decision_id": d["id"],
+                                            "number": number})
         voters = []
-        for row in db.query(SEAT_SQL, [meeting.body]):
+        for row in fetch_all(db, SEAT_SQL, [meeting.body]):
             seat = seat_from_row(row)
             if may_vote(body.decisions.electorate, seat):
-                db.table("electorate").insert({"ballot_id": bid, "person_id": row["person_id"],
-                                         "seat": json.dumps(seat.__dict__)})
+                insert(db, "electorate", {"ballot_id": bid, "person_id": row["person_id"],
+                                          "seat": json.dumps(seat.__dict__)})
                 voters.append((row["person_id"], seat))
         if not voters:
             raise Refused(f"{body.label} has no members entitled to vote")
@@ -181,7 +186,7 @@ def open_ballot(app: Clerk, meeting_ref: str, *, channel: str = "cli") -> Ballot
                              "decisions": [[i, d["text"]] for i, d in enumerate(pending, 1)],
                              "electorate": sorted(s.email for _, s in voters),
                              "seats": [{"person_id": pid, **s.__dict__} for pid, s in voters]})
-        ballot = _ballot(app, dict(db.table("ballots").get(bid)))
+        ballot = get_ballot(app, ref)
         for person_id, seat in voters:
             _send_ballot(app, db, ballot, person_id, seat, "ballot", now)
         return ballot
@@ -220,8 +225,8 @@ def cast_vote(app: Clerk, cmd: CastVote) -> VoteOutcome:
                        f"{', '.join(str(n) for n in sorted(numbers))}")
     with app.store.write() as db:
         if cmd.idempotency_key:
-            seen = next(iter(db.query("SELECT receipt, choices FROM votes WHERE "
-                                      "idempotency_key = ?", [cmd.idempotency_key])), None)
+            seen = fetch_one(db, "SELECT receipt, choices FROM votes WHERE idempotency_key = ?",
+                             [cmd.idempotency_key])
             if seen or audit.seen(db, cmd.idempotency_key):
                 return VoteOutcome("duplicate", ballot.ref, email, "this vote was already counted",
                                    seen["receipt"] if seen else "")
@@ -234,29 +239,30 @@ def cast_vote(app: Clerk, cmd: CastVote) -> VoteOutcome:
             return VoteOutcome("refused", ballot.ref, email, refusal)
         person = find_person(db, email)
         assert person is not None
-        before = db.execute("SELECT COUNT(*) FROM votes WHERE ballot_id = ? AND person_id = ?",
-                            [ballot.id, person["id"]]).fetchone()[0]
+        earlier = fetch_one(db, "SELECT COUNT(*) AS n FROM votes WHERE ballot_id = ? AND "
+                                "person_id = ?", [ballot.id, person.id])
+        before = int(earlier["n"]) if earlier else 0
         receipt = _receipt()
         choices = {str(k): v for k, v in sorted(cmd.choices.items())}
-        db.table("votes").insert({"ballot_id": ballot.id, "person_id": person["id"],
-                            "choices": json.dumps(choices), "received_at": to_iso(received),
-                            "channel": cmd.channel, "evidence": json.dumps(evidence),
-                            "receipt": receipt, "idempotency_key": cmd.idempotency_key,
-                            "recorded_at": to_iso(now)})
+        insert(db, "votes", {"ballot_id": ballot.id, "person_id": person.id,
+                             "choices": json.dumps(choices), "received_at": to_iso(received),
+                             "channel": cmd.channel, "evidence": json.dumps(evidence),
+                             "receipt": receipt, "idempotency_key": cmd.idempotency_key,
+                             "recorded_at": to_iso(now)})
         status: Literal["recorded", "changed"] = "changed" if before else "recorded"
         audit.record(db, at=now, actor=email, action="vote.cast", subject=ballot.ref,
                      channel=cmd.channel, evidence=evidence,
                      detail={"choices": choices, "receipt": receipt, "changed": bool(before)})
         seat = next(s for s in ballot.electorate if s.email == email)
         # the receipt carries the ballot's key, so a reply to it changes the vote
-        key = issue_key(db, person_id=person["id"], purpose="vote", subject_ref=ballot.ref,
+        key = issue_key(db, person_id=person.id, purpose="vote", subject_ref=ballot.ref,
                         now=now, days=app.config.mail.reply_key_days)
         r = render_email("ballot_receipt", recipient_name=seat.name, ballot=ballot,
                          choices=cmd.choices, receipt=receipt, changed=bool(before),
                          closes=in_words(ballot.closes_at - timedelta(minutes=1), app.tz))
         queue(db, app.config.mail, Outgoing(
             kind="ballot_receipt", to_addr=email, to_name=seat.name, subject=r.subject,
-            text=r.text, html=r.html, person_id=person["id"], subject_ref=ballot.ref,
+            text=r.text, html=r.html, person_id=person.id, subject_ref=ballot.ref,
             reply_key=key, purpose="vote", in_reply_to=cmd.evidence.get("message_id") or None,
             auto="auto-replied" if cmd.channel == "email" else "auto-generated",
             dedupe_key=f"receipt:{receipt}"), now)
@@ -302,23 +308,24 @@ def close_ballot(app: Clerk, ref: str, *, by: Closer = "facilitator") -> Closing
     ballot = get_ballot(app, ref)
     now = app.clock.now()
     with app.store.write() as db:
-        row = dict(db.table("ballots").get(ballot.id))
-        if row["status"] == "closed":
+        row = fetch_one(db, "SELECT status, closed_at FROM ballots WHERE id = ?", [ballot.id])
+        if row is not None and row["status"] == "closed":
             closed_at = from_iso(row["closed_at"])
             return Closing(ballot.ref, current_tally(app, ballot), closed_at,
                            closed_at < ballot.closes_at, already_closed=True)
         result = current_tally(app, ballot)
         early = now < ballot.closes_at
-        numbers = dict(db.execute("SELECT number, decision_id FROM ballot_decisions WHERE "
-                                  "ballot_id = ?", [ballot.id]).fetchall())
+        numbers = {r["number"]: r["decision_id"] for r in fetch_all(
+            db, "SELECT number, decision_id FROM ballot_decisions WHERE ballot_id = ?",
+            [ballot.id])}
         for d in result.decisions:
             status = "ratified" if d.ratified else "not_ratified"
             reason = (f"ratified by email vote: {d.reason}" if d.ratified else
                       f"not ratified by email vote ({d.reason}): to the next meeting")
-            db.table("decisions").update(numbers[d.number], {"status": status, "status_reason": reason})
+            update(db, "decisions", numbers[d.number], {"status": status, "status_reason": reason})
         summary = result_json(result)
-        db.table("ballots").update(ballot.id, {"status": "closed", "closed_at": to_iso(now),
-                                         "result": json.dumps(summary)})
+        update(db, "ballots", ballot.id, {"status": "closed", "closed_at": to_iso(now),
+                                          "result": json.dumps(summary)})
         audit.record(db, at=now, actor=by, action="ballot.close", subject=ballot.ref,
                      channel="cli" if by == "facilitator" else "scheduler",
                      detail={**summary, "closed_by": by, "early": early})
@@ -332,7 +339,8 @@ def _announce(app: Clerk, db: Database, ballot: Ballot, result: Tally, now: date
     names those who did not vote."""
     body = app.body(ballot.meeting.body)
     recipients = {s.email: s.name for s in ballot.electorate}
-    recipients.update({r["email"]: r["name"] for r in db.query(SEAT_SQL, [ballot.meeting.body])})
+    recipients.update({r["email"]: r["name"] for r in fetch_all(db, SEAT_SQL,
+                                                                [ballot.meeting.body])})
     names = {s.email: s.name for s in ballot.electorate}
     context = {"ballot": ballot, "result": result, "texts": dict(ballot.decisions),
                "body_name": body.name, "meeting_day": day_in_words(ballot.meeting.starts_at, app.tz),
@@ -369,7 +377,7 @@ def remind_voters(app: Clerk, ref: str, job_key: str) -> int:
         waiting = [s for s in ballot.electorate if s.email not in voted]
         for seat in waiting:
             person = find_person(db, seat.email)
-            if person and not person["undeliverable"]:
-                _send_ballot(app, db, ballot, person["id"], seat, "ballot_reminder", now,
+            if person and not person.undeliverable:
+                _send_ballot(app, db, ballot, person.id, seat, "ballot_reminder", now,
                              dedupe=f":{job_key}")
         return len(waiting)

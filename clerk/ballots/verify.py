@@ -19,6 +19,7 @@ from clerk.ballots.ratification import Ballot, current_tally, get_ballot, latest
 from clerk.rules.people import Seat
 from clerk.rules.tally import Choice, tally
 from clerk.store import audit
+from clerk.store.rows import fetch_all
 from clerk.times import from_iso, in_words
 
 
@@ -63,7 +64,8 @@ def verify_ballot(app: Clerk, ref: str) -> Verification:
     ballot = get_ballot(app, ref)
     chain = audit.verify_chain(app.store.db)
     lines = [_line(chain.ok, chain.reason, chain.reason)]
-    events = app.store.all("SELECT * FROM audit WHERE subject = ? ORDER BY id", [ballot.ref])
+    events = fetch_all(app.store.db, "SELECT * FROM audit WHERE subject = ? ORDER BY id",
+                       [ballot.ref])
     opened = next((e for e in events if e["action"] == "ballot.open"), None)
     if opened is None:
         return Verification(False, (*lines, "FAILED: the log has no record of the ballot opening"))

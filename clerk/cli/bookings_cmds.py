@@ -39,10 +39,10 @@ def list_cmd(
     console.print(f"{p.body_name}, {p.when}: {p.taken} of {p.capacity} places taken, "
                   f"{len(listing.waiting)} waiting; bookings close {p.closes}.", markup=False)
     for i, b in enumerate(listing.booked, 1):
-        extra = f" (offered until {b['offer_expires']})" if b["status"] == "offered" else ""
-        console.print(f"  {i}. {b['name']} <{b['email']}>{extra}", markup=False)
+        extra = f" (offered until {b.offer_expires})" if b.status == "offered" else ""
+        console.print(f"  {i}. {b.name} <{b.email}>{extra}", markup=False)
     for i, b in enumerate(listing.waiting, 1):
-        console.print(f"  waiting {i}. {b['name']} <{b['email']}>", markup=False)
+        console.print(f"  waiting {i}. {b.name} <{b.email}>", markup=False)
     if not listing.booked and not listing.waiting:
         console.print("  Nobody has booked yet.")
     if email:

@@ -228,18 +228,17 @@ def outbox_cmd(
     clerk = open_app(config)
     rows = list_outbox(clerk, status, limit)
     if as_json:
-        print_json(rows)
+        print_json([r.as_json() for r in rows])
         return
     from rich.table import Table
 
     table = Table("id", "to", "kind", "about", "status", "tries", "when", "note")
     for r in rows:
-        when = r["sent_at"] if r["status"] == "sent" else (
-            r["next_attempt_at"] if r["status"] == "queued" else r["created_at"])
-        table.add_row(str(r["id"]), r["to_addr"], r["kind"], r["subject_ref"], r["status"],
-                      str(r["attempts"]),
+        when = r.sent_at if r.status == "sent" else (
+            r.next_attempt_at if r.status == "queued" else r.created_at)
+        table.add_row(str(r.id), r.to_addr, r.kind, r.subject_ref, r.status, str(r.attempts),
                       f"{from_iso(when).astimezone(clerk.tz):%d %b %Y %H:%M}" if when else "",
-                      r["last_error"])
+                      r.last_error)
     console.print(table)
     counts = outbox_counts(clerk)
     console.print(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "The outbox is empty.")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from sqlite_utils import Database
 
@@ -26,9 +26,9 @@ from clerk.errors import BadInput, NotFound, Refused
 from clerk.meetings.schedule import Meeting, meeting_by_id
 from clerk.messages import render_email
 from clerk.observers.places import (
-    ACTIVE,
+    Booking,
     MeetingPlaces,
-    booking_row,
+    booking_by_id,
     places_for,
     taken,
     waiting_count,
@@ -37,10 +37,12 @@ from clerk.observers.places import (
 from clerk.observers.waiting import offer_next, send_confirmation
 from clerk.outbox.mail import Outgoing, queue
 from clerk.people.directory import is_email, normalise_email
+from clerk.rules.meetings import meeting_still_open
 from clerk.rules.observers import admit, valid_name
 from clerk.store import audit
-from clerk.times import from_iso, in_words, to_iso
-from clerk.tokens.chat_codes import check_code, issue_code, use_code, verified_code
+from clerk.store.rows import fetch_all, fetch_one, insert, update
+from clerk.times import in_words, to_iso
+from clerk.tokens.chat_codes import ChatCode, check_code, issue_code, use_code, verified_code
 
 BookingStatus = Literal["booked", "waiting", "full", "already", "duplicate", "wrong_code",
                         "expired", "no_code", "blocked", "closed", "cancelled"]
@@ -143,8 +145,8 @@ def request_booking(app: Clerk, cmd: RequestBooking) -> CodeSent:
     now = app.clock.now()
     with app.store.write() as db:
         existing = _booking_for(db, meeting.id, email)
-        if existing and existing["status"] in ACTIVE:
-            words = "is on the waiting list" if existing["status"] == "waiting" else "has a place"
+        if existing and existing.active:
+            words = "is on the waiting list" if existing.status == "waiting" else "has a place"
             raise Refused(f"{email} already {words} for this meeting: see /mybookings")
         issued = issue_code(db, purpose="booking", chat_id=cmd.chat_id, email=email,
                             name=name_ok.reason, meeting_id=meeting.id, now=now)
@@ -168,32 +170,32 @@ def confirm_booking(app: Clerk, cmd: ConfirmBooking) -> BookingOutcome:
         if cmd.idempotency_key and audit.seen(db, cmd.idempotency_key):
             return _duplicate(app, db, cmd.chat_id)
         check = check_code(db, purpose="booking", chat_id=cmd.chat_id, code=cmd.code, now=now)
-        if check.status != "ok" or check.row is None:
-            # (a refusal's status; "ok" cannot come with no row, which the type does not know)
+        if check.status != "ok" or check.code is None:
+            # (a refusal's status; "ok" cannot come with no code, which the type does not know)
             status = {"wrong": "wrong_code", "none": "no_code"}.get(check.status, check.status)
             return BookingOutcome(status, attempts_left=check.attempts_left)  # type: ignore[arg-type]
-        code = check.row
-        meeting = meeting_by_id(app, code["meeting_id"])
+        code = check.code
+        meeting = meeting_by_id(app, _meeting_of(code))
         places = places_for(app, meeting)
         if not places.open.ok:
             return BookingOutcome("closed", places, reason=places.open.reason)
-        existing = _booking_for(db, meeting.id, code["email"])
-        if existing and existing["status"] in ACTIVE:
-            use_code(db, code["id"])
+        existing = _booking_for(db, meeting.id, code.email)
+        if existing and existing.active:
+            use_code(db, code.id)
             return _outcome(app, db, "already", existing)
         verdict = admit(places.capacity, taken(db, meeting.id), waiting_count(db, meeting.id))
         if not verdict.ok:
             audit.record(db, at=now, actor="observer", action="booking.full", subject=meeting.ref,
                          channel=cmd.channel, evidence=cmd.evidence,
-                         detail={"code": code["id"], "reason": verdict.reason},
+                         detail={"code": code.id, "reason": verdict.reason},
                          idempotency_key=cmd.idempotency_key)
-            return BookingOutcome("full", places, name=code["name"], email=code["email"],
+            return BookingOutcome("full", places, name=code.name, email=code.email,
                                   reason=verdict.reason)
         booking = _put(db, meeting, code, cmd.chat_id, "booked", now, cmd.idempotency_key)
-        use_code(db, code["id"])
+        use_code(db, code.id)
         audit.record(db, at=now, actor="observer", action="booking.booked", subject=meeting.ref,
                      channel=cmd.channel, evidence=cmd.evidence,
-                     detail={"booking": booking["id"], "places": verdict.reason},
+                     detail={"booking": booking.id, "places": verdict.reason},
                      idempotency_key=cmd.idempotency_key)
         send_confirmation(app, db, booking, places_for(app, meeting))
         return _outcome(app, db, "booked", booking)
@@ -211,113 +213,129 @@ def join_waiting_list(app: Clerk, cmd: JoinWaitingList) -> BookingOutcome:
         code = verified_code(db, purpose="booking", chat_id=cmd.chat_id, meeting_id=meeting.id,
                              now=now)
         if code is None:
-            mine = next(iter(db.query("SELECT * FROM bookings WHERE meeting_id = ? AND chat_id = ? "
-                                      "AND status IN ('booked', 'offered', 'waiting')",
-                                      [meeting.id, cmd.chat_id])), None)
+            mine = fetch_one(db, "SELECT * FROM bookings WHERE meeting_id = ? AND chat_id = ? "
+                                 "AND status IN ('booked', 'offered', 'waiting')",
+                             [meeting.id, cmd.chat_id])
             if mine:
-                return _outcome(app, db, "already", mine)
+                return _outcome(app, db, "already", Booking.from_row(mine))
             raise Refused("your email address needs confirming again: please start the booking "
                           "again with /book")
-        existing = _booking_for(db, meeting.id, code["email"])
-        if existing and existing["status"] in ACTIVE:
-            use_code(db, code["id"])
+        existing = _booking_for(db, meeting.id, code.email)
+        if existing and existing.active:
+            use_code(db, code.id)
             return _outcome(app, db, "already", existing)
         free = admit(places.capacity, taken(db, meeting.id), waiting_count(db, meeting.id))
         status: BookingStatus = "booked" if free.ok else "waiting"
         booking = _put(db, meeting, code, cmd.chat_id, status, now, cmd.idempotency_key)
-        use_code(db, code["id"])
+        use_code(db, code.id)
         audit.record(db, at=now, actor="observer", action=f"booking.{status}", subject=meeting.ref,
                      channel=cmd.channel, evidence=cmd.evidence,
-                     detail={"booking": booking["id"]}, idempotency_key=cmd.idempotency_key)
+                     detail={"booking": booking.id}, idempotency_key=cmd.idempotency_key)
         if status == "booked":
             send_confirmation(app, db, booking, places_for(app, meeting))
         return _outcome(app, db, status, booking)
 
 
 def cancel_booking(app: Clerk, cmd: CancelBooking) -> BookingOutcome:
-    """Cancel a place (or leave the waiting list); a freed place goes to the first waiting."""
+    """Cancel a place (or leave the waiting list); a freed place goes to the first waiting.
+    A booking for a meeting that has been cancelled may still be cancelled; one for a meeting
+    that has taken place may not."""
     now = app.clock.now()
     with app.store.write() as db:
-        booking = booking_row(db, cmd.booking_id)
-        if booking is None or booking["chat_id"] != cmd.chat_id:
+        booking = booking_by_id(db, cmd.booking_id)
+        if booking is None or booking.chat_id != cmd.chat_id:
             raise NotFound("that booking is not one of yours (see /mybookings)")
         if cmd.idempotency_key and audit.seen(db, cmd.idempotency_key):
             return _outcome(app, db, "duplicate", booking)
-        if booking["status"] not in ACTIVE:
+        if not booking.active:
             return _outcome(app, db, "already", booking)
-        meeting = meeting_by_id(app, booking["meeting_id"])
-        if meeting.starts_at <= now:
-            raise Refused("the meeting has already taken place")
-        freed = booking["status"] in ("booked", "offered")
-        db.table("bookings").update(booking["id"], {"status": "cancelled", "offer_expires_at": None,
-                                              "updated_at": to_iso(now)})
+        meeting = meeting_by_id(app, booking.meeting_id)
+        ahead = meeting_still_open(meeting, now)
+        if ahead.code == "over":
+            raise Refused(ahead.reason)
+        freed = booking.status in ("booked", "offered")
+        update(db, "bookings", booking.id, {"status": "cancelled", "offer_expires_at": None,
+                                            "updated_at": to_iso(now)})
         audit.record(db, at=now, actor="observer", action="booking.cancel", subject=meeting.ref,
                      channel=cmd.channel, evidence=cmd.evidence,
-                     detail={"booking": booking["id"], "was": booking["status"]},
+                     detail={"booking": booking.id, "was": booking.status},
                      idempotency_key=cmd.idempotency_key)
         offered = offer_next(app, db, meeting, now) if freed else []
-        out = _outcome(app, db, "cancelled", booking_row(db, booking["id"]) or booking)
-        return replace(out, reason=booking["status"],  # what it was before
+        out = _outcome(app, db, "cancelled", booking_by_id(db, booking.id) or booking)
+        return replace(out, reason=booking.status,  # what it was before
                        offered_next=bool(offered))
 
 
 def chat_booking(app: Clerk, chat_id: int, booking_id: int) -> BookingLine:
     """One of this chat's bookings (to ask "cancel this one?"), whatever its status now."""
-    row = booking_row(app.store.db, booking_id)
-    if row is None or row["chat_id"] != chat_id:
+    booking = booking_by_id(app.store.db, booking_id)
+    if booking is None or booking.chat_id != chat_id:
         raise NotFound("that booking is not one of yours (see /mybookings)")
-    return _line(app, app.store.db, row)
+    return _line(app, app.store.db, booking)
 
 
 def chat_bookings(app: Clerk, chat_id: int) -> list[BookingLine]:
     """This chat's current bookings and waiting-list places for meetings still to come (and not
     cancelled: the observer was told, see :func:`clerk.observers.jobs.tell_observers`)."""
-    rows = app.store.all(
+    rows = fetch_all(
+        app.store.db,
         "SELECT b.* FROM bookings b JOIN meetings m ON m.id = b.meeting_id WHERE b.chat_id = ? "
         "AND b.status IN ('booked', 'offered', 'waiting') AND m.status != 'cancelled' "
         "AND m.starts_at > ? ORDER BY m.starts_at",
         [chat_id, to_iso(app.clock.now())])
-    return [_line(app, app.store.db, row) for row in rows]
+    return [_line(app, app.store.db, Booking.from_row(row)) for row in rows]
 
 
 # --- helpers --------------------------------------------------------------------------------
 
-def _booking_for(db: Database, meeting_id: int, email: str) -> dict[str, Any] | None:
-    return next(iter(db.query("SELECT * FROM bookings WHERE meeting_id = ? AND email = ?",
-                              [meeting_id, email])), None)
+def _meeting_of(code: ChatCode) -> int:
+    """The meeting a booking code is for (every booking code names one)."""
+    if code.meeting_id is None:
+        raise NotFound("that meeting is no longer in the calendar")
+    return code.meeting_id
 
 
-def _put(db: Database, meeting: Meeting, code: dict[str, Any], chat_id: int, status: BookingStatus,
-         now: datetime, key: str | None) -> dict[str, Any]:
+def _booking_for(db: Database, meeting_id: int, email: str) -> Booking | None:
+    row = fetch_one(db, "SELECT * FROM bookings WHERE meeting_id = ? AND email = ?",
+                    [meeting_id, email])
+    return Booking.from_row(row) if row else None
+
+
+def _put(db: Database, meeting: Meeting, code: ChatCode, chat_id: int, status: BookingStatus,
+         now: datetime, key: str | None) -> Booking:
     """Insert the booking, or bring back a cancelled one for the same address."""
-    values = {"name": code["name"], "chat_id": chat_id, "status": status,
+    values = {"name": code.name, "chat_id": chat_id, "status": status,
               "waiting_since": to_iso(now) if status == "waiting" else None,
               "offer_expires_at": None, "updated_at": to_iso(now)}
-    existing = _booking_for(db, meeting.id, code["email"])
+    existing = _booking_for(db, meeting.id, code.email)
     if existing:
-        db.table("bookings").update(existing["id"], values)
-        return dict(db.table("bookings").get(existing["id"]))
-    pk = db.table("bookings").insert({**values, "meeting_id": meeting.id, "email": code["email"],
-                                      "created_at": to_iso(now), "idempotency_key": key}).last_pk
-    return dict(db.table("bookings").get(cast(int, pk)))
+        update(db, "bookings", existing.id, values)
+        booking_id = existing.id
+    else:
+        booking_id = insert(db, "bookings", {
+            **values, "meeting_id": meeting.id, "email": code.email, "created_at": to_iso(now),
+            "idempotency_key": key})
+    booking = booking_by_id(db, booking_id)
+    assert booking is not None, "written just now, in this transaction"
+    return booking
 
 
-def _line(app: Clerk, db: Database, row: dict[str, Any]) -> BookingLine:
-    places = places_for(app, meeting_by_id(app, row["meeting_id"]))
-    position = waiting_position(db, row) if row["status"] == "waiting" else 0
-    expires = in_words(from_iso(row["offer_expires_at"]), app.tz) if row["offer_expires_at"] else ""
-    return BookingLine(row["id"], row["status"], row["name"], row["email"], position, expires,
+def _line(app: Clerk, db: Database, booking: Booking) -> BookingLine:
+    places = places_for(app, meeting_by_id(app, booking.meeting_id))
+    position = waiting_position(db, booking) if booking.status == "waiting" else 0
+    expires = in_words(booking.offer_expires_at, app.tz) if booking.offer_expires_at else ""
+    return BookingLine(booking.id, booking.status, booking.name, booking.email, position, expires,
                        places)
 
 
-def _outcome(app: Clerk, db: Database, status: BookingStatus,
-             booking: dict[str, Any]) -> BookingOutcome:
+def _outcome(app: Clerk, db: Database, status: BookingStatus, booking: Booking) -> BookingOutcome:
     line = _line(app, db, booking)
-    return BookingOutcome(status, line.places, booking["id"], booking["name"], booking["email"],
-                          line.position, reason=booking["status"])
+    return BookingOutcome(status, line.places, booking.id, booking.name, booking.email,
+                          line.position, reason=booking.status)
 
 
 def _duplicate(app: Clerk, db: Database, chat_id: int) -> BookingOutcome:
-    row = next(iter(db.query("SELECT * FROM bookings WHERE chat_id = ? ORDER BY updated_at DESC, "
-                             "id DESC LIMIT 1", [chat_id])), None)
-    return _outcome(app, db, "duplicate", row) if row else BookingOutcome("duplicate")
+    row = fetch_one(db, "SELECT * FROM bookings WHERE chat_id = ? ORDER BY updated_at DESC, "
+                        "id DESC LIMIT 1", [chat_id])
+    return _outcome(app, db, "duplicate", Booking.from_row(row)) if row else \
+        BookingOutcome("duplicate")

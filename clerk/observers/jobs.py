@@ -17,12 +17,13 @@ from clerk.app import Clerk
 from clerk.errors import Refused
 from clerk.meetings.schedule import Meeting, get_meeting
 from clerk.messages import render_chat, render_email
-from clerk.observers.places import ACTIVE, MeetingPlaces, places_for
+from clerk.observers.places import ACTIVE, Booking, MeetingPlaces, places_for
 from clerk.outbox.chat import queue_chat
 from clerk.outbox.chat_text import ChatReply
 from clerk.outbox.mail import Outgoing, queue
 from clerk.rules.observers import takes_observers
 from clerk.store import audit
+from clerk.store.rows import execute, fetch_all, fetch_one
 from clerk.times import from_iso, in_words, to_iso
 
 #: What an observer is told when the meeting they booked is moved or cancelled (email and chat).
@@ -33,20 +34,36 @@ OBSERVER_MAIL = ("booking_code", "booking_confirmed", "observer_offer", "observe
 
 
 @dataclass(frozen=True)
+class ListedObserver:
+    """One line of the booking list: an observer's name and address (blank once erased), the
+    booking's status, and until when an offered place is held (in words)."""
+
+    name: str
+    email: str
+    status: str
+    offer_expires: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "email": self.email, "status": self.status,
+                "offer_expires": self.offer_expires}
+
+
+@dataclass(frozen=True)
 class BookingList:
     """Who is coming to observe, and who is waiting, for the facilitator."""
 
     places: MeetingPlaces
-    booked: list[dict[str, Any]]
-    waiting: list[dict[str, Any]]
+    booked: list[ListedObserver]
+    waiting: list[ListedObserver]
     questions: int
 
     def as_json(self) -> dict[str, Any]:
         p = self.places
         return {"meeting": p.meeting.ref, "when": p.when, "capacity": p.capacity,
                 "taken": p.taken, "places_left": p.places_left, "bookings_close": p.closes,
-                "open": p.open.ok, "reason": p.open.reason, "booked": self.booked,
-                "waiting": self.waiting, "questions": self.questions}
+                "open": p.open.ok, "reason": p.open.reason,
+                "booked": [b.as_json() for b in self.booked],
+                "waiting": [b.as_json() for b in self.waiting], "questions": self.questions}
 
 
 def booking_list(app: Clerk, ref: str) -> BookingList:
@@ -56,19 +73,19 @@ def booking_list(app: Clerk, ref: str) -> BookingList:
     verdict = takes_observers(body)
     if not verdict.ok:
         raise Refused(verdict.reason)
-    rows = app.store.all("SELECT id, name, email, status, offer_expires_at, erased_at FROM "
+    db = app.store.db
+    rows = fetch_all(db, "SELECT id, name, email, status, offer_expires_at, erased_at FROM "
                          "bookings WHERE meeting_id = ? AND status IN ('booked', 'offered', "
                          "'waiting') ORDER BY CASE status WHEN 'waiting' THEN 1 ELSE 0 END, "
                          "waiting_since, id", [meeting.id])
-    lines = [{"name": r["name"] or "(erased)", "email": "" if r["erased_at"] else r["email"],
-              "status": r["status"],
-              "offer_expires": in_words(from_iso(r["offer_expires_at"]), app.tz)
-              if r["offer_expires_at"] else ""} for r in rows]
-    questions = app.store.one("SELECT COUNT(*) AS n FROM questions WHERE meeting_id = ?",
-                              [meeting.id])
+    lines = [ListedObserver(r["name"] or "(erased)", "" if r["erased_at"] else r["email"],
+                            r["status"], in_words(from_iso(r["offer_expires_at"]), app.tz)
+                            if r["offer_expires_at"] else "") for r in rows]
+    questions = fetch_one(db, "SELECT COUNT(*) AS n FROM questions WHERE meeting_id = ?",
+                          [meeting.id])
     return BookingList(places_for(app, meeting),
-                       [x for x in lines if x["status"] != "waiting"],
-                       [x for x in lines if x["status"] == "waiting"],
+                       [x for x in lines if x.status != "waiting"],
+                       [x for x in lines if x.status == "waiting"],
                        int(questions["n"]) if questions else 0)
 
 
@@ -100,8 +117,8 @@ def close_bookings(app: Clerk, ref: str, key: str) -> str:
     now = app.clock.now()
     meeting = listing.places.meeting
     with app.store.write() as db:
-        for row in db.query("SELECT id, chat_id, name FROM bookings WHERE meeting_id = ? AND "
-                            "status = 'waiting' AND chat_id IS NOT NULL", [meeting.id]):
+        for row in fetch_all(db, "SELECT id, chat_id, name FROM bookings WHERE meeting_id = ? "
+                                 "AND status = 'waiting' AND chat_id IS NOT NULL", [meeting.id]):
             text = render_chat("bookings_closed_waiting", places=listing.places, person=row["name"])
             queue_chat(db, chat_id=row["chat_id"], kind="bookings_closed", subject_ref=meeting.ref,
                        reply=ChatReply(text), now=now, dedupe_key=f"{key}:{row['id']}",
@@ -117,18 +134,19 @@ def remind_observers(app: Clerk, ref: str, key: str) -> int:
     now = app.clock.now()
     n = 0
     with app.store.write() as db:
-        for row in db.query("SELECT * FROM bookings WHERE meeting_id = ? AND status = 'booked'",
-                            [meeting.id]):
-            if row["chat_id"] is not None:
-                text = render_chat("observer_reminder", places=places, person=row["name"])
-                queue_chat(db, chat_id=row["chat_id"], kind="observer_reminder",
+        for row in fetch_all(db, "SELECT * FROM bookings WHERE meeting_id = ? AND status = "
+                                 "'booked'", [meeting.id]):
+            booking = Booking.from_row(row)
+            if booking.chat_id is not None:
+                text = render_chat("observer_reminder", places=places, person=booking.name)
+                queue_chat(db, chat_id=booking.chat_id, kind="observer_reminder",
                            subject_ref=meeting.ref, reply=ChatReply(text), now=now,
-                           dedupe_key=f"{key}:{row['id']}", observer=True)
-            r = render_email("observer_reminder", recipient_name=row["name"], places=places)
+                           dedupe_key=f"{key}:{booking.id}", observer=True)
+            r = render_email("observer_reminder", recipient_name=booking.name, places=places)
             queue(db, app.config.mail, Outgoing(
-                kind="observer_reminder", to_addr=row["email"], to_name=row["name"],
+                kind="observer_reminder", to_addr=booking.email, to_name=booking.name,
                 subject=r.subject, text=r.text, subject_ref=meeting.ref,
-                dedupe_key=f"{key}:{row['id']}"), now)
+                dedupe_key=f"{key}:{booking.id}"), now)
             n += 1
     return n
 
@@ -145,22 +163,22 @@ def tell_observers(app: Clerk, db: Database, meeting: Meeting, change: Literal["
     _supersede_for_observers(db, meeting, everything=change == "cancelled")
     places = places_for(app, meeting)
     marks = ",".join("?" for _ in ACTIVE)
-    rows = list(db.query(f"SELECT id, name, email, status, chat_id FROM bookings WHERE "
-                         f"meeting_id = ? AND status IN ({marks}) AND erased_at IS NULL "
-                         f"ORDER BY id", [meeting.id, *ACTIVE]))
+    bookings = [Booking.from_row(r) for r in fetch_all(
+        db, f"SELECT * FROM bookings WHERE meeting_id = ? AND status IN ({marks}) AND "
+            f"erased_at IS NULL ORDER BY id", [meeting.id, *ACTIVE])]
     context = {"places": places, "old_when": old_when, "time_changed": time_changed,
                "reason": reason.strip()}
-    for row in rows:
-        key = f"{kind}:{meeting.ref}:{meeting.sequence}:{row['id']}"
-        if row["chat_id"] is not None:
-            text = render_chat(kind, person=row["name"], status=row["status"], **context)
-            queue_chat(db, chat_id=row["chat_id"], kind=kind, subject_ref=meeting.ref,
+    for booking in bookings:
+        key = f"{kind}:{meeting.ref}:{meeting.sequence}:{booking.id}"
+        if booking.chat_id is not None:
+            text = render_chat(kind, person=booking.name, status=booking.status, **context)
+            queue_chat(db, chat_id=booking.chat_id, kind=kind, subject_ref=meeting.ref,
                        reply=ChatReply(text), now=now, dedupe_key=key, observer=True)
-        r = render_email(kind, recipient_name=row["name"], status=row["status"], **context)
+        r = render_email(kind, recipient_name=booking.name, status=booking.status, **context)
         queue(db, app.config.mail, Outgoing(
-            kind=kind, to_addr=row["email"], to_name=row["name"], subject=r.subject,
+            kind=kind, to_addr=booking.email, to_name=booking.name, subject=r.subject,
             text=r.text, subject_ref=meeting.ref, dedupe_key=key), now)
-    return len(rows)
+    return len(bookings)
 
 
 def _supersede_for_observers(db: Database, meeting: Meeting, *, everything: bool) -> None:
@@ -169,14 +187,14 @@ def _supersede_for_observers(db: Database, meeting: Meeting, *, everything: bool
     why = f"replaced by version {meeting.sequence} of the meeting"
     kinds = OBSERVER_MAIL if everything else CHANGE_NOTICES
     marks = ",".join("?" for _ in kinds)
-    db.execute(f"UPDATE outbox SET status = 'superseded', last_error = ? WHERE subject_ref = ? "
-               f"AND status = 'queued' AND kind IN ({marks})", [why, meeting.ref, *kinds])
+    execute(db, f"UPDATE outbox SET status = 'superseded', last_error = ? WHERE subject_ref = ? "
+                f"AND status = 'queued' AND kind IN ({marks})", [why, meeting.ref, *kinds])
     chats = "UPDATE chat_outbox SET status = 'superseded', last_error = ? WHERE subject_ref = ? " \
             "AND status = 'queued' AND observer = 1"
     if everything:
-        db.execute(chats, [why, meeting.ref])
+        execute(db, chats, [why, meeting.ref])
     else:
-        db.execute(f"{chats} AND kind IN ({marks})", [why, meeting.ref, *kinds])
+        execute(db, f"{chats} AND kind IN ({marks})", [why, meeting.ref, *kinds])
 
 
 def erase_personal_data(app: Clerk, ref: str) -> dict[str, int]:
@@ -185,26 +203,26 @@ def erase_personal_data(app: Clerk, ref: str) -> dict[str, int]:
     meeting = get_meeting(app, ref)
     now = app.clock.now()
     with app.store.write() as db:
-        bookings = db.execute(
-            "UPDATE bookings SET name = '', email = 'erased-' || id, chat_id = NULL, "
-            "erased_at = ?, idempotency_key = NULL WHERE meeting_id = ? AND erased_at IS NULL",
-            [to_iso(now), meeting.id]).rowcount
-        questions = db.execute(
-            "UPDATE questions SET name = '', text = '', chat_id = NULL, erased_at = ? "
-            "WHERE meeting_id = ? AND erased_at IS NULL", [to_iso(now), meeting.id]).rowcount
-        codes = db.execute("DELETE FROM chat_codes WHERE meeting_id = ?", [meeting.id]).rowcount
-        chats = db.execute("DELETE FROM chat_outbox WHERE subject_ref = ? AND status != "
-                           "'sending'", [meeting.ref]).rowcount
+        bookings = execute(
+            db, "UPDATE bookings SET name = '', email = 'erased-' || id, chat_id = NULL, "
+                "erased_at = ?, idempotency_key = NULL WHERE meeting_id = ? AND erased_at IS NULL",
+            [to_iso(now), meeting.id])
+        questions = execute(
+            db, "UPDATE questions SET name = '', text = '', chat_id = NULL, erased_at = ? "
+                "WHERE meeting_id = ? AND erased_at IS NULL", [to_iso(now), meeting.id])
+        codes = execute(db, "DELETE FROM chat_codes WHERE meeting_id = ?", [meeting.id])
+        chats = execute(db, "DELETE FROM chat_outbox WHERE subject_ref = ? AND status != "
+                            "'sending'", [meeting.ref])
         kinds = (*OBSERVER_MAIL, "observer_question", "observer_list")
         marks = ",".join("?" for _ in kinds)
-        db.execute(f"UPDATE outbox SET status = 'superseded', last_error = ? WHERE subject_ref "
-                   f"= ? AND kind IN ({marks}) AND status = 'queued'",
-                   ["not sent: the observers' details were erased", meeting.ref, *kinds])
-        mails = db.execute(
-            f"UPDATE outbox SET subject = '', raw = X'', to_addr = CASE WHEN kind IN "
-            f"('observer_question', 'observer_list') THEN to_addr ELSE 'erased' END "
-            f"WHERE subject_ref = ? AND kind IN ({marks}) AND status != 'sending' AND "
-            f"length(raw) > 0", [meeting.ref, *kinds]).rowcount
+        execute(db, f"UPDATE outbox SET status = 'superseded', last_error = ? WHERE subject_ref "
+                    f"= ? AND kind IN ({marks}) AND status = 'queued'",
+                ["not sent: the observers' details were erased", meeting.ref, *kinds])
+        mails = execute(
+            db, f"UPDATE outbox SET subject = '', raw = X'', to_addr = CASE WHEN kind IN "
+                f"('observer_question', 'observer_list') THEN to_addr ELSE 'erased' END "
+                f"WHERE subject_ref = ? AND kind IN ({marks}) AND status != 'sending' AND "
+                f"length(raw) > 0", [meeting.ref, *kinds])
         counts = {"bookings": bookings, "questions": questions, "codes": codes,
                   "chat_messages": chats, "emails": mails}
         audit.record(db, at=now, actor="scheduler", action="observers.erase",
@@ -214,7 +232,8 @@ def erase_personal_data(app: Clerk, ref: str) -> dict[str, int]:
 
 def meetings_to_erase(app: Clerk) -> list[dict[str, Any]]:
     """Meetings still holding observers' personal data (for the scheduler)."""
-    return app.store.all(
+    return fetch_all(
+        app.store.db,
         "SELECT m.ref, m.body, m.starts_at FROM meetings m WHERE EXISTS (SELECT 1 FROM bookings b "
         "WHERE b.meeting_id = m.id AND b.erased_at IS NULL) OR EXISTS (SELECT 1 FROM questions q "
         "WHERE q.meeting_id = m.id AND q.erased_at IS NULL)")

@@ -1,4 +1,5 @@
-"""Places for observers at a meeting: how many, how many taken, who is booked and waiting.
+"""Places for observers at a meeting: how many, how many taken, who is booked and waiting; and a
+booking as it travels between the observers' modules (:class:`Booking`).
 
 A place is *taken* by a booking that is ``booked`` or ``offered`` (an offer from the waiting list
 holds the place until it is taken or lapses). Statuses of a booking: ``booked``, ``waiting``,
@@ -17,10 +18,46 @@ from clerk.app import Clerk
 from clerk.meetings.schedule import Meeting, meeting_by_id
 from clerk.rules.observers import booking_closes, booking_open, takes_observers
 from clerk.rules.verdict import Verdict
+from clerk.store.rows import fetch_all, fetch_one
 from clerk.times import from_iso, in_words, to_iso
 
 TAKING = ("booked", "offered")
 ACTIVE = ("booked", "offered", "waiting")
+
+
+@dataclass(frozen=True)
+class Booking:
+    """One observer's booking at one meeting: a place (``booked``), a place on offer from the
+    waiting list until ``offer_expires_at`` (``offered``), a place on the waiting list since
+    ``waiting_since`` (``waiting``), or an end (``cancelled``, ``declined``, ``lapsed``).
+    ``chat_id`` is None for a booking whose details have been erased."""
+
+    id: int
+    meeting_id: int
+    email: str
+    name: str
+    chat_id: int | None
+    status: str
+    waiting_since: datetime | None
+    offer_expires_at: datetime | None
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Booking:
+        return cls(id=row["id"], meeting_id=row["meeting_id"], email=row["email"],
+                   name=row["name"], chat_id=row["chat_id"], status=row["status"],
+                   waiting_since=_when(row["waiting_since"]),
+                   offer_expires_at=_when(row["offer_expires_at"]),
+                   updated_at=from_iso(row["updated_at"]))
+
+    @property
+    def active(self) -> bool:
+        """A place, an offered place or a place on the waiting list (not an end)."""
+        return self.status in ACTIVE
+
+
+def _when(text: str | None) -> datetime | None:
+    return from_iso(text) if text else None
 
 
 @dataclass(frozen=True)
@@ -53,13 +90,15 @@ class MeetingPlaces:
 
 def taken(db: Database, meeting_id: int) -> int:
     marks = ",".join("?" for _ in TAKING)
-    return int(db.execute(f"SELECT COUNT(*) FROM bookings WHERE meeting_id = ? AND status IN "
-                          f"({marks})", [meeting_id, *TAKING]).fetchone()[0])
+    row = fetch_one(db, f"SELECT COUNT(*) AS n FROM bookings WHERE meeting_id = ? AND status IN "
+                        f"({marks})", [meeting_id, *TAKING])
+    return int(row["n"]) if row else 0
 
 
 def waiting_count(db: Database, meeting_id: int) -> int:
-    return int(db.execute("SELECT COUNT(*) FROM bookings WHERE meeting_id = ? AND status = "
-                          "'waiting'", [meeting_id]).fetchone()[0])
+    row = fetch_one(db, "SELECT COUNT(*) AS n FROM bookings WHERE meeting_id = ? AND status = "
+                        "'waiting'", [meeting_id])
+    return int(row["n"]) if row else 0
 
 
 def places_for(app: Clerk, meeting: Meeting) -> MeetingPlaces:
@@ -85,25 +124,21 @@ def public_meetings(app: Clerk) -> list[MeetingPlaces]:
     if not slugs:
         return []
     marks = ",".join("?" for _ in slugs)
-    rows = app.store.all(f"SELECT * FROM meetings WHERE status = 'scheduled' AND starts_at > ? "
-                         f"AND body IN ({marks}) ORDER BY starts_at",
-                         [to_iso(app.clock.now()), *slugs])
+    rows = fetch_all(app.store.db, f"SELECT * FROM meetings WHERE status = 'scheduled' AND "
+                                   f"starts_at > ? AND body IN ({marks}) ORDER BY starts_at",
+                     [to_iso(app.clock.now()), *slugs])
     return [places_for(app, Meeting.from_row(r)) for r in rows]
 
 
-def waiting_position(db: Database, booking: dict[str, Any]) -> int:
+def waiting_position(db: Database, booking: Booking) -> int:
     """1 for the first on the waiting list."""
-    return int(db.execute(
-        "SELECT COUNT(*) FROM bookings WHERE meeting_id = ? AND status = 'waiting' AND "
-        "(waiting_since < ? OR (waiting_since = ? AND id <= ?))",
-        [booking["meeting_id"], booking["waiting_since"], booking["waiting_since"],
-         booking["id"]]).fetchone()[0])
+    since = to_iso(booking.waiting_since) if booking.waiting_since else None
+    row = fetch_one(db, "SELECT COUNT(*) AS n FROM bookings WHERE meeting_id = ? AND status = "
+                        "'waiting' AND (waiting_since < ? OR (waiting_since = ? AND id <= ?))",
+                    [booking.meeting_id, since, since, booking.id])
+    return int(row["n"]) if row else 0
 
 
-def booking_row(db: Database, booking_id: int) -> dict[str, Any] | None:
-    return next(iter(db.query("SELECT * FROM bookings WHERE id = ?", [booking_id])), None)
-
-
-def offer_deadline_words(app: Clerk, booking: dict[str, Any]) -> str:
-    expires = booking.get("offer_expires_at")
-    return in_words(from_iso(expires), app.tz) if expires else ""
+def booking_by_id(db: Database, booking_id: int) -> Booking | None:
+    row = fetch_one(db, "SELECT * FROM bookings WHERE id = ?", [booking_id])
+    return Booking.from_row(row) if row else None

@@ -6,7 +6,7 @@ directly."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from clerk.app import Clerk
 from clerk.errors import BadInput, Refused
@@ -15,9 +15,11 @@ from clerk.messages import render_email
 from clerk.observers.places import MeetingPlaces, places_for
 from clerk.outbox.mail import Outgoing, queue
 from clerk.people.officers import officer_addresses
+from clerk.rules.meetings import meeting_still_open
 from clerk.rules.observers import valid_name
 from clerk.rules.text_safety import clean_text
 from clerk.store import audit
+from clerk.store.rows import fetch_one, insert
 from clerk.times import to_iso
 
 MIN_QUESTION = 5
@@ -62,7 +64,7 @@ def ask_question(app: Clerk, cmd: AskQuestion) -> QuestionOutcome:
     if not body.observers.public:
         raise Refused(f"meetings of the {body.label} are not held in public, so it takes no "
                       "questions from observers")
-    if meeting.status == "cancelled" or meeting.starts_at <= app.clock.now():
+    if not meeting_still_open(meeting, app.clock.now()).ok:
         raise Refused("that meeting is over or cancelled: please choose another")
     name = valid_name(cmd.name)
     if not name.ok:
@@ -72,10 +74,9 @@ def ask_question(app: Clerk, cmd: AskQuestion) -> QuestionOutcome:
     with app.store.write() as db:
         if cmd.idempotency_key and audit.seen(db, cmd.idempotency_key):
             return QuestionOutcome("duplicate", places, 0, body.observers.questions_via_member)
-        qid = int(cast(int, db.table("questions").insert({
+        qid = insert(db, "questions", {
             "meeting_id": meeting.id, "chat_id": cmd.chat_id, "name": name.reason,
-            "text": question, "asked_at": to_iso(now),
-            "idempotency_key": cmd.idempotency_key}).last_pk))
+            "text": question, "asked_at": to_iso(now), "idempotency_key": cmd.idempotency_key})
         to = officer_addresses(db, meeting.body, body)
         for email, who in to:
             r = render_email("observer_question", recipient_name=who, places=places,
@@ -93,6 +94,6 @@ def ask_question(app: Clerk, cmd: AskQuestion) -> QuestionOutcome:
 
 def known_name(app: Clerk, chat_id: int) -> str:
     """The name this chat last booked under, to save asking again."""
-    row = app.store.one("SELECT name FROM bookings WHERE chat_id = ? AND name != '' ORDER BY "
-                        "updated_at DESC LIMIT 1", [chat_id])
+    row = fetch_one(app.store.db, "SELECT name FROM bookings WHERE chat_id = ? AND name != '' "
+                                  "ORDER BY updated_at DESC LIMIT 1", [chat_id])
     return str(row["name"]) if row else ""

@@ -14,13 +14,14 @@ from clerk.app import Clerk
 from clerk.errors import NotFound
 from clerk.meetings.schedule import Meeting, meeting_by_id
 from clerk.messages import render_chat, render_email
-from clerk.observers.places import booking_row, places_for, taken
+from clerk.observers.places import Booking, MeetingPlaces, booking_by_id, places_for, taken
 from clerk.outbox.chat import queue_chat
 from clerk.outbox.chat_text import Button, ChatReply, data
 from clerk.outbox.mail import Outgoing, queue
 from clerk.rules.observers import admit, booking_open, offer_expires
 from clerk.store import audit
-from clerk.times import from_iso, in_words, to_iso
+from clerk.store.rows import fetch_all, fetch_one, update
+from clerk.times import in_words, to_iso
 
 
 @dataclass(frozen=True)
@@ -57,35 +58,35 @@ def offer_next(app: Clerk, db: Database, meeting: Meeting, now: datetime) -> lis
         return []
     offered = []
     while admit(body.observers.capacity, taken(db, meeting.id)).ok:
-        first = next(iter(db.query("SELECT * FROM bookings WHERE meeting_id = ? AND status = "
-                                   "'waiting' ORDER BY waiting_since, id LIMIT 1", [meeting.id])),
-                     None)
-        if first is None:
+        row = fetch_one(db, "SELECT * FROM bookings WHERE meeting_id = ? AND status = 'waiting' "
+                            "ORDER BY waiting_since, id LIMIT 1", [meeting.id])
+        if row is None:
             break
+        first = Booking.from_row(row)
         expires = offer_expires(body, meeting.starts_at, now)
-        db.table("bookings").update(first["id"], {"status": "offered", "offer_expires_at": to_iso(expires),
-                                            "updated_at": to_iso(now)})
+        update(db, "bookings", first.id, {"status": "offered", "offer_expires_at": to_iso(expires),
+                                          "updated_at": to_iso(now)})
         audit.record(db, at=now, actor="clerk", action="booking.offer", subject=meeting.ref,
-                     channel="telegram", detail={"booking": first["id"],
+                     channel="telegram", detail={"booking": first.id,
                                                  "expires_at": to_iso(expires)})
         _tell_offer(app, db, first, meeting, expires, now)
-        offered.append(first["id"])
+        offered.append(first.id)
     return offered
 
 
-def _tell_offer(app: Clerk, db: Database, booking: dict[str, Any], meeting: Meeting,
+def _tell_offer(app: Clerk, db: Database, booking: Booking, meeting: Meeting,
                 expires: datetime, now: datetime) -> None:
     places = places_for(app, meeting)
     until = in_words(expires, app.tz)
-    key = f"offer:{booking['id']}:{to_iso(expires)}"
-    if booking["chat_id"] is not None:
-        text = render_chat("offer", places=places, person=booking["name"], until=until)
-        queue_chat(db, chat_id=booking["chat_id"], kind="offer", subject_ref=meeting.ref,
-                   reply=ChatReply(text, offer_buttons(booking["id"])), now=now, dedupe_key=key,
+    key = f"offer:{booking.id}:{to_iso(expires)}"
+    if booking.chat_id is not None:
+        text = render_chat("offer", places=places, person=booking.name, until=until)
+        queue_chat(db, chat_id=booking.chat_id, kind="offer", subject_ref=meeting.ref,
+                   reply=ChatReply(text, offer_buttons(booking.id)), now=now, dedupe_key=key,
                    observer=True)
-    r = render_email("observer_offer", recipient_name=booking["name"], places=places, until=until)
-    queue(db, app.config.mail, Outgoing(kind="observer_offer", to_addr=booking["email"],
-                                        to_name=booking["name"], subject=r.subject, text=r.text,
+    r = render_email("observer_offer", recipient_name=booking.name, places=places, until=until)
+    queue(db, app.config.mail, Outgoing(kind="observer_offer", to_addr=booking.email,
+                                        to_name=booking.name, subject=r.subject, text=r.text,
                                         subject_ref=meeting.ref, dedupe_key=key), now)
 
 
@@ -93,28 +94,28 @@ def answer_offer(app: Clerk, cmd: AnswerOffer) -> OfferOutcome:
     """Take or decline an offered place; an offer past its time lapses (and passes on) instead."""
     now = app.clock.now()
     with app.store.write() as db:
-        booking = booking_row(db, cmd.booking_id)
-        if booking is None or booking["chat_id"] != cmd.chat_id:
+        booking = booking_by_id(db, cmd.booking_id)
+        if booking is None or booking.chat_id != cmd.chat_id:
             raise NotFound("that offer is not one of yours (see /mybookings)")
-        meeting = meeting_by_id(app, booking["meeting_id"])
+        meeting = meeting_by_id(app, booking.meeting_id)
         if cmd.idempotency_key and audit.seen(db, cmd.idempotency_key):
-            return OfferOutcome("duplicate", meeting, booking["status"])
-        if booking["status"] != "offered":
-            return OfferOutcome("not_offered", meeting, booking["status"],
-                                _status_words(booking["status"]))
-        if from_iso(booking["offer_expires_at"]) <= now:
+            return OfferOutcome("duplicate", meeting, booking.status)
+        if booking.status != "offered" or booking.offer_expires_at is None:
+            return OfferOutcome("not_offered", meeting, booking.status,
+                                _status_words(booking.status))
+        if booking.offer_expires_at <= now:
             _lapse(app, db, booking, meeting, now)
-            lapsed = in_words(from_iso(booking["offer_expires_at"]), app.tz)
+            lapsed = in_words(booking.offer_expires_at, app.tz)
             return OfferOutcome("lapsed", meeting, "lapsed", f"the offer lapsed on {lapsed}")
         status = "booked" if cmd.accept else "declined"
-        db.table("bookings").update(booking["id"], {"status": status, "offer_expires_at": None,
-                                              "updated_at": to_iso(now)})
+        update(db, "bookings", booking.id, {"status": status, "offer_expires_at": None,
+                                            "updated_at": to_iso(now)})
         audit.record(db, at=now, actor="observer", action=f"booking.offer_{status}",
                      subject=meeting.ref, channel=cmd.channel, evidence=cmd.evidence,
-                     detail={"booking": booking["id"]}, idempotency_key=cmd.idempotency_key)
+                     detail={"booking": booking.id}, idempotency_key=cmd.idempotency_key)
         offered: list[int] = []
         if cmd.accept:
-            send_confirmation(app, db, booking_row(db, booking["id"]) or booking,
+            send_confirmation(app, db, booking_by_id(db, booking.id) or booking,
                               places_for(app, meeting))
         else:
             offered = offer_next(app, db, meeting, now)
@@ -131,23 +132,23 @@ def lapse_offers(app: Clerk, meeting_ref: str | None = None) -> int:
         sql += " AND meeting_id = ?"
         params.append(meeting_by_id(app, meeting_ref).id)
     with app.store.write() as db:
-        rows = list(db.query(sql + " ORDER BY offer_expires_at, id", params))
-        for booking in rows:
-            _lapse(app, db, booking, meeting_by_id(app, booking["meeting_id"]), now)
-    return len(rows)
+        bookings = [Booking.from_row(r) for r in
+                    fetch_all(db, sql + " ORDER BY offer_expires_at, id", params)]
+        for booking in bookings:
+            _lapse(app, db, booking, meeting_by_id(app, booking.meeting_id), now)
+    return len(bookings)
 
 
-def _lapse(app: Clerk, db: Database, booking: dict[str, Any], meeting: Meeting,
-           now: datetime) -> None:
-    db.table("bookings").update(booking["id"], {"status": "lapsed", "updated_at": to_iso(now)})
+def _lapse(app: Clerk, db: Database, booking: Booking, meeting: Meeting, now: datetime) -> None:
+    update(db, "bookings", booking.id, {"status": "lapsed", "updated_at": to_iso(now)})
     audit.record(db, at=now, actor="clerk", action="booking.offer_lapsed", subject=meeting.ref,
-                 channel="scheduler", detail={"booking": booking["id"]})
+                 channel="scheduler", detail={"booking": booking.id})
     offered = offer_next(app, db, meeting, now)
-    if booking["chat_id"] is not None:
-        text = render_chat("offer_lapsed", places=places_for(app, meeting), person=booking["name"],
+    if booking.chat_id is not None:
+        text = render_chat("offer_lapsed", places=places_for(app, meeting), person=booking.name,
                            offered_next=bool(offered))
-        queue_chat(db, chat_id=booking["chat_id"], kind="offer_lapsed", subject_ref=meeting.ref,
-                   reply=ChatReply(text), now=now, dedupe_key=f"lapsed:{booking['id']}",
+        queue_chat(db, chat_id=booking.chat_id, kind="offer_lapsed", subject_ref=meeting.ref,
+                   reply=ChatReply(text), now=now, dedupe_key=f"lapsed:{booking.id}",
                    observer=True)
 
 
@@ -159,10 +160,11 @@ def _status_words(status: str) -> str:
             "cancelled": "this booking was cancelled"}.get(status, "this offer no longer applies")
 
 
-def send_confirmation(app: Clerk, db: Database, booking: dict[str, Any], places: Any) -> None:
+def send_confirmation(app: Clerk, db: Database, booking: Booking, places: MeetingPlaces) -> None:
     """Email the observer that the place is theirs (once per change of the booking)."""
-    r = render_email("booking_confirmed", recipient_name=booking["name"], places=places)
+    r = render_email("booking_confirmed", recipient_name=booking.name, places=places)
     queue(db, app.config.mail, Outgoing(
-        kind="booking_confirmed", to_addr=booking["email"], to_name=booking["name"],
+        kind="booking_confirmed", to_addr=booking.email, to_name=booking.name,
         subject=r.subject, text=r.text, subject_ref=places.meeting.ref,
-        dedupe_key=f"booking-confirmed:{booking['id']}:{booking['updated_at']}"), app.clock.now())
+        dedupe_key=f"booking-confirmed:{booking.id}:{to_iso(booking.updated_at)}"),
+        app.clock.now())

@@ -27,15 +27,17 @@ calendars treat it as the same message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
 
 from clerk.app import Clerk
+from clerk.people.undeliverable import mark_undeliverable
 from clerk.rules.retry import MAIL as RETRY
 from clerk.store import audit
+from clerk.store.rows import execute, fetch_all, fetch_one, update
 from clerk.times import from_iso, to_iso
 
 LEASE = timedelta(minutes=10)
@@ -58,16 +60,15 @@ def recover_stale(app: Clerk) -> int:
     """Return rows whose sender stopped mid-send (lease run out) to the queue; how many."""
     now = app.clock.now()
     with app.store.write() as db:
-        rows = list(db.query("SELECT id, to_addr, kind FROM outbox WHERE status = 'sending' "
-                             "AND next_attempt_at <= ?", [to_iso(now)]))
+        rows = fetch_all(db, "SELECT id, to_addr, kind FROM outbox WHERE status = 'sending' "
+                             "AND next_attempt_at <= ?", [to_iso(now)])
         if not rows:
             return 0
-        db.execute("UPDATE outbox SET status = 'queued', attempts = attempts + 1, "
-                   "next_attempt_at = ?, last_error = ? WHERE status = 'sending' "
-                   "AND next_attempt_at <= ?",
-                   [to_iso(now), "clerk stopped while sending this message; sending it again "
-                    "(it may have arrived already; the copy has the same Message-ID)",
-                    to_iso(now)])
+        execute(db, "UPDATE outbox SET status = 'queued', attempts = attempts + 1, "
+                    "next_attempt_at = ?, last_error = ? WHERE status = 'sending' "
+                    "AND next_attempt_at <= ?",
+                [to_iso(now), "clerk stopped while sending this message; sending it again "
+                 "(it may have arrived already; the copy has the same Message-ID)", to_iso(now)])
         audit.record(db, at=now, actor="clerk", action="mail.recovered", subject="outbox",
                      channel="email", detail={"ids": [r["id"] for r in rows]})
     return len(rows)
@@ -83,14 +84,14 @@ def claim_next(app: Clerk, *, lease: timedelta = LEASE) -> Claim | None:
     """Claim the next due message for sending, or None when nothing is due."""
     now = app.clock.now()
     with app.store.write() as db:
-        row = next(iter(db.query(
-            "SELECT id, to_addr, raw, message_id, kind, attempts, body_id FROM outbox "
-            "WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id "
-            "LIMIT 1", [to_iso(now)])), None)
+        row = fetch_one(
+            db, "SELECT id, to_addr, raw, message_id, kind, attempts, body_id FROM outbox "
+                "WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id "
+                "LIMIT 1", [to_iso(now)])
         if row is None:
             return None
-        db.execute("UPDATE outbox SET status = 'sending', next_attempt_at = ? WHERE id = ?",
-                   [to_iso(now + lease), row["id"]])
+        execute(db, "UPDATE outbox SET status = 'sending', next_attempt_at = ? WHERE id = ?",
+                [to_iso(now + lease), row["id"]])
         raw = bytes(row["raw"])
         if row["body_id"] is not None:  # a shared body (a paper pack): head + the pack's bytes
             raw += _shared_body(db, row["body_id"])
@@ -101,16 +102,19 @@ def _shared_body(db: Database, body_id: int) -> bytes:
     """The bytes of a shared body (a paper pack), read for each message rather than kept: the
     read costs a few milliseconds beside the send, and keeping a 14 MB pack in memory between
     messages would add that much to the sender's peak."""
-    return bytes(db.execute("SELECT body FROM outbox_bodies WHERE id = ?", [body_id]).fetchone()[0])
+    row = fetch_one(db, "SELECT body FROM outbox_bodies WHERE id = ?", [body_id])
+    if row is None:
+        raise LookupError(f"outbox body {body_id} is missing")
+    return bytes(row["body"])
 
 
 def mark_sent(app: Clerk, outbox_id: int) -> None:
     """The server accepted the message: record it at once (this commit closes the window)."""
     now = app.clock.now()
     with app.store.write() as db:
-        db.execute("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
-                   "last_error = '' WHERE id = ? AND status IN ('sending', 'queued')",
-                   [to_iso(now), outbox_id])
+        execute(db, "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
+                    "last_error = '' WHERE id = ? AND status IN ('sending', 'queued')",
+                [to_iso(now), outbox_id])
 
 
 def release(app: Clerk, outbox_id: int, error: str) -> bool:
@@ -122,15 +126,16 @@ def release(app: Clerk, outbox_id: int, error: str) -> bool:
     before the answer came is the documented window above. Returns whether a row was released."""
     now = app.clock.now()
     with app.store.write() as db:
-        changed = db.execute("UPDATE outbox SET status = 'queued', attempts = attempts + 1, "
-                             "next_attempt_at = ?, last_error = ? WHERE id = ? AND "
-                             "status = 'sending'", [to_iso(now), error, outbox_id]).rowcount
+        changed = execute(db, "UPDATE outbox SET status = 'queued', attempts = attempts + 1, "
+                              "next_attempt_at = ?, last_error = ? WHERE id = ? AND "
+                              "status = 'sending'", [to_iso(now), error, outbox_id])
     return bool(changed)
 
 
 def queued_count(app: Clerk) -> int:
     """How many messages wait to be sent (queued, or claimed by a sender right now)."""
-    row = app.store.one("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('queued', 'sending')")
+    row = fetch_one(app.store.db, "SELECT COUNT(*) AS n FROM outbox WHERE status IN "
+                                  "('queued', 'sending')")
     return int(row["n"]) if row else 0
 
 
@@ -147,7 +152,7 @@ def due_count(app: Clerk, *, at_most: int | None = None) -> int:
     if at_most is not None:
         sql += " LIMIT ?"
         params.append(at_most)
-    row = app.store.one(f"SELECT COUNT(*) AS n FROM ({sql})", params)
+    row = fetch_one(app.store.db, f"SELECT COUNT(*) AS n FROM ({sql})", params)
     return int(row["n"]) if row else 0
 
 
@@ -188,13 +193,13 @@ def mark_retry(app: Clerk, outbox_id: int, error: str) -> str:
         plan = RETRY.plan(from_iso(row["created_at"]), attempts, now)
         if plan.at is None:
             reason = f"{plan.reason}; last error: {error}"
-            db.table("outbox").update(outbox_id, {"status": "failed", "attempts": attempts,
-                                            "last_error": reason})
+            update(db, "outbox", outbox_id, {"status": "failed", "attempts": attempts,
+                                             "last_error": reason})
             audit.record(db, at=now, actor="clerk", action="mail.gave_up", subject=row["to_addr"],
                          channel="email", detail=_detail(row, reason))
             return "failed"
-        db.table("outbox").update(outbox_id, {"status": "queued", "attempts": attempts,
-                                        "next_attempt_at": to_iso(plan.at), "last_error": error})
+        update(db, "outbox", outbox_id, {"status": "queued", "attempts": attempts,
+                                         "next_attempt_at": to_iso(plan.at), "last_error": error})
         return "queued"
 
 
@@ -206,38 +211,64 @@ def mark_failed(app: Clerk, outbox_id: int, error: str, *, address: bool) -> Non
         row = _row(db, outbox_id)
         if row is None:
             return
-        db.table("outbox").update(outbox_id, {"status": "failed", "attempts": row["attempts"] + 1,
-                                        "last_error": error})
+        update(db, "outbox", outbox_id, {"status": "failed", "attempts": row["attempts"] + 1,
+                                         "last_error": error})
         if address:
-            db.execute("UPDATE people SET undeliverable = ? WHERE email = ?",
-                       [error, row["to_addr"]])
+            mark_undeliverable(db, row["to_addr"], why=error, now=now, actor="clerk",
+                               detail=_detail(row, error))
             _skip_undeliverable(db)
-        audit.record(db, at=now, actor="clerk",
-                     action="mail.undeliverable" if address else "mail.rejected",
-                     subject=row["to_addr"], channel="email", detail=_detail(row, error))
+        else:
+            audit.record(db, at=now, actor="clerk", action="mail.rejected",
+                         subject=row["to_addr"], channel="email", detail=_detail(row, error))
 
 
-def list_outbox(app: Clerk, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class OutboxLine:
+    """One message in the outbox as ``clerk mail outbox`` lists it (not its bytes); the times
+    as stored (UTC, ISO 8601)."""
+
+    id: int
+    created_at: str
+    kind: str
+    subject_ref: str
+    to_addr: str
+    subject: str
+    status: str
+    attempts: int
+    next_attempt_at: str
+    last_error: str
+    sent_at: str | None
+    message_id: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> OutboxLine:
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def list_outbox(app: Clerk, status: str | None = None, limit: int = 200) -> list[OutboxLine]:
     """The outbox, newest first, without the raw message."""
-    sql = ("SELECT id, created_at, kind, subject_ref, to_addr, subject, status, attempts, "
-           "next_attempt_at, last_error, sent_at, message_id FROM outbox")
+    sql = f"SELECT {', '.join(f.name for f in fields(OutboxLine))} FROM outbox"
     params: list[Any] = []
     if status:
         sql += " WHERE status = ?"
         params.append(status)
-    return app.store.all(sql + " ORDER BY id DESC LIMIT ?", [*params, limit])
+    return [OutboxLine.from_row(r) for r in
+            fetch_all(app.store.db, sql + " ORDER BY id DESC LIMIT ?", [*params, limit])]
 
 
 def outbox_counts(app: Clerk) -> dict[str, int]:
     counts = {s: 0 for s in STATUSES}
-    for row in app.store.all("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status"):
+    for row in fetch_all(app.store.db, "SELECT status, COUNT(*) AS n FROM outbox GROUP BY status"):
         counts[row["status"]] = row["n"]
     return counts
 
 
 def _row(db: Database, outbox_id: int) -> dict[str, Any] | None:
-    return next(iter(db.query("SELECT id, created_at, kind, subject_ref, to_addr, status, "
-                              "attempts FROM outbox WHERE id = ?", [outbox_id])), None)
+    return fetch_one(db, "SELECT id, created_at, kind, subject_ref, to_addr, status, attempts "
+                         "FROM outbox WHERE id = ?", [outbox_id])
 
 
 def _detail(row: dict[str, Any], error: str) -> dict[str, Any]:
@@ -246,11 +277,11 @@ def _detail(row: dict[str, Any], error: str) -> dict[str, Any]:
 
 
 def _skip_undeliverable(db: Database) -> int:
-    rows = list(db.query(
-        "SELECT o.id, p.undeliverable FROM outbox o JOIN people p ON p.email = o.to_addr "
-        "WHERE o.status = 'queued' AND p.undeliverable IS NOT NULL"))
+    rows = fetch_all(
+        db, "SELECT o.id, p.undeliverable FROM outbox o JOIN people p ON p.email = o.to_addr "
+            "WHERE o.status = 'queued' AND p.undeliverable IS NOT NULL")
     for row in rows:
-        db.table("outbox").update(row["id"], {
+        update(db, "outbox", row["id"], {
             "status": "failed",
             "last_error": f"not sent: mail to this address bounced before ({row['undeliverable']})"})
     return len(rows)

@@ -4,9 +4,11 @@ offer from the waiting list holds, and how long personal data is kept (pure func
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from clerk.rules.meetings import meeting_still_open
 from clerk.rules.terms import Body
 from clerk.rules.text_safety import clean_text
 from clerk.rules.verdict import Verdict, plural
@@ -40,16 +42,21 @@ def takes_observers(body: Body) -> Verdict:
                          f"({plural(policy.capacity, 'place')})")
 
 
+@dataclass(frozen=True)
+class _Times:
+    starts_at: datetime
+    status: str
+
+
 def booking_open(body: Body, starts_at: datetime, status: str, now: datetime,
                  zone: ZoneInfo) -> Verdict:
     """Whether an observer may book (or take an offered place) now."""
     public = takes_observers(body)
     if not public.ok:
         return public
-    if status == "cancelled":
-        return Verdict(False, "the meeting has been cancelled")
-    if starts_at <= now:
-        return Verdict(False, "the meeting has already taken place")
+    ahead = meeting_still_open(_Times(starts_at, status), now)
+    if not ahead.ok:
+        return ahead
     closes = booking_closes(body, starts_at)
     if closes <= now:
         return Verdict(False, f"bookings closed on {_words(closes, zone)}, "

@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from clerk.store.rows import execute, fetch_one, insert, update
 from clerk.times import from_iso, to_iso
 
 CodePurpose = Literal["booking", "link"]
@@ -39,11 +40,35 @@ class IssuedCode:
 
 
 @dataclass(frozen=True)
+class ChatCode:
+    """A code's record (never the code itself): for which chat and address, to do what (a
+    booking names the observer and the meeting), and how it stands."""
+
+    id: int
+    purpose: CodePurpose
+    chat_id: int
+    email: str
+    name: str
+    meeting_id: int | None
+    status: str
+    attempts: int
+    expires_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> ChatCode:
+        return cls(id=row["id"], purpose=row["purpose"], chat_id=row["chat_id"],
+                   email=row["email"], name=row["name"], meeting_id=row["meeting_id"],
+                   status=row["status"], attempts=row["attempts"],
+                   expires_at=from_iso(row["expires_at"]))
+
+
+@dataclass(frozen=True)
 class CodeCheck:
-    """The outcome of typing a code: ``row`` is the code's record when it matched."""
+    """The outcome of typing a code: ``code`` is the code's record when there was one (and,
+    with ``ok``, the verified code)."""
 
     status: Literal["ok", "wrong", "expired", "none", "blocked"]
-    row: dict[str, Any] | None = None
+    code: ChatCode | None = None
     attempts_left: int = 0
 
 
@@ -63,60 +88,60 @@ def issue_code(db: Database, *, purpose: CodePurpose, chat_id: int, email: str, 
     A ``decoy`` is a code that is never sent and that nothing matches: the chat then waits for a
     code, and is answered, exactly as if one had been sent (wrong, tries left, blocked, expired),
     so that what the bot says cannot tell whether an address was one a code goes to."""
-    db.execute("DELETE FROM chat_codes WHERE expires_at < ?", [to_iso(now - KEEP_EXPIRED)])
-    recent = next(iter(db.query(
-        "SELECT * FROM chat_codes WHERE chat_id = ? AND purpose = ? AND email = ? AND "
-        "meeting_id IS ? AND status = 'pending' AND created_at > ? AND expires_at > ? "
-        "ORDER BY id DESC LIMIT 1",
-        [chat_id, purpose, email, meeting_id, to_iso(now - RESEND_AFTER), to_iso(now)])), None)
+    execute(db, "DELETE FROM chat_codes WHERE expires_at < ?", [to_iso(now - KEEP_EXPIRED)])
+    recent = fetch_one(
+        db, "SELECT id, name, expires_at FROM chat_codes WHERE chat_id = ? AND purpose = ? AND "
+            "email = ? AND meeting_id IS ? AND status = 'pending' AND created_at > ? AND "
+            "expires_at > ? ORDER BY id DESC LIMIT 1",
+        [chat_id, purpose, email, meeting_id, to_iso(now - RESEND_AFTER), to_iso(now)])
     if recent is not None:
         if name and recent["name"] != name:
-            db.table("chat_codes").update(recent["id"], {"name": name})
+            update(db, "chat_codes", recent["id"], {"name": name})
         return IssuedCode(recent["id"], None, from_iso(recent["expires_at"]))
-    db.execute("UPDATE chat_codes SET status = 'superseded' WHERE chat_id = ? AND purpose = ? "
-               "AND status = 'pending'", [chat_id, purpose])
+    execute(db, "UPDATE chat_codes SET status = 'superseded' WHERE chat_id = ? AND purpose = ? "
+                "AND status = 'pending'", [chat_id, purpose])
     code = f"{secrets.randbelow(10**6):06d}"
     salt = secrets.token_hex(8)
     expires = now + VALID
-    pk = db.table("chat_codes").insert({
+    pk = insert(db, "chat_codes", {
         "purpose": purpose, "chat_id": chat_id, "email": email, "name": name,
         "meeting_id": meeting_id, "salt": salt,
         "code_hash": DECOY if decoy else _hash(salt, code),
-        "created_at": to_iso(now), "expires_at": to_iso(expires), "status": "pending"}).last_pk
-    return IssuedCode(int(cast(int, pk)), None if decoy else code, expires)
+        "created_at": to_iso(now), "expires_at": to_iso(expires), "status": "pending"})
+    return IssuedCode(pk, None if decoy else code, expires)
 
 
 def check_code(db: Database, *, purpose: CodePurpose, chat_id: int, code: str,
                now: datetime) -> CodeCheck:
     """Match a typed code against this chat's pending one; a match marks it ``verified``."""
-    row = next(iter(db.query(
-        "SELECT * FROM chat_codes WHERE chat_id = ? AND purpose = ? AND status IN "
-        "('pending', 'blocked') ORDER BY id DESC LIMIT 1", [chat_id, purpose])), None)
+    row = fetch_one(db, "SELECT * FROM chat_codes WHERE chat_id = ? AND purpose = ? AND status "
+                        "IN ('pending', 'blocked') ORDER BY id DESC LIMIT 1", [chat_id, purpose])
     if row is None:
         return CodeCheck("none")
-    if row["status"] == "blocked":
-        return CodeCheck("blocked", row)
-    if from_iso(row["expires_at"]) <= now:
-        db.table("chat_codes").update(row["id"], {"status": "expired"})
-        return CodeCheck("expired", row)
+    record = ChatCode.from_row(row)
+    if record.status == "blocked":
+        return CodeCheck("blocked", record)
+    if record.expires_at <= now:
+        update(db, "chat_codes", record.id, {"status": "expired"})
+        return CodeCheck("expired", record)
     if hmac.compare_digest(_hash(row["salt"], normalise_code(code)), row["code_hash"]):
-        db.table("chat_codes").update(row["id"], {"status": "verified", "used_at": to_iso(now)})
-        return CodeCheck("ok", {**row, "status": "verified"})
-    attempts = row["attempts"] + 1
+        update(db, "chat_codes", record.id, {"status": "verified", "used_at": to_iso(now)})
+        return CodeCheck("ok", replace(record, status="verified"))
+    attempts = record.attempts + 1
     blocked = attempts >= MAX_ATTEMPTS
-    db.table("chat_codes").update(row["id"], {"attempts": attempts,
-                                        "status": "blocked" if blocked else "pending"})
-    return CodeCheck("blocked" if blocked else "wrong", row, MAX_ATTEMPTS - attempts)
+    update(db, "chat_codes", record.id, {"attempts": attempts,
+                                         "status": "blocked" if blocked else "pending"})
+    return CodeCheck("blocked" if blocked else "wrong", record, MAX_ATTEMPTS - attempts)
 
 
 def verified_code(db: Database, *, purpose: CodePurpose, chat_id: int, meeting_id: int | None,
-                  now: datetime) -> dict[str, Any] | None:
+                  now: datetime) -> ChatCode | None:
     """A code this chat has verified and not yet used (it stays good until it expires)."""
-    return next(iter(db.query(
-        "SELECT * FROM chat_codes WHERE chat_id = ? AND purpose = ? AND meeting_id IS ? AND "
-        "status = 'verified' AND expires_at > ? ORDER BY id DESC LIMIT 1",
-        [chat_id, purpose, meeting_id, to_iso(now)])), None)
+    row = fetch_one(db, "SELECT * FROM chat_codes WHERE chat_id = ? AND purpose = ? AND "
+                        "meeting_id IS ? AND status = 'verified' AND expires_at > ? "
+                        "ORDER BY id DESC LIMIT 1", [chat_id, purpose, meeting_id, to_iso(now)])
+    return ChatCode.from_row(row) if row else None
 
 
 def use_code(db: Database, code_id: int) -> None:
-    db.table("chat_codes").update(code_id, {"status": "used"})
+    update(db, "chat_codes", code_id, {"status": "used"})
