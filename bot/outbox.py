@@ -5,7 +5,9 @@ Every message goes in the bulk lane of the bot's flood limiter (:mod:`bot.flood_
 claimed messages wait there one by one, each going only while no reply to a person is waiting, so
 a fan-out of hundreds of cards never holds up the answer to someone typing or pressing a button.
 A message Telegram refuses with 429 comes straight back here and is queued again for after
-``retry_after``.
+``retry_after``; one that fails otherwise is tried again as the chat outbox's retry policy says
+(:data:`clerk.rules.retry.CHAT`). Claiming renders the chat copies of emails (a meeting or ballot
+card) with :func:`clerk.chat.cards.render_mirrored`, which this adapter passes to the outbox.
 
 When clerk stops, the messages still waiting for their turn are put back in the queue at once
 (:func:`clerk.outbox.chat.release`), and only those already handed to Telegram are
@@ -40,6 +42,13 @@ class ChatDrain:
     failed: int = 0
     released: int = 0  # put back unsent when clerk stopped
 
+    def count_retry(self, status: str) -> None:
+        """A failed send, queued again or (by the retry policy) given up."""
+        if status == "failed":
+            self.failed += 1
+        else:
+            self.retrying += 1
+
 
 async def _send(app: Clerk, bot: ClerkBot, message: ChatMessage, report: ChatDrain,
                 handed: set[int]) -> None:
@@ -54,18 +63,13 @@ async def _send(app: Clerk, bot: ClerkBot, message: ChatMessage, report: ChatDra
     except (Forbidden, BadRequest) as exc:  # blocked by the user, chat gone: do not retry
         chat_outbox.mark_failed(app, message.id, f"{type(exc).__name__}: {exc}")
         report.failed += 1
-    except RetryAfter as exc:
+    except RetryAfter as exc:  # after the wait Telegram asks for
         retry = exc.retry_after
         after = retry if isinstance(retry, timedelta) else timedelta(seconds=float(retry))
-        status = chat_outbox.mark_retry(app, message.id, f"flood limit: {exc}", after)
-        setattr(report, "failed" if status == "failed" else "retrying",
-                getattr(report, "failed" if status == "failed" else "retrying") + 1)
-    except TelegramError as exc:  # network trouble: try again later
-        status = chat_outbox.mark_retry(app, message.id, f"{type(exc).__name__}: {exc}")
-        if status == "failed":
-            report.failed += 1
-        else:
-            report.retrying += 1
+        report.count_retry(chat_outbox.mark_retry(app, message.id, f"flood limit: {exc}", after))
+    except TelegramError as exc:  # network trouble: try again later (or give up)
+        report.count_retry(chat_outbox.mark_retry(app, message.id,
+                                                  f"{type(exc).__name__}: {exc}"))
     else:
         chat_outbox.mark_sent(app, message.id, sent.message_id)
         report.sent += 1
