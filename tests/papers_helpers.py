@@ -37,9 +37,9 @@ FACILITATOR = "facilitator@carers.example.org"
 
 def make_app(clock: FakeClock, tmp_path: Path, *, smtp: SmtpSink | None = None,
              imap_port: int | None = None, carers: dict[str, Any] | None = None,
-             database: Path | None = None) -> Clerk:
+             database: Path | None = None, carers_body: dict[str, Any] | None = None) -> Clerk:
     """clerk on the example configuration and members; ``carers`` overrides the Carers
-    Partnership's ``papers`` settings."""
+    Partnership's ``papers`` settings, ``carers_body`` its other keys (``chair_email``)."""
     data = tomllib.loads(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
     data["mail"]["maildir"] = str(tmp_path / "mail")
     if smtp is not None:
@@ -51,6 +51,7 @@ def make_app(clock: FakeClock, tmp_path: Path, *, smtp: SmtpSink | None = None,
                                 "timeout_seconds": 10}
     if carers:
         data["bodies"]["carers"]["papers"] = {**data["bodies"]["carers"]["papers"], **carers}
+    data["bodies"]["carers"].update(carers_body or {})
     store = open_store(database) if database else open_store(memory=True)
     app = Clerk(config=parse_config(data, EXAMPLE_CONFIG), store=store, clock=clock)
     sync_bodies(app)

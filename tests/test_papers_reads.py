@@ -15,7 +15,7 @@ import pytest
 
 from clerk.agenda.approval import ApproveAgenda, approve_agenda
 from clerk.agenda.circulation import circulate_papers
-from clerk.agenda.items import AddItem, add_item, send_draft
+from clerk.agenda.items import AddItem, add_item, approvers, send_draft
 from clerk.app import Clerk
 from clerk.attendance.decisions import AddDecision, add_decision
 from clerk.attendance.invitations import invite
@@ -26,7 +26,7 @@ from clerk.cli import main
 from clerk.clock import FakeClock
 from clerk.meetings.schedule import AddMeeting, add_meeting
 from clerk.people.directory import find_person
-from clerk.store.rows import fetch_all, fetch_one, insert
+from clerk.store.rows import execute, fetch_all, fetch_one, insert
 from clerk.times import parse_local, to_iso
 from mail.ingest import ingest
 from tests.papers_helpers import (
@@ -170,3 +170,26 @@ def _drafts(app: Clerk) -> list[str]:
     return [r["dedupe_key"].split(":")[2] for r in fetch_all(
         app.store.db, "SELECT dedupe_key FROM outbox WHERE kind = 'agenda_draft' AND status = "
                       "'queued' AND to_addr = ? ORDER BY id", [CHAIR])]
+
+
+def test_a_configured_chair_is_read_without_a_write_and_recorded_when_the_draft_goes(
+        clock: FakeClock, tmp_path: Path) -> None:
+    """Who approves is read, never written: a Chair known only by ``chair_email`` (no member
+    holds the office) becomes a person only when the draft is queued to them."""
+    app = make_app(clock, tmp_path, carers_body={"chair_email": "Chair.Office@Example.org"})
+    with app.store.write() as db:
+        execute(db, "UPDATE memberships SET office = '' WHERE body = 'carers' AND office = 'chair'")
+    meeting = carers_meeting(app)
+    changes = app.store.db.conn.total_changes
+    [chair] = approvers(app, app.store.db, meeting)
+    assert (chair.email, chair.name, chair.person_id) == ("chair.office@example.org", "Chair", None)
+    assert app.store.db.conn.total_changes == changes
+    assert find_person(app.store.db, "chair.office@example.org") is None
+
+    assert send_draft(app, meeting.ref).sent_to == ("chair.office@example.org",)
+    person = find_person(app.store.db, "chair.office@example.org")
+    assert person is not None and person.name == "Chair"
+    approved = approve_agenda(app, ApproveAgenda(meeting.ref, "chair.office@example.org"))
+    assert approved.status == "approved"
+    refused = approve_agenda(app, ApproveAgenda(meeting.ref, CHAIR))  # no longer in the office
+    assert refused.status == "refused"

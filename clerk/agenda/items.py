@@ -610,8 +610,8 @@ def _send_draft_in(app: Clerk, db: Database, meeting: Meeting, now: datetime, *,
                         now.astimezone(app.tz).date()).due_on
     sent = []
     for approver in people:
-        person_id = approver.person_id if approver.person_id is not None else \
-            ensure_person(db, approver.email, approver.name, now).id
+        # a configured Chair clerk has not written to before becomes a person here
+        person_id = ensure_person(db, approver.email, approver.name, now).id
         key = issue_key(db, person_id=person_id, purpose="agenda", subject_ref=meeting.ref,
                         now=now, days=app.config.mail.reply_key_days)
         r = render_email("agenda_draft", **mail_context(app, meeting, approver.name),
