@@ -107,15 +107,15 @@ def run_reminder(app: Clerk, db: Database, job: DueJob) -> str:
     reminded = 0
     for email in waiting:
         person = find_person(db, email)
-        if person is None or person["undeliverable"]:
+        if person is None or person.undeliverable:
             continue
-        key = issue_key(db, person_id=person["id"], purpose="rsvp", subject_ref=meeting.ref,
+        key = issue_key(db, person_id=person.id, purpose="rsvp", subject_ref=meeting.ref,
                         now=now, days=app.config.mail.reply_key_days)
-        r = render_email("reminder", recipient_name=person["name"], **ctx)
+        r = render_email("reminder", recipient_name=person.name, **ctx)
         queue(db, app.config.mail, Outgoing(
-            kind="reminder", to_addr=person["email"], to_name=person["name"], subject=r.subject,
-            text=r.text, html=r.html, person_id=person["id"], subject_ref=meeting.ref,
-            reply_key=key, purpose="rsvp", dedupe_key=f"{job.key}:{person['id']}"), now)
+            kind="reminder", to_addr=person.email, to_name=person.name, subject=r.subject,
+            text=r.text, html=r.html, person_id=person.id, subject_ref=meeting.ref,
+            reply_key=key, purpose="rsvp", dedupe_key=f"{job.key}:{person.id}"), now)
         reminded += 1
     return f"reminded {reminded} who had not replied"
 
