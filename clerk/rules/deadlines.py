@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -199,7 +199,3 @@ def meeting_deadlines(body: Body, starts_at: datetime, zone: ZoneInfo) -> list[D
                             rule.why, f"{when.isoformat()}T{clock_text}", rule.code))
     out.sort(key=lambda d: d.at)
     return out
-
-
-def booking_closes(body: Body, starts_at: datetime) -> datetime:
-    return starts_at - timedelta(hours=body.observers.booking_closes_hours)
