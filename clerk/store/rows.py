@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlite_utils
+from sqlite_utils.db import jsonify_if_needed
 
 Row = dict[str, Any]
 Params = Sequence[Any] | dict[str, Any]
@@ -29,18 +30,46 @@ def fetch_all(db: sqlite_utils.Database, sql: str, params: Params = ()) -> list[
 
 
 def insert(db: sqlite_utils.Database, table: str, row: Mapping[str, Any]) -> int:
-    """Insert one row and return its integer primary key."""
-    pk = db.table(table).insert(dict(row)).last_pk
+    """Insert one row and return its integer primary key (its rowid). Values are stored as
+    sqlite-utils would store them (a dict or list as JSON, a date as ISO text); the statement is
+    plain SQL, which is many times quicker than going through sqlite-utils' Table."""
+    columns = ", ".join(_quoted(c) for c in row)
+    marks = ", ".join("?" for _ in row)
+    cursor = db.execute(f"INSERT INTO {_quoted(table)} ({columns}) VALUES ({marks})",
+                        [jsonify_if_needed(v) for v in row.values()])
+    pk = cursor.lastrowid
     if not isinstance(pk, int):
-        raise TypeError(f"{table} has no integer primary key")
+        raise TypeError(f"{table} gave no row id")
     return pk
 
 
-def update(db: sqlite_utils.Database, table: str, pk: int, values: Mapping[str, Any]) -> None:
-    """Change some columns of the row ``pk`` of ``table``."""
-    db.table(table).update(pk, dict(values))
+def update(db: sqlite_utils.Database, table: str, pk: Any, values: Mapping[str, Any]) -> None:
+    """Change some columns of the row of ``table`` whose primary key is ``pk``; a row that is
+    not there is an error (LookupError), never silently nothing."""
+    if not values:
+        return
+    sets = ", ".join(f"{_quoted(c)} = ?" for c in values)
+    cursor = db.execute(f"UPDATE {_quoted(table)} SET {sets} WHERE {_quoted(_pk(db, table))} = ?",
+                        [*(jsonify_if_needed(v) for v in values.values()), pk])
+    if cursor.rowcount != 1:
+        raise LookupError(f"no row {pk!r} in {table}")
 
 
 def execute(db: sqlite_utils.Database, sql: str, params: Params = ()) -> int:
     """Run a statement that changes rows (not a SELECT) and return how many it changed."""
     return db.execute(sql, params).rowcount
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+_PKS: dict[str, str] = {}
+
+
+def _pk(db: sqlite_utils.Database, table: str) -> str:
+    """The primary key column of ``table`` (``rowid`` when it has none), read once per table."""
+    if table not in _PKS:
+        pks = [r[1] for r in db.execute(f"PRAGMA table_info({_quoted(table)})") if r[5]]
+        _PKS[table] = pks[0] if len(pks) == 1 else "rowid"
+    return _PKS[table]
