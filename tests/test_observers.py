@@ -25,7 +25,9 @@ from clerk.observers.bookings import (
 )
 from clerk.observers.jobs import booking_list
 from clerk.observers.questions import AskQuestion, ask_question
+from clerk.people.officers import officer_addresses
 from clerk.rules.observers import admit, booking_open, offer_expires, reminder_at, valid_name
+from clerk.store.rows import execute
 from clerk.times import parse_local
 from scheduler.keeper import DeadlineKeeper
 from scheduler.plan import plan
@@ -138,3 +140,20 @@ def test_meetings_show_and_bookings_list(workdir: Path,
     assert main(["bookings", "list", m.ref, "--email"]) == 0
     assert "queued for the facilitator" in capsys.readouterr().out
     assert main(["bookings", "list", m.ref.replace("carers", "cypsp-jcb")]) == 2
+
+
+def test_officers_are_the_chair_by_office_else_the_configured_address(clerk_app: Clerk) -> None:
+    """Who an observer's question (and a quorum warning) goes to: the member holding the chair
+    office, else the body's configured chair_email, and the facilitator."""
+    body = clerk_app.body("carers")
+    facilitator = (body.facilitator, "Facilitator")
+    alice = ("alice.ashworth@example.org", "Alice Ashworth")
+    configured = body.model_copy(update={"chair_email": "chair@carers.example.org"})
+    db = clerk_app.store.db
+    assert officer_addresses(db, "carers", body) == [alice, facilitator]
+    assert officer_addresses(db, "carers", configured) == [alice, facilitator]
+    with clerk_app.store.write() as w:
+        execute(w, "UPDATE memberships SET active = 0 WHERE body = 'carers' AND office = 'chair'")
+    assert officer_addresses(db, "carers", configured) == [("chair@carers.example.org", "Chair"),
+                                                          facilitator]
+    assert officer_addresses(db, "carers", body) == [facilitator]
