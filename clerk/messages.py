@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from clerk.resources import templates_dir
+from clerk.rules.text_safety import clean_text
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -38,8 +39,6 @@ def environment() -> Environment:
         keep_trailing_newline=True,
         auto_reload=False,  # templates do not change under a running clerk; no stat per render
     )
-    from clerk.rules.text_safety import clean_text
-
     env.filters["one_line"] = clean_text  # anything echoed from outside: one line, inert
     return env
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from clerk.ops import backup as backup_module
-from clerk.ops.backup import BackupError, backup_file
-from clerk.ops.dbinfo import integrity_problems, schema_state
+from clerk.store import backup as backup_module
 from clerk.store import open_store
+from clerk.store.backup import BackupError, backup_file
 from clerk.store.db import ClerkDatabase
+from clerk.store.dbinfo import integrity_problems, schema_state
 from clerk.store.schema import migrations
 from tests.app_fixtures import EXAMPLE_CONFIG
 

@@ -6,8 +6,8 @@ scheduler, imports inside functions included):
     composition root (``clerk.composition.*``) and the command line (``clerk.cli.*``);
 (c) in ``clerk``, only ``clerk.outbox.compose`` (writing mail) and ``clerk.ops.*`` (checking a
     mail server) import the standard library's ``email`` package;
-(d) no import cycle among the modules (function-level imports count; ``if TYPE_CHECKING:`` imports
-    do not, and nor do a package ``__init__``'s imports of its own submodules);
+(d) no import cycle among the modules (function-level imports count, and so do the package
+    ``__init__`` modules an import runs; ``if TYPE_CHECKING:`` imports do not);
 (e) no import of a clerk, mail, bot or scheduler module inside a function, except those listed in
     :data:`LAZY` with the reason (a function-level import hides a cycle or a layering breach).
 
@@ -169,14 +169,22 @@ def test_only_compose_and_ops_import_the_email_package() -> None:
 
 
 def dependencies() -> dict[str, set[str]]:
-    """The module graph that import cycles are looked for in."""
+    """The module graph that import cycles are looked for in.
+
+    Importing ``a.b.c`` runs ``a`` and ``a.b`` (their ``__init__``) first, so the importer
+    depends on those packages too, unless it is inside them (its own packages are already being
+    imported when it runs). A package's ``__init__`` importing its submodules counts like any
+    other import: that is how a cycle through a package's ``__init__`` shows.
+    """
     graph: dict[str, set[str]] = {name: set() for name in modules()}
     for i in all_imports():
         if i.type_checking or i.target not in modules() or i.target == i.importer:
             continue
-        if is_package(i.importer) and _under(i.target, i.importer):
-            continue  # a package's __init__ gathering its own submodules
-        graph[i.importer].add(i.target)
+        parts = i.target.split(".")
+        for n in range(1, len(parts) + 1):
+            needed = ".".join(parts[:n])
+            if needed in modules() and not _under(i.importer, needed):
+                graph[i.importer].add(needed)
     return graph
 
 

@@ -51,7 +51,7 @@ def backup_cmd(
     """Write a consistent copy of the database to PATH (safe while clerk run is writing)."""
     from clerk.config import load_config
     from clerk.errors import BadInput
-    from clerk.ops.backup import backup_file
+    from clerk.store.backup import backup_file
 
     cfg = load_config(config_path(config))
     database = cfg.database_path

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 from clerk.config import Config, load_config
 from clerk.errors import ConfigError
-from clerk.ops.dbinfo import integrity_problems, open_read_only, row_counts, schema_state
 from clerk.ops.files import database_files, walk_tree, wide_modes
 from clerk.ops.verdicts import Check, Part, fail, ok, warn
+from clerk.store.dbinfo import integrity_problems, open_read_only, row_counts, schema_state
 
 MB = 1_048_576
 DISK_FAIL_BYTES = 100 * MB

@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from clerk.config import Config, ImapSettings, SmtpSettings, secret
+from clerk.messages import render_email
 from clerk.oauth2 import OAuth2Error, token_source
 from clerk.ops.verdicts import Check, Part, Verdict, fail, ok, warn
 
@@ -171,7 +172,6 @@ async def _smtp_tls(smtp: object, s: SmtpSettings, where: str) -> Check:
 async def _send_test(smtp: object, config: Config, address: str, where: str) -> Check:
     import aiosmtplib
 
-    from clerk.messages import render_email
 
     assert isinstance(smtp, aiosmtplib.SMTP)
     now = datetime.now(UTC)

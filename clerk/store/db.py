@@ -13,6 +13,7 @@ import sqlite_utils
 from sqlite_utils.utils import dedupe_keys
 
 from clerk.ops.files import create_private_file, make_private_dir
+from clerk.store.backup import backup_connection, before_migration_path
 from clerk.store.rows import fetch_all, fetch_one
 from clerk.store.schema import migrations
 
@@ -121,8 +122,6 @@ def _backup_before_upgrade(db: sqlite_utils.Database, path: Path) -> Path | None
     pending = migrations.pending(db)
     if not pending:
         return None
-    from clerk.ops.backup import backup_connection, before_migration_path
-
     target = before_migration_path(path)
     report = backup_connection(db.conn, target)
     count = f"{len(pending)} migration{'s' if len(pending) != 1 else ''}"

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from clerk.errors import ClerkError
-from clerk.ops.dbinfo import SchemaState, integrity_problems, open_read_only, row_counts, schema_state
 from clerk.ops.files import FILE_MODE
+from clerk.store.dbinfo import SchemaState, integrity_problems, open_read_only, row_counts, schema_state
 
 
 class BackupError(ClerkError):
