@@ -15,7 +15,7 @@ from clerk.config import MailSettings
 from clerk.outbox.chat import mirror
 from clerk.outbox.compose import attachment_part, compose_head, compose_message
 from clerk.outbox.outgoing import Attachment, Outgoing, reply_address
-from clerk.store.rows import execute, fetch_one, insert
+from clerk.store.rows import fetch_one, insert
 from clerk.times import to_iso
 
 __all__ = ["Attachment", "Outgoing", "SharedBody", "queue", "queue_shared", "reply_address",
@@ -27,7 +27,7 @@ def queue(db: Database, mail: MailSettings, msg: Outgoing, now: datetime) -> int
     if _queued_before(db, msg):
         return None
     raw, message_id = compose_message(mail, msg, now)
-    outbox_id = _insert(db, _row(msg, message_id, raw, now))
+    outbox_id = insert(db, "outbox", _row(msg, message_id, raw, now))
     if msg.person_id is not None:  # a linked member gets a chat copy of invitations and ballots
         mirror(db, outbox_id, msg.kind, msg.person_id, msg.subject_ref, now)
     return outbox_id
@@ -76,7 +76,7 @@ def queue_shared(db: Database, mail: MailSettings, msg: Outgoing, shared: Shared
     if _queued_before(db, msg):
         return None
     head, message_id = compose_head(mail, msg, shared.boundary, now)
-    outbox_id = _insert(db, {**_row(msg, message_id, head, now), "body_id": shared.id})
+    outbox_id = insert(db, "outbox", {**_row(msg, message_id, head, now), "body_id": shared.id})
     if msg.person_id is not None:
         mirror(db, outbox_id, msg.kind, msg.person_id, msg.subject_ref, now)
     return outbox_id
@@ -85,18 +85,6 @@ def queue_shared(db: Database, mail: MailSettings, msg: Outgoing, shared: Shared
 def _queued_before(db: Database, msg: Outgoing) -> bool:
     return bool(msg.dedupe_key) and fetch_one(
         db, "SELECT 1 AS queued FROM outbox WHERE dedupe_key = ?", [msg.dedupe_key]) is not None
-
-
-def _insert(db: Database, row: dict[str, object]) -> int:
-    """Insert an outbox row; its id. A plain INSERT rather than :func:`clerk.store.rows.insert`,
-    whose sqlite-utils call costs about 80 us a row more: every message of every fan-out (a
-    meeting's invitations, a ballot) is written here, and that would be three times the cost of
-    composing the message."""
-    marks = ", ".join("?" for _ in row)
-    execute(db, f"INSERT INTO outbox ({', '.join(row)}) VALUES ({marks})", list(row.values()))
-    new = fetch_one(db, "SELECT last_insert_rowid() AS id")
-    assert new is not None
-    return int(new["id"])
 
 
 def _row(msg: Outgoing, message_id: str, raw: bytes, now: datetime) -> dict[str, object]:
