@@ -26,9 +26,9 @@ from bot.app import ClerkBot
 from bot.flood_limits import FloodLimiter, Lane
 from bot.handlers.common import MAX_TEXT, markup
 from clerk.app import Clerk
-from clerk.chat.cards import render_mirrored
+from clerk.chat import render_mirrored
+from clerk.outbox import ChatMessage
 from clerk.outbox import chat as chat_outbox
-from clerk.outbox.chat import ChatMessage
 
 log = logging.getLogger("clerk.bot")
 #: Messages claimed (and rendered) at a time.

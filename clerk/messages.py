@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from clerk.resources import templates_dir
-from clerk.rules.text_safety import clean_text
+from clerk.rules.messages.text_safety import clean_text
 
 if TYPE_CHECKING:
     from jinja2 import Environment

@@ -42,8 +42,8 @@ from imapclient.exceptions import IMAPClientAbortError, LoginError
 
 from clerk.app import Clerk
 from clerk.config import ImapSettings, secret
+from clerk.mail_in import InboundOutcome
 from clerk.mail_in.inbox import known_uids
-from clerk.mail_in.message import InboundOutcome
 from clerk.oauth2 import OAuth2Error, TokenSource, token_source
 from clerk.outage import Outage
 from mail.blocking_lane import BlockingLane

@@ -22,7 +22,7 @@ from clerk.app import Clerk
 from clerk.config import MailSettings
 from clerk.mail_in.inbox import handle_inbound, own_addresses, quarantine_inbound
 from clerk.mail_in.message import Automation, InboundMail, InboundOutcome
-from clerk.reading.calendar_reply import read_calendar_reply
+from clerk.reading import read_calendar_reply
 from mail.automation import classify_automation
 from mail.keys import find_reply_key
 from mail.mime import ParsedMessage, parse_message

@@ -3,7 +3,7 @@ recorded, each step its own short transaction (``clerk.outbox.delivery``); no tr
 open while the network is awaited.
 
 The pace (``[mail.smtp] max_per_minute``, and slowing down at a "too many" answer) is the rule
-``clerk.rules.send_pace``; here the sender waits between messages without blocking the loop
+``clerk.rules.messages.send_pace``; here the sender waits between messages without blocking the loop
 (the bot and the inbox go on), watching ``stop`` so that clerk still stops at once, and logs one
 line per change of pace.
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from clerk.app import Clerk
 from clerk.outage import Outage
 from clerk.outbox import delivery
-from clerk.rules.send_pace import PaceChange, PaceKind, SendPace, is_sending_quota, is_throttling
+from clerk.rules.messages.send_pace import PaceChange, PaceKind, SendPace, is_sending_quota, is_throttling
 from mail.transport import (
     PermanentFailure,
     ServerUnavailable,

@@ -11,7 +11,7 @@ import asyncio
 import logging
 
 from clerk.app import Clerk
-from clerk.mail_in.message import InboundOutcome
+from clerk.mail_in import InboundOutcome
 from clerk.workers import Worker
 from mail.imap_reader import ImapReader, ResultHook
 from mail.maildir_reader import MaildirReader

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from clerk.app import Clerk
-from clerk.deadlines.handlers import DueJob, run_job
+from clerk.deadlines import DueJob, run_job
 from clerk.rules.replies_first import needs_replies
 from scheduler.plan import PlannedJob, plan, state_version
 

@@ -184,7 +184,7 @@ def test_keyboard_interrupt_inside_a_command(workdir: Path, capsys, monkeypatch)
     def interrupted(*_args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("clerk.meetings.schedule.list_meetings", interrupted)
+    monkeypatch.setattr("clerk.meetings.list_meetings", interrupted)
     assert main(["meetings", "list"]) == 130
     assert capsys.readouterr().err == "Stopped.\n"
 

@@ -25,7 +25,7 @@ from clerk.mail_in import inbox
 from clerk.mail_in.inbox import KEY_REFUSALS
 from clerk.mail_in.message import Decision, InboundOutcome, Refusal, VerifiedReply
 from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
-from clerk.rules.sender_auth import judge_sender, parse_header
+from clerk.rules.messages.sender_auth import judge_sender, parse_header
 from clerk.store.schema import m008_agenda_drafts_sent
 from clerk.times import parse_local
 from clerk.tokens.reply_keys import KEY_CHECK_REASONS, KeyCheckCode, KeyProblem, issue_key

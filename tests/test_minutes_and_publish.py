@@ -19,7 +19,6 @@ from clerk.agenda.approval import ApproveAgenda, approve_agenda
 from clerk.agenda.circulation import circulate_papers
 from clerk.agenda.items import AddItem, add_item
 from clerk.agenda.minutes import AddMinutes, ApproveMinutes, add_minutes, approve_minutes, minutes_state
-from clerk.agenda.publish import publish_site
 from clerk.app import Clerk
 from clerk.attendance.decisions import AddDecision, add_decision
 from clerk.attendance.register import RecordAttendance, record_attendance
@@ -27,6 +26,7 @@ from clerk.cli import main
 from clerk.clock import FakeClock
 from clerk.errors import Refused
 from clerk.meetings.schedule import AddMeeting, add_meeting
+from clerk.records.publish import publish_site
 from clerk.store.files import FileUpload
 from clerk.times import parse_local
 from mail.sender import send_outbox

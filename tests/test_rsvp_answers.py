@@ -23,8 +23,8 @@ from clerk.clock import FakeClock
 from clerk.errors import Refused
 from clerk.mail_in.message import InboundOutcome
 from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
-from clerk.rules.acknowledgement import is_acknowledgement
-from clerk.rules.text_safety import clean_text
+from clerk.rules.messages.acknowledgement import is_acknowledgement
+from clerk.rules.messages.text_safety import clean_text
 from clerk.times import parse_local
 from mail.ingest import ingest
 from tests.app_fixtures import key_of, reply_of

@@ -30,7 +30,7 @@ from clerk.config import load_config
 from clerk.errors import ConfigError
 from clerk.outbox.delivery import outbox_counts
 from clerk.people.bodies import sync_bodies
-from clerk.rules.send_pace import SendPace
+from clerk.rules.messages.send_pace import SendPace
 from clerk.store import open_store
 from clerk.times import to_iso
 from mail.sender import OutboxSender, send_outbox

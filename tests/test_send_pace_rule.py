@@ -1,4 +1,4 @@
-"""The pacing rule on its own (clerk.rules.send_pace), on a clock moved by hand: even spacing at
+"""The pacing rule on its own (clerk.rules.messages.send_pace), on a clock moved by hand: even spacing at
 ``max_per_minute``, halving at a "too many" answer, a step back each calm minute, and which
 server answers count as throttling."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from clerk.rules.send_pace import PaceKind, SendPace, is_sending_quota, is_throttling, pace_in_words
+from clerk.rules.messages.send_pace import PaceKind, SendPace, is_sending_quota, is_throttling, pace_in_words
 
 
 class Seconds:

@@ -30,18 +30,18 @@ from bot.handlers.common import (
 )
 from bot.handlers.observers import meeting_buttons
 from clerk.errors import ClerkError
-from clerk.observers.bookings import (
+from clerk.observers import (
     BookingOutcome,
     ConfirmBooking,
     JoinWaitingList,
     RequestBooking,
     confirm_booking,
     join_waiting_list,
+    meeting_places,
     request_booking,
 )
-from clerk.observers.places import meeting_places
 from clerk.outbox.chat_text import Button, ChatReply, data, parse
-from clerk.people.directory import is_email
+from clerk.people import is_email
 from clerk.rules.observers import valid_name
 
 CHOOSE, NAME, EMAIL, CONFIRM, CODE, FULL = range(6)

@@ -14,8 +14,7 @@ from telegram.ext import BaseHandler, ContextTypes, ConversationHandler, ExtBot
 from bot.flood_limits import Lane
 from clerk.app import Clerk
 from clerk.messages import render_chat
-from clerk.outbox.chat import queue_reply
-from clerk.outbox.chat_text import ChatReply, Rows
+from clerk.outbox import ChatReply, Rows, queue_reply
 
 log = logging.getLogger("clerk.bot")
 MAX_TEXT = 4096  # Telegram's limit for one message

@@ -26,14 +26,18 @@ from bot.handlers.common import (
     send,
     update_key,
 )
-from clerk.chat.links import ConfirmLink, RequestLink, confirm_link, request_link, unlink
-from clerk.chat.members import (
+from clerk.chat import (
     ChatRsvp,
     ChatVote,
+    ConfirmLink,
+    RequestLink,
     answer_invitation,
     ballot_choice,
+    confirm_link,
     papers_in_chat,
+    request_link,
     substitute_prompt,
+    unlink,
     vote_in_chat,
 )
 from clerk.errors import BadInput, ClerkError

@@ -5,9 +5,17 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.handlers.common import Context, chat_id, clerk_of, edit, evidence, render, send, update_key
-from clerk.observers.bookings import CancelBooking, cancel_booking, chat_booking, chat_bookings
-from clerk.observers.places import MeetingPlaces, places_for, public_meetings
-from clerk.observers.waiting import AnswerOffer, answer_offer
+from clerk.observers import (
+    AnswerOffer,
+    CancelBooking,
+    MeetingPlaces,
+    answer_offer,
+    cancel_booking,
+    chat_booking,
+    chat_bookings,
+    places_for,
+    public_meetings,
+)
 from clerk.outbox.chat_text import Button, ChatReply, Rows, data, parse
 from clerk.times import day_in_words
 

@@ -29,7 +29,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.observers import meeting_buttons
 from clerk.errors import BadInput, ClerkError
-from clerk.observers.places import meeting_places
+from clerk.observers import meeting_places
 from clerk.observers.questions import AskQuestion, ask_question, known_name
 from clerk.outbox.chat_text import Button, ChatReply, data, parse
 from clerk.rules.observers import valid_name

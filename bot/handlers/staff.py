@@ -6,12 +6,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.handlers.common import Context, Handler, chat_id, clerk_of, edit, evidence, send, update_key
-from clerk.chat.staff import (
-    ApproveInChat,
-    approve_agenda_in_chat,
-    meeting_status,
-    status_menu,
-)
+from clerk.chat import ApproveInChat, approve_agenda_in_chat, meeting_status, status_menu
 from clerk.outbox.chat_text import parse
 
 

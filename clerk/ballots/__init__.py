@@ -1,2 +1,26 @@
 """Ratification by email vote (:mod:`.ratification`), and a ballot recomputed from the audit
-log alone (:mod:`.verify`)."""
+log alone (:mod:`.verify`).
+
+Its public operations and types are gathered here for the adapters (mail, bot, the CLI); modules
+inside clerk import the module that defines a name.
+"""
+
+from clerk.ballots.ratification import (
+    cast_vote,
+    close_ballot,
+    current_tally,
+    get_ballot,
+    open_ballot,
+    remind_voters,
+)
+from clerk.ballots.verify import verify_ballot
+
+__all__ = [
+    "cast_vote",
+    "close_ballot",
+    "current_tally",
+    "get_ballot",
+    "open_ballot",
+    "remind_voters",
+    "verify_ballot",
+]

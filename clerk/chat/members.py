@@ -23,7 +23,7 @@ from clerk.messages import render_chat
 from clerk.outbox.chat_text import ChatReply
 from clerk.people.directory import Person, memberships_of
 from clerk.rules.meetings import meeting_still_open
-from clerk.rules.text_safety import clean_text
+from clerk.rules.messages.text_safety import clean_text
 from clerk.store.rows import fetch_one
 from clerk.times import in_words, to_iso
 

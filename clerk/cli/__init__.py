@@ -35,8 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # typer turns one inside a command into exit status 130
         result = INTERRUPTED
     except ConfigError as exc:
-        err_console.print(f"[bold red]The configuration in {exc.path} has "
-                          f"{len(exc.problems)} problem(s):[/]")
+        err_console.print(f"[bold red]The configuration in {exc.path} has {len(exc.problems)} problem(s):[/]")
         for problem in exc.problems:
             err_console.print(f"  - {problem}", markup=False, highlight=False)
         return 2
@@ -64,4 +63,3 @@ def _show(exc: typer.TyperException) -> None:
         show()
     else:
         err_console.print(f"Error: {exc.format_message()}", markup=False, highlight=False)
-

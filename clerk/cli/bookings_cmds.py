@@ -24,7 +24,7 @@ def list_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """The observers booked (and places on offer) and the waiting list, in order."""
-    from clerk.observers.jobs import booking_list, send_booking_list
+    from clerk.observers import booking_list, send_booking_list
 
     clerk = open_app(config)
     listing = booking_list(clerk, meeting)

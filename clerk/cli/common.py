@@ -81,7 +81,7 @@ def open_app(explicit: Path | None = None) -> Clerk:
     """Open clerk on the chosen configuration; the configured bodies are mirrored first."""
     with collector_paused():
         from clerk.app import open_clerk  # the configuration's models load when a command needs them
-        from clerk.people.bodies import sync_bodies
+        from clerk.people import sync_bodies
 
         app = open_clerk(config_path(explicit))
         sync_bodies(app)

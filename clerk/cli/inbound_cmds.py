@@ -25,7 +25,7 @@ from clerk.cli.mail_cmds import mail
 from clerk.times import from_iso, in_words
 
 if TYPE_CHECKING:  # the services are imported by the commands that call them
-    from clerk.mail_in.message import InboundOutcome
+    from clerk.mail_in import InboundOutcome
 
 STATUSES = ("processed", "ignored", "refused", "unclear", "quarantined")
 
@@ -111,7 +111,7 @@ def inbox_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """The messages read recently, newest first: from whom, what was understood and done."""
-    from clerk.mail_in.inbox import list_inbound
+    from clerk.mail_in import list_inbound
 
     check_choice("--status", status, STATUSES)
     clerk = open_app(config)

@@ -36,7 +36,7 @@ def add_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Schedule a meeting."""
-    from clerk.meetings.schedule import AddMeeting, add_meeting
+    from clerk.meetings import AddMeeting, add_meeting
 
     clerk = open_app(config)
     starts = parse_when(at, clerk.tz)
@@ -56,7 +56,7 @@ def list_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """List meetings, earliest first."""
-    from clerk.meetings.schedule import list_meetings
+    from clerk.meetings import list_meetings
 
     clerk = open_app(config)
     rows = list_meetings(clerk, body)
@@ -76,7 +76,7 @@ def list_cmd(
 @meetings.command("show")
 def show_cmd(meeting: MeetingArg, config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """A meeting: members and their replies, the quorum forecast with its reason, deadlines."""
-    from clerk.records.views import meeting_view
+    from clerk.records import meeting_view
 
     view = meeting_view(open_app(config), meeting)
     if as_json:
@@ -137,7 +137,7 @@ def record_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Record who was present; prints whether the meeting was quorate, and why."""
-    from clerk.attendance.register import RecordAttendance, record_attendance
+    from clerk.attendance import RecordAttendance, record_attendance
 
     pairs = []
     for item in _split(substitute):
@@ -175,7 +175,7 @@ def reply_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Record a reply given to the facilitator in person or by phone."""
-    from clerk.attendance.replies import Intent, RecordReply, record_reply
+    from clerk.attendance import Intent, RecordReply, record_reply
 
     options: tuple[tuple[Intent, bool], ...] = (("attend", attend), ("apologies", apologies),
                                                 ("substitute", bool(substitute)))
@@ -196,7 +196,7 @@ def add_decision_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Record a decision taken at a meeting."""
-    from clerk.attendance.decisions import AddDecision, add_decision
+    from clerk.attendance import AddDecision, add_decision
 
     d = add_decision(open_app(config), AddDecision(meeting=meeting, text=text))
     if as_json:
@@ -210,7 +210,7 @@ def add_decision_cmd(
 def list_decisions_cmd(meeting: MeetingArg, config: ConfigOption = None,
                        as_json: JsonOption = False) -> None:
     """The decisions of a meeting and their status."""
-    from clerk.attendance.decisions import list_decisions
+    from clerk.attendance import list_decisions
 
     rows = list_decisions(open_app(config), meeting)
     if as_json:

@@ -32,7 +32,7 @@ def import_cmd(
     except UnicodeDecodeError:
         raise BadInput(f"{file} is not UTF-8 text; save it from your spreadsheet as "
                        "'CSV UTF-8'") from None
-    from clerk.people.membership import import_members
+    from clerk.people import import_members
 
     clerk = open_app(config)
     report = import_members(clerk, text, source=str(file))
@@ -56,7 +56,7 @@ def list_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """List the members of every body (or one)."""
-    from clerk.people.membership import list_members
+    from clerk.people import list_members
 
     rows = list_members(open_app(config), body)
     if as_json:
@@ -85,7 +85,7 @@ def resume_mail_cmd(
 ) -> None:
     """Send mail to an address again after it bounced (the mailbox is fixed, or the bounce was
     wrong). A message from the address does the same by itself."""
-    from clerk.people.membership import resume_mail
+    from clerk.people import resume_mail
 
     was = resume_mail(open_app(config), email)
     if was is None:

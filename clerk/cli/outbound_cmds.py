@@ -15,7 +15,7 @@ from clerk.times import from_iso, in_words, to_iso
 
 if TYPE_CHECKING:
     from clerk.app import Clerk
-    from clerk.attendance.invitations import InviteResult
+    from clerk.attendance import InviteResult
     from mail.sender import DrainReport
 
 
@@ -37,7 +37,7 @@ def _print_result(result: InviteResult, what: str) -> None:
 def invite_cmd(meeting: MeetingArg, config: ConfigOption = None,
                as_json: JsonOption = False) -> None:
     """Queue an invitation, with a calendar invitation, to every member of the meeting's body."""
-    from clerk.attendance.invitations import invite
+    from clerk.attendance import invite
 
     clerk = open_app(config)
     result = invite(clerk, meeting)
@@ -58,7 +58,7 @@ def move_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Move a meeting; everyone invited is sent the new time and an updated calendar entry."""
-    from clerk.attendance.invitations import move_meeting
+    from clerk.attendance import move_meeting
 
     clerk = open_app(config)
     starts = parse_when(at, clerk.tz)
@@ -82,7 +82,7 @@ def cancel_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Cancel a meeting; everyone invited is told, and it is taken out of their calendars."""
-    from clerk.attendance.invitations import cancel_meeting
+    from clerk.attendance import cancel_meeting
 
     result = cancel_meeting(open_app(config), meeting, reason)
     if as_json:
@@ -163,7 +163,7 @@ class _SendProgress:
     by about 14:07")."""
 
     def __init__(self, clerk: Clerk, *, quiet: bool) -> None:
-        from clerk.outbox.delivery import due_count
+        from clerk.outbox import due_count
 
         self.clerk = clerk
         self.total = 0 if quiet else due_count(clerk)

@@ -127,8 +127,8 @@ def agenda_add_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Add an item to a meeting's agenda, with its papers."""
-    from clerk.agenda.items import AddItem, add_item, read_agenda
-    from clerk.meetings.schedule import get_meeting
+    from clerk.agenda import AddItem, add_item, read_agenda
+    from clerk.meetings import get_meeting
 
     clerk = open_app(config)
     uploads = tuple(_upload(p) for p in paper or [])
@@ -145,9 +145,8 @@ def agenda_add_cmd(
 def agenda_show_cmd(meeting: MeetingArg, config: ConfigOption = None,
                     as_json: JsonOption = False) -> None:
     """Show the agenda, its papers, the Chair's approval and declarations of interest."""
-    from clerk.agenda.declarations import list_declarations
-    from clerk.agenda.items import papers_schedule, read_agenda
-    from clerk.meetings.schedule import get_meeting
+    from clerk.agenda import list_declarations, papers_schedule, read_agenda
+    from clerk.meetings import get_meeting
 
     clerk = open_app(config)
     found = get_meeting(clerk, meeting)
@@ -167,7 +166,7 @@ def agenda_show_cmd(meeting: MeetingArg, config: ConfigOption = None,
 def agenda_send_cmd(meeting: MeetingArg, config: ConfigOption = None,
                     as_json: JsonOption = False) -> None:
     """Email the draft agenda to the Chair to approve by replying."""
-    from clerk.agenda.items import send_draft
+    from clerk.agenda import send_draft
 
     clerk = open_app(config)
     result = send_draft(clerk, meeting)
@@ -192,7 +191,7 @@ def agenda_approve_cmd(
 ) -> None:
     """Record the Chair's approval given outside email (only the Chair, or Vice-Chair where
     allowed)."""
-    from clerk.agenda.approval import ApproveAgenda, approve_agenda
+    from clerk.agenda import ApproveAgenda, approve_agenda
 
     clerk = open_app(config)
     outcome = approve_agenda(clerk, ApproveAgenda(meeting, by, channel="cli",
@@ -214,7 +213,7 @@ def papers_add_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Add a paper to an agenda item (after circulation it goes out as a supplement)."""
-    from clerk.agenda.papers import AddPaper, add_paper
+    from clerk.agenda import AddPaper, add_paper
 
     clerk = open_app(config)
     result = add_paper(clerk, AddPaper(meeting, item, _upload(file)))
@@ -233,7 +232,7 @@ def papers_add_cmd(
 def papers_send_cmd(meeting: MeetingArg, config: ConfigOption = None,
                     as_json: JsonOption = False) -> None:
     """Circulate the papers now (if the agenda is approved), or whatever is new since."""
-    from clerk.agenda.circulation import circulate_papers
+    from clerk.agenda import circulate_papers
 
     clerk = open_app(config)
     result = circulate_papers(clerk, meeting)
@@ -250,7 +249,7 @@ def minutes_add_cmd(meeting: MeetingArg,
                     file: Annotated[Path, typer.Argument(help="The draft minutes.")],
                     config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Record the draft minutes and circulate them to the members."""
-    from clerk.agenda.minutes import AddMinutes, add_minutes
+    from clerk.agenda import AddMinutes, add_minutes
 
     result = add_minutes(open_app(config), AddMinutes(meeting, _upload(file)))
     if as_json:
@@ -263,7 +262,7 @@ def minutes_add_cmd(meeting: MeetingArg,
 def minutes_approve_cmd(meeting: MeetingArg, config: ConfigOption = None,
                         as_json: JsonOption = False) -> None:
     """Record that the minutes of MEETING were approved (at the next meeting), with their hash."""
-    from clerk.agenda.minutes import ApproveMinutes, approve_minutes
+    from clerk.agenda import ApproveMinutes, approve_minutes
 
     result = approve_minutes(open_app(config), ApproveMinutes(meeting))
     if as_json:
@@ -276,7 +275,7 @@ def minutes_approve_cmd(meeting: MeetingArg, config: ConfigOption = None,
 def minutes_show_cmd(meeting: MeetingArg, config: ConfigOption = None,
                      as_json: JsonOption = False) -> None:
     """The versions of the minutes, which was approved, and whether it has changed since."""
-    from clerk.agenda.minutes import minutes_state
+    from clerk.agenda import minutes_state
 
     state = minutes_state(open_app(config), meeting)
     if as_json:
@@ -303,7 +302,7 @@ def declare_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Record a declaration of interest given to the facilitator."""
-    from clerk.agenda.declarations import RecordDeclaration, record_declaration
+    from clerk.agenda import RecordDeclaration, record_declaration
 
     outcome = record_declaration(open_app(config), RecordDeclaration(meeting, email, item,
                                                                      interest))
@@ -317,7 +316,7 @@ def publish_cmd(
     config: ConfigOption = None,
 ) -> None:
     """Write the published meeting records (HTML) for the partnership's web pages."""
-    from clerk.agenda.publish import publish_site
+    from clerk.records import publish_site
 
     report = publish_site(open_app(config), out)
     console.print(report.message[0].upper() + report.message[1:] + ".", markup=False)

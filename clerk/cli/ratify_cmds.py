@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
 def open_cmd(meeting: Annotated[str, typer.Argument(help="The inquorate meeting.")],
              config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Open one email ballot on the meeting's provisional decisions and send it to the voters."""
-    from clerk.ballots.ratification import open_ballot
+    from clerk.ballots import open_ballot
 
     clerk = open_app(config)
     ballot = open_ballot(clerk, meeting)
@@ -90,7 +90,7 @@ def show_cmd(ballot: BallotArg, config: ConfigOption = None, as_json: JsonOption
 @ratify.command("verify")
 def verify_cmd(ballot: BallotArg, config: ConfigOption = None) -> None:
     """Recompute the tally from the audit log and check the log's hash chain."""
-    from clerk.ballots.verify import verify_ballot
+    from clerk.ballots import verify_ballot
 
     check = verify_ballot(open_app(config), ballot)
     for line in check.lines:
@@ -106,7 +106,7 @@ def close_cmd(ballot: BallotArg, config: ConfigOption = None) -> None:
     Closing a ballot that is already closed changes nothing and sends nothing: it says when it was
     closed, and exits 0.
     """
-    from clerk.ballots.ratification import close_ballot
+    from clerk.ballots import close_ballot
 
     clerk = open_app(config)
     closing = close_ballot(clerk, ballot, by="facilitator")

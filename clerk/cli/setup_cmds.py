@@ -30,7 +30,7 @@ def check_config(
 ) -> None:
     """Validate a configuration file and summarise each body's rules."""
     from clerk.config import load_config
-    from clerk.records.views import body_summary
+    from clerk.records import body_summary
 
     chosen = config_path(path or config)
     cfg = load_config(chosen)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from clerk.app import Clerk
 
 if TYPE_CHECKING:
-    from clerk.mail_in.message import InboundOutcome
+    from clerk.mail_in import InboundOutcome
     from mail.imap_reader import ReadReport
     from mail.sender import DrainReport
     from scheduler.plan import PlannedJob

@@ -26,7 +26,7 @@ from clerk.lock import RunLock
 from clerk.log_format import LogFormat
 from clerk.log_setup import configure_logging
 from clerk.outbox import chat as chat_outbox
-from clerk.outbox.delivery import queued_count
+from clerk.outbox import queued_count
 from clerk.workers import Worker
 from mail import worker as mail_worker
 from scheduler.keeper import DeadlineKeeper

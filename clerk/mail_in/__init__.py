@@ -1,4 +1,13 @@
 """What an incoming email means and what to do about it: the message as the domain sees it
 (:mod:`.message`), the pipeline that routes it (:mod:`.inbox`), each purpose (:mod:`.rsvp`,
 :mod:`.vote`, :mod:`.agenda`), bounces (:mod:`.bounces`) and what clerk writes back
-(:mod:`.responses`). The wire format (MIME) stays in the top-level ``mail`` adapter."""
+(:mod:`.responses`). The wire format (MIME) stays in the top-level ``mail`` adapter.
+
+Its public operations and types are gathered here for the adapters (mail, bot, the CLI); modules
+inside clerk import the module that defines a name.
+"""
+
+from clerk.mail_in.inbox import handle_inbound, list_inbound, quarantine_inbound
+from clerk.mail_in.message import InboundMail, InboundOutcome
+
+__all__ = ["InboundMail", "InboundOutcome", "handle_inbound", "list_inbound", "quarantine_inbound"]

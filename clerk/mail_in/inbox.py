@@ -15,7 +15,7 @@ In order, for each message:
    later comes from the address (past the sender check) clears the mark, as
    ``clerk members resume-mail`` does.
 3. **Is the sender believable?** Only our own mail server's ``Authentication-Results`` are read
-   (:mod:`clerk.rules.sender_auth`); a failed or forged one refuses the message, unanswered.
+   (:mod:`clerk.rules.messages.sender_auth`); a failed or forged one refuses the message, unanswered.
 4. **Whose reply is it?** The reply key must be one clerk issued, not withdrawn nor expired, and
    the sender's address must be the key owner's, or that of a substitute standing in for the
    owner at that meeting. Display names are never looked at.
@@ -68,7 +68,7 @@ from clerk.messages import environment
 from clerk.people.directory import find_person, is_email
 from clerk.people.undeliverable import mark_deliverable, mark_undeliverable
 from clerk.reading.calendar_reply import CalendarReply
-from clerk.rules.sender_auth import judge_sender
+from clerk.rules.messages.sender_auth import judge_sender
 from clerk.store import audit
 from clerk.store.rows import fetch_all, fetch_one, insert, update
 from clerk.times import day_in_words, to_iso

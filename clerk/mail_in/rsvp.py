@@ -36,8 +36,8 @@ from clerk.people.directory import find_person
 from clerk.reading.calendar_reply import rsvp_from_calendar
 from clerk.reading.declaration import read_declaration
 from clerk.reading.rsvp import RsvpReading, read_rsvp
-from clerk.rules.acknowledgement import is_acknowledgement
-from clerk.rules.text_safety import clean_text
+from clerk.rules.messages.acknowledgement import is_acknowledgement
+from clerk.rules.messages.text_safety import clean_text
 from clerk.store.rows import fetch_one
 from clerk.times import in_words
 from clerk.tokens.reply_keys import issue_key

@@ -16,8 +16,8 @@ from clerk.observers.places import MeetingPlaces, places_for
 from clerk.outbox.mail import Outgoing, queue
 from clerk.people.officers import officer_addresses
 from clerk.rules.meetings import meeting_still_open
+from clerk.rules.messages.text_safety import clean_text
 from clerk.rules.observers import valid_name
-from clerk.rules.text_safety import clean_text
 from clerk.store import audit
 from clerk.store.rows import fetch_one, insert
 from clerk.times import to_iso

@@ -1,3 +1,28 @@
 """People and their seats: finding or creating a person (:mod:`.directory`), the membership
-imported from CSV (:mod:`.membership`), and the configured bodies mirrored into the store
-(:mod:`.bodies`)."""
+imported from CSV (:mod:`.membership`), a body's officers (:mod:`.officers`), addresses that
+bounce (:mod:`.undeliverable`), and the configured bodies mirrored into the store
+(:mod:`.bodies`).
+
+Its public operations and types are gathered here for the adapters (mail, bot, the CLI); modules
+inside clerk import the module that defines a name.
+"""
+
+from clerk.people.bodies import sync_bodies
+from clerk.people.directory import Person, ensure_person, find_person, is_email
+from clerk.people.membership import import_members, list_members, resume_mail
+from clerk.people.officers import officer_addresses
+from clerk.people.undeliverable import mark_deliverable, mark_undeliverable
+
+__all__ = [
+    "Person",
+    "ensure_person",
+    "find_person",
+    "import_members",
+    "is_email",
+    "list_members",
+    "mark_deliverable",
+    "mark_undeliverable",
+    "officer_addresses",
+    "resume_mail",
+    "sync_bodies",
+]

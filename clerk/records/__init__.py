@@ -1,2 +1,11 @@
-"""Read-only views for people: a meeting as the facilitator sees it, and a body's summary
-(:mod:`.views`)."""
+"""The records people read: a meeting as the facilitator sees it and a body's summary
+(:mod:`.views`), and the static website section a body publishes (:mod:`.publish`).
+
+Its public operations and types are gathered here for the adapters (mail, bot, the CLI); modules
+inside clerk import the module that defines a name.
+"""
+
+from clerk.records.publish import publish_site
+from clerk.records.views import body_summary, meeting_view
+
+__all__ = ["body_summary", "meeting_view", "publish_site"]

@@ -9,8 +9,8 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from clerk.rules.meetings import meeting_still_open
+from clerk.rules.messages.text_safety import clean_text
 from clerk.rules.terms import Body
-from clerk.rules.text_safety import clean_text
 from clerk.rules.verdict import Verdict, plural
 
 #: The day-before reminder goes out at this local time (or when bookings close, if later).
