@@ -9,7 +9,9 @@ scheduler, imports inside functions included):
 (d) no import cycle among the modules (function-level imports count, and so do the package
     ``__init__`` modules an import runs; ``if TYPE_CHECKING:`` imports do not);
 (e) no import of a clerk, mail, bot or scheduler module inside a function, except those listed in
-    :data:`LAZY` with the reason (a function-level import hides a cycle or a layering breach).
+    :data:`LAZY` with the reason (a function-level import hides a cycle or a layering breach);
+(f) the capability packages of clerk form layers (:data:`LAYERS`): each imports only packages of
+    the layers below it, so each package's ``__init__`` can gather its public operations.
 
 ``import a.b.c`` depends on ``a.b.c``; ``from a.b import c`` on ``a.b.c`` if that is a module,
 else on ``a.b``. Imports under ``if TYPE_CHECKING:`` count for (a) to (c): a type is knowledge too.
@@ -52,6 +54,19 @@ LAZY: dict[tuple[str, str], str] = {
     # memory for a password or Maildir set-up).
     ("mail.transport", "clerk.oauth2"): "OAuth2 is loaded only when configured",
 }
+
+
+#: The capability packages of clerk, lowest first. Below them all (and free to be imported by any):
+#: the top-level modules, clerk.rules, clerk.store, clerk.ops and clerk.oauth2; above them all:
+#: clerk.cli.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("tokens", "people", "meetings", "reading"),  # who, when, and what a text says
+    ("outbox",),  # what clerk sends (it marks people's addresses undeliverable)
+    ("observers", "agenda"),  # places and bookings; the agenda, papers and minutes
+    ("attendance", "ballots"),  # invitations, replies, the register, decisions; votes
+    ("mail_in", "chat", "deadlines", "records"),  # each channel, the deadlines, what people read
+    ("composition",),  # the root: wires the adapters to all of the above
+)
 
 
 @dataclass(frozen=True)
@@ -292,3 +307,23 @@ def test_the_reader_sees_function_level_relative_and_type_checking_imports() -> 
     assert _base("clerk.rules.verdict", relative[1]) == "clerk"
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}) == [["a", "b", "c"]]
     assert a_cycle({"a": {"b"}, "b": {"c", "a"}, "c": {"a"}}, ["a", "b", "c"]) == ["a", "b", "a"]
+
+
+def _capability(name: str) -> str | None:
+    parts = name.split(".")
+    if len(parts) >= 2 and parts[0] == "clerk" and any(parts[1] in layer for layer in LAYERS):
+        return parts[1]
+    return None
+
+
+def test_the_capability_packages_form_layers() -> None:
+    level = {package: n for n, layer in enumerate(LAYERS) for package in layer}
+    packages = {name.split(".")[1] for name in modules() if name.count(".") >= 1
+                and modules()[name].name == "__init__.py" and name.count(".") == 1}
+    foundation = {"rules", "store", "ops", "oauth2", "cli"}
+    assert set(level) == packages - foundation, "every package of clerk but the foundation and the " \
+        f"CLI has its layer: {sorted(packages - foundation - set(level))} missing"
+    wrong = [f"{i} (layer {level[src]} -> layer {level[dst]})" for i in all_imports()
+             if (src := _capability(i.importer)) and (dst := _capability(i.target))
+             and src != dst and level[dst] >= level[src]]
+    assert not wrong, "a package may import only packages of the layers below it:\n" + "\n".join(wrong)
