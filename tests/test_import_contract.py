@@ -318,8 +318,8 @@ def _capability(name: str) -> str | None:
 
 def test_the_capability_packages_form_layers() -> None:
     level = {package: n for n, layer in enumerate(LAYERS) for package in layer}
-    packages = {name.split(".")[1] for name in modules() if name.count(".") >= 1
-                and modules()[name].name == "__init__.py" and name.count(".") == 1}
+    packages = {name.split(".")[1] for name in modules() if name.startswith("clerk.")
+                and name.count(".") == 1 and is_package(name)}
     foundation = {"rules", "store", "ops", "oauth2", "cli"}
     assert set(level) == packages - foundation, "every package of clerk but the foundation and the " \
         f"CLI has its layer: {sorted(packages - foundation - set(level))} missing"
