@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clerk.agenda.approval import ApproveAgenda, approve_agenda
-from clerk.agenda.items import read_agenda
+from clerk.agenda.items import configured_chair, read_agenda
 from clerk.app import Clerk
 from clerk.attendance.quorum import forecast
 from clerk.chat.members import member_for
@@ -17,7 +17,7 @@ from clerk.meetings.schedule import Meeting, get_meeting, meeting_by_id
 from clerk.messages import render_chat
 from clerk.observers.places import places_for
 from clerk.outbox.chat_text import Button, ChatReply, data
-from clerk.people.directory import Person, normalise_email, office_of
+from clerk.people.directory import Person, office_of
 from clerk.people.officers import office_holders
 from clerk.rules.meetings import meeting_still_open
 from clerk.rules.papers import may_approve_agenda
@@ -37,8 +37,10 @@ class ApproveInChat:
 
 
 def roles_for(app: Clerk, person: Person, body_slug: str) -> frozenset[Role]:
+    body = app.body(body_slug)
     office = office_of(app.store.db, body_slug, person.id)
-    return staff_roles(app.body(body_slug), person.email, office or None)
+    chair = chair_of(body, office_holders(app.store.db, body_slug))
+    return staff_roles(body, person.email, office or None, chair)
 
 
 def _staffed_bodies(app: Clerk, person: Person) -> list[str]:
@@ -73,12 +75,8 @@ def _may_approve(app: Clerk, person: Person, m: Meeting) -> Verdict:
     """The papers side's rule: the Chair (by office, or the configured address while no member
     holds the office: :func:`clerk.rules.roles.chair_of`), or the Vice-Chair where the body
     allows."""
-    body = app.body(m.body)
-    chair = chair_of(body, office_holders(app.store.db, m.body))
-    configured = (chair is not None and chair.by == "configuration"
-                  and normalise_email(chair.email) == person.email)
-    return may_approve_agenda(body, office_of(app.store.db, m.body, person.id),
-                              is_configured_chair=configured)
+    return may_approve_agenda(app.body(m.body), office_of(app.store.db, m.body, person.id),
+                              is_configured_chair=configured_chair(app, app.store.db, m, person.email))
 
 
 def meeting_status(app: Clerk, chat_id: int, meeting: int | str, note: str = "") -> ChatReply:

@@ -14,9 +14,10 @@ from clerk.rules.verdict import Verdict
 Role = str  # "chair" | "vice_chair" | "facilitator"
 
 
-def staff_roles(body: Body, email: str, office: str | None) -> frozenset[Role]:
-    """The roles an address holds on a body: by office (an active membership) or by the
-    addresses in the configuration (``facilitator``, ``chair_email``)."""
+def staff_roles(body: Body, email: str, office: str | None, chair: Chair | None) -> frozenset[Role]:
+    """The roles an address holds on a body: by office (an active membership), as the Chair
+    :func:`chair_of` found (the configured ``chair_email`` only while no member holds the office),
+    or as the configured ``facilitator``."""
     email = email.strip().lower()
     roles: set[Role] = set()
     office = (office or "").casefold()
@@ -24,7 +25,7 @@ def staff_roles(body: Body, email: str, office: str | None) -> frozenset[Role]:
         roles.add("chair")
     if office and body.chairing.deputy_office and office == body.chairing.deputy_office.casefold():
         roles.add("vice_chair")
-    if body.chair_email and email == body.chair_email.lower():
+    if chair is not None and chair.by == "configuration" and email == chair.email.strip().lower():
         roles.add("chair")
     if body.facilitator and email == body.facilitator.lower():
         roles.add("facilitator")
