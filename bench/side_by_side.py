@@ -76,14 +76,15 @@ BENCHMARKS: dict[str, tuple[list[str], list[Figure]]] = {
 
 
 def run_one(module: list[str], checkout: Path) -> str:
-    """Run one benchmark module with ``checkout``'s code first on the import path."""
+    """Run one benchmark module with ``checkout``'s code first on the import path; its output
+    (a benchmark that misses its own target exits 1 but has still measured: say so and go on)."""
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     env.pop("CLERK_CONFIG", None)
     proc = subprocess.run([sys.executable, "-m", *module], cwd=checkout, env=env,
                           capture_output=True, text=True, timeout=1800)
     if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(module)} failed in {checkout} (exit {proc.returncode}):\n"
-                         f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+        print(f"({' '.join(module)} in {checkout} exited {proc.returncode}: "
+              f"{proc.stderr.strip().splitlines()[-1:] or 'see its output'})")
     return proc.stdout
 
 

@@ -35,8 +35,13 @@ def insert(db: sqlite_utils.Database, table: str, row: Mapping[str, Any]) -> int
     plain SQL, which is many times quicker than going through sqlite-utils' Table."""
     columns = ", ".join(_quoted(c) for c in row)
     marks = ", ".join("?" for _ in row)
-    cursor = db.execute(f"INSERT INTO {_quoted(table)} ({columns}) VALUES ({marks})",
-                        [jsonify_if_needed(v) for v in row.values()])
+    sql = f"INSERT INTO {_quoted(table)} ({columns}) VALUES ({marks})"
+    values = [jsonify_if_needed(v) for v in row.values()]
+    # Under a savepoint of its own, as sqlite-utils did: without one, a transaction that writes a
+    # large blob and then many rows (a paper pack and its 1,000 heads) peaked about 24 MB higher
+    # (bench_papers: 171 MB instead of 147 MB). It costs two statements, a few microseconds.
+    with db.atomic():
+        cursor = db.execute(sql, values)
     pk = cursor.lastrowid
     if not isinstance(pk, int):
         raise TypeError(f"{table} gave no row id")
