@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import ast
 from dataclasses import replace
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import get_args
 
@@ -27,6 +25,7 @@ from mail.ingest import ingest
 from tests.app_fixtures import key_of, reply_of
 from tests.reply_mail import calendar_reply, reply
 from tests.test_ballots import inquorate  # noqa: F401  (the fixture voters needs)
+from tests.test_inbound import answers, text_of
 from tests.test_vote_email import answer, ballot_email, voters  # noqa: F401  (voters: the fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,27 +73,6 @@ DECLARATION_TOLD: dict[str, tuple[str, str]] = {  # on an agenda of seven items
     "no_such_item": ("I declare an interest in item 9 as a trustee.",
                      "item 9 is not on the agenda (it has 7 items)"),
 }
-
-
-def words(text: str) -> str:
-    return " ".join(text.split())
-
-
-def sent(app: Clerk, to: str, kind: str) -> list[EmailMessage]:
-    rows = app.store.all("SELECT raw FROM outbox WHERE to_addr = ? AND kind = ? ORDER BY id",
-                         [to, kind])
-    found = []
-    for row in rows:
-        msg = message_from_bytes(bytes(row["raw"]), policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        found.append(msg)
-    return found
-
-
-def text_of(msg: EmailMessage) -> str:
-    body = msg.get_body(("plain",))
-    assert body is not None
-    return words(str(body.get_content()))
 
 
 def calendar_reading(partstat: str) -> RsvpReading:
@@ -231,7 +209,7 @@ def test_an_unclear_answer_is_told_why_in_the_words_of_its_code(clerk_app: Clerk
     outcome = ingest(clerk_app, raw, source="test")
     assert outcome.status == "unclear", outcome.action
     assert reply_of(clerk_app, meeting, CAROL) != "attend", "nothing recorded"
-    [asked] = sent(clerk_app, CAROL, "reply_unclear")
+    [asked] = answers(clerk_app, CAROL, "reply_unclear")
     assert told in text_of(asked)
 
 
@@ -243,7 +221,7 @@ def test_a_calendar_answer_that_is_not_yes_or_no_is_told_why(clerk_app: Clerk, m
                          to=f"Partnership clerk <{clerk_app.config.mail.from_address}>")
     outcome = ingest(clerk_app, raw, source="test")
     assert outcome.status == "unclear", outcome.action
-    [asked] = sent(clerk_app, CAROL, "reply_unclear")
+    [asked] = answers(clerk_app, CAROL, "reply_unclear")
     assert told in text_of(asked)
 
 
@@ -262,6 +240,6 @@ def test_a_declaration_made_before_the_agenda_is_out_is_told_why_it_was_passed_o
     raw = reply(CAROL, key_of(clerk_app, CAROL, meeting.ref),
                 "Yes, I'll be there. I declare an interest in item 2 as a trustee of the Trust.")
     assert ingest(clerk_app, raw, source="test").status == "processed"
-    [confirmed] = sent(clerk_app, CAROL, "reply_confirmation")
+    [confirmed] = answers(clerk_app, CAROL, "reply_confirmation")
     assert ("We could not record it against an agenda item (the agenda is not out yet, so its "
             "items have no numbers)") in text_of(confirmed)
