@@ -3,6 +3,7 @@ working tree, one after the other, with the headline figures printed side by sid
 
     .venv/bin/python -m bench.side_by_side REF                  # every benchmark
     .venv/bin/python -m bench.side_by_side REF --only startup planning --rounds 2
+    .venv/bin/python -m bench.side_by_side REF --against HEAD   # a commit, not the working tree
 
 REF is a commit (for issue 14's redesign: the commit before it). The baseline is checked out into
 a temporary git worktree and run with the same Python and packages, its own code first on the
@@ -96,14 +97,18 @@ def verdict(figure: Figure, before: float, after: float) -> str:
     return f"{change:+6.1f}%  {'within 10%' if worse <= MARGIN else 'WORSE by more than 10%'}"
 
 
-def compare(ref: str, names: list[str], rounds: int,
+def compare(ref: str, names: list[str], rounds: int, against: str | None = None,
             echo: Callable[[str], None] = print) -> bool:
-    """Run ``names`` on ``ref`` and on the working tree; print the table; True if all within."""
+    """Run ``names`` on ``ref`` and on the working tree (or the commit ``against``); print the
+    table; True if every figure is within 10%."""
     ok = True
     with tempfile.TemporaryDirectory(prefix="clerk-baseline-") as tmp:
         baseline = Path(tmp) / "baseline"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q",
-                        str(baseline), ref], check=True)
+        current = ROOT if against is None else Path(tmp) / "current"
+        checkouts = [(baseline, ref)] + ([] if against is None else [(current, against)])
+        for folder, commit in checkouts:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q",
+                            str(folder), commit], check=True)
         try:
             for name in names:
                 module, figures = BENCHMARKS[name]
@@ -112,8 +117,9 @@ def compare(ref: str, names: list[str], rounds: int,
                     order = ["baseline", "current"] if i % 2 == 0 else ["current", "baseline"]
                     for side in order:
                         outputs[side].append(run_one(module, baseline if side == "baseline"
-                                                     else ROOT))
-                echo(f"\n== {name} ({' '.join(module)}, {rounds} round(s); baseline {ref})")
+                                                     else current))
+                echo(f"\n== {name} ({' '.join(module)}, {rounds} round(s); baseline {ref}, "
+                     f"against {against or 'the working tree'})")
                 for side in ("baseline", "current"):
                     echo(f"-- {side}, last round:\n{outputs[side][-1].rstrip()}")
                 echo(f"{'figure':<36} {'baseline':>10} {'current':>10}  change")
@@ -130,8 +136,9 @@ def compare(ref: str, names: list[str], rounds: int,
                     ok = ok and "WORSE" not in line
                     echo(f"{figure.name:<36} {before:>10g} {after:>10g}  {line}")
         finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
-                            str(baseline)], check=False)
+            for folder, _ in checkouts:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                                str(folder)], check=False)
     return ok
 
 
@@ -140,8 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("ref", help="the baseline commit")
     parser.add_argument("--only", nargs="+", choices=sorted(BENCHMARKS), default=list(BENCHMARKS))
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--against", help="a commit to compare instead of the working tree")
     args = parser.parse_args(argv)
-    ok = compare(args.ref, args.only, max(1, args.rounds))
+    ok = compare(args.ref, args.only, max(1, args.rounds), args.against)
     print("\nall within 10% of the baseline" if ok else "\nsome figures are worse by more than 10%")
     return 0 if ok else 1
 

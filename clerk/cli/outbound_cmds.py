@@ -10,7 +10,7 @@ import typer
 from clerk.cli.common import ConfigOption, JsonOption, check_choice, console, open_app, parse_when, print_json
 from clerk.cli.mail_cmds import mail
 from clerk.cli.meetings_cmds import MeetingArg, meetings
-from clerk.outbox.delivery import STATUSES, list_outbox, outbox_counts, progress
+from clerk.store.schema import OUTBOX_STATUSES as STATUSES  # (the outbox itself loads when a command runs)
 from clerk.times import from_iso, in_words, to_iso
 
 if TYPE_CHECKING:
@@ -109,6 +109,7 @@ def send_cmd(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     refused us, or refused messages for now: that mail stays queued."""
     from clerk.cli.common import err_console
     from clerk.composition.commands import send_outbox  # the adapter: only when mail is sent
+    from clerk.outbox import outbox_counts
 
     clerk = open_app(config)
     shown = _SendProgress(clerk, quiet=as_json)
@@ -224,6 +225,8 @@ def outbox_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """The messages queued, sent and failed, newest first."""
+    from clerk.outbox import list_outbox, outbox_counts, progress
+
     check_choice("--status", status, STATUSES)
     clerk = open_app(config)
     rows = list_outbox(clerk, status, limit)

@@ -38,10 +38,11 @@ from clerk.people.undeliverable import mark_undeliverable
 from clerk.rules.retry import MAIL as RETRY
 from clerk.store import audit
 from clerk.store.rows import execute, fetch_all, fetch_one, update
+from clerk.store.schema import OUTBOX_STATUSES
 from clerk.times import from_iso, to_iso
 
 LEASE = timedelta(minutes=10)
-STATUSES = ("queued", "sending", "sent", "failed", "superseded")
+STATUSES = OUTBOX_STATUSES
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,9 @@ from sqlite_utils.migrations import Migrations
 
 from clerk.store.rows import execute, fetch_all
 
+#: What becomes of an outbox row: queued, being sent, sent, given up, or replaced by a newer message.
+OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "superseded")
+
 migrations = Migrations("clerk")
 
 
