@@ -511,3 +511,15 @@ def m008_agenda_drafts_sent(db: Database) -> None:
             execute(db, "INSERT INTO agenda_drafts_sent (outbox_id, meeting_id, version) "
                         "VALUES (?, ?, ?)", [row["outbox_id"], row["meeting_id"],
                                              int(found.group(1))])
+
+
+@migrations()
+def m009_membership_ended_on(db: Database) -> None:
+    """The day a membership ended (``clerk members end``), as ``YYYY-MM-DD``; empty while it
+    lasts. An ended membership stays in the records with ``active = 0``."""
+    run_script(
+        db,
+        """
+        ALTER TABLE memberships ADD COLUMN ended_on TEXT NOT NULL DEFAULT '';
+        """,
+    )
