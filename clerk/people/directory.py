@@ -73,6 +73,8 @@ def rename_person(db: Database, person: Person, name: str) -> Person:
     return Person(person.id, person.email, name, person.undeliverable)
 
 
+#: The seats of a body: its active memberships (one ended by ``clerk members end`` keeps its row,
+#: with ``active = 0``, and is no seat: not invited, not counted for quorum, given no ballot).
 _SEATS = """
 SELECT p.id AS person_id, p.email, p.name, m.role, m.office, m.organisation, m.sector,
        m.carer, m.voting, m.advisory, p.undeliverable

@@ -1,17 +1,21 @@
-"""Members: importing the membership from CSV (bad rows reported, good rows kept) and listing it."""
+"""Members: importing the membership from CSV (any common delimiter and encoding; unknown
+columns ignored with a warning; bad rows and people listed twice reported, good rows kept), ending
+a membership (kept in the records, no longer invited), and listing it."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlite_utils import Database
 
 from clerk.app import Clerk
-from clerk.errors import BadInput, NotFound
+from clerk.errors import BadInput, NotFound, Refused
 from clerk.people.directory import (
     SEAT_SQL,
     ensure_person,
@@ -21,6 +25,7 @@ from clerk.people.directory import (
     rename_person,
 )
 from clerk.people.undeliverable import mark_deliverable
+from clerk.rules.membership import ended_member_in_import, may_end_membership
 from clerk.store import audit
 from clerk.store.rows import execute, fetch_all, fetch_one, insert, update
 from clerk.times import to_iso
@@ -31,19 +36,76 @@ REQUIRED = ["body", "name", "email"]
 _TRUE = {"yes", "y", "true", "1", "x"}
 _FALSE = {"no", "n", "false", "0", ""}
 
+#: The delimiters a membership file may use, with their names for people.
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+
 
 @dataclass
 class ImportReport:
-    """What an import did: counts, and one message per rejected row (with its line number)."""
+    """What an import did: counts, one message per rejected row (with its line number), and one
+    per row applied with a caveat or skipped without being wrong (``warnings``: line 1 for the
+    header). ``delimiter`` and ``encoding`` say how the file was read (``encoding`` is ``""``
+    when the caller gave text, not bytes); ``ignored_columns`` the columns clerk does not know;
+    ``kept_ended`` the rows skipped because that membership has ended."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+    delimiter: str = ","
+    encoding: str = ""
+    ignored_columns: list[str] = field(default_factory=list)
+    kept_ended: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def delimiter_name(self) -> str:
+        return DELIMITERS.get(self.delimiter, repr(self.delimiter))
+
+
+def decode_csv(data: bytes, source: str = "the file") -> tuple[str, str]:
+    """The text of a membership file and the encoding it was read in: UTF-8 (with or without the
+    byte-order mark spreadsheets write), UTF-16 with its mark (a spreadsheet's "Unicode text"),
+    else Windows-1252 (what Excel writes as "CSV" in western European locales)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data, tried = data[3:], [("utf-8", "UTF-8 with BOM")]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        tried = [("utf-16", "UTF-16")]
+    else:
+        tried = [("utf-8", "UTF-8"), ("cp1252", "Windows-1252")]
+    for codec, name in tried:
+        try:
+            return data.decode(codec), name
+        except UnicodeDecodeError:
+            continue
+    raise BadInput(f"{source} could not be read as {' or as '.join(name for _, name in tried)} "
+                   "text; save it from your spreadsheet as 'CSV UTF-8'")
+
+
+def _column_name(text: str) -> str:
+    """A header cell as a column name: ``Substitute Name`` and ``substitute-name`` are
+    ``substitute_name``."""
+    return "_".join(text.strip().lower().replace("-", " ").split())
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter of a membership file, from its first line: the one (comma, semicolon or
+    tab) that splits it into the most column names clerk knows; when none names any, what
+    :class:`csv.Sniffer` makes of the line (a comma if it cannot tell)."""
+    known = {d: sum(_column_name(cell) in COLUMNS for cell in next(csv.reader([header_line],
+                                                                              delimiter=d)))
+             for d in DELIMITERS}
+    best = max(known, key=lambda d: known[d])
+    if known[best]:
+        return best
+    try:
+        return csv.Sniffer().sniff(header_line, delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        return ","
 
 
 def _flag(value: str, column: str, default: bool) -> bool:
@@ -93,59 +155,158 @@ def _parse_row(row: dict[str, str], bodies: set[str]) -> dict[str, Any]:
     }
 
 
-def import_members(app: Clerk, text: str, *, source: str = "csv") -> ImportReport:
-    """Import members from CSV text; a re-import updates people and seats rather than duplicating."""
-    report = ImportReport()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+def _lines_in_words(lines: list[int]) -> str:
+    return ", ".join(str(n) for n in lines[:-1]) + f" and {lines[-1]}"
+
+
+def _read_rows(text: str, source: str, report: ImportReport) -> list[tuple[int, dict[str, str]]]:
+    """The file's rows by line number, under the column names clerk knows; the header's
+    problems are a BadInput (missing or repeated columns) or a warning (unknown ones). A first
+    line ``sep=;`` (which Excel writes and reads) names the delimiter; else it is sniffed."""
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    said = re.fullmatch(r"sep=(.)", first_line.strip(), flags=re.IGNORECASE)  # Excel's hint
+    if said:
+        report.delimiter = said.group(1)
+    else:
+        report.delimiter = sniff_delimiter(first_line)
+    reader = csv.reader(io.StringIO(text), delimiter=report.delimiter)
+    if said:
+        next(reader)
+    header = [_column_name(h) for h in next(reader, [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise BadInput(f"{source}: the first line must name the columns; missing: "
-                       f"{', '.join(missing)} (expected {', '.join(COLUMNS)})")
-    unknown = [h for h in header if h not in COLUMNS]
-    if unknown:
-        raise BadInput(f"{source}: unknown column(s) {', '.join(unknown)} "
+        raise BadInput(f"{source}: the first line must name the columns, separated by commas, "
+                       f"semicolons or tabs; missing: {', '.join(missing)} "
                        f"(expected {', '.join(COLUMNS)})")
-    reader.fieldnames = header
-    parsed: list[tuple[int, dict[str, Any]]] = []
-    for row in reader:
+    repeated = sorted({h for h in header if h in COLUMNS and header.count(h) > 1})
+    if repeated:
+        raise BadInput(f"{source}: the first line names {', '.join(repeated)} more than once; "
+                       "keep one column of each name")
+    report.ignored_columns = [h for h in header if h and h not in COLUMNS]
+    known = [(i, h) for i, h in enumerate(header) if h in COLUMNS]
+    unnamed = [i for i, h in enumerate(header) if not h]
+    rows: list[tuple[int, dict[str, str]]] = []
+    unnamed_used = False
+    for cells in reader:
         line = reader.line_num
-        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+        if not any(c.strip() for c in cells):
             continue
-        if None in row:
+        extra = cells[len(header):]
+        unnamed_used = unnamed_used or any(cells[i].strip() for i in unnamed if i < len(cells))
+        if any(c.strip() for c in extra):
             report.errors.append((line, "this row has more cells than the header has columns"))
             continue
+        rows.append((line, {h: cells[i] if i < len(cells) else "" for i, h in known}))
+    if report.ignored_columns:
+        report.warnings.append((1, f"the column(s) {', '.join(report.ignored_columns)} are not "
+                                   f"ones clerk knows, so they were ignored (clerk reads "
+                                   f"{', '.join(COLUMNS)})"))
+    if unnamed_used:
+        report.warnings.append((1, "a column without a name in the first line was ignored; "
+                                   "give it one of clerk's column names if clerk should read it"))
+    return rows
+
+
+def _without_duplicates(rows: list[tuple[int, dict[str, str]]],
+                        report: ImportReport) -> list[tuple[int, dict[str, str]]]:
+    """The rows of people listed once for a body. A person listed twice for the same body is
+    an error on each of their rows, and neither is applied: which one is right is for the
+    facilitator to say, not for the last row to decide."""
+    lines_of: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for line, row in rows:
+        body, email = (row.get("body") or "").strip(), normalise_email(row.get("email") or "")
+        if body and email:
+            lines_of[(body, email)].append(line)
+    out = []
+    for line, row in rows:
+        key = ((row.get("body") or "").strip(), normalise_email(row.get("email") or ""))
+        lines = lines_of.get(key, [])
+        if len(lines) > 1:
+            report.errors.append((line, f"{key[1]} is listed for {key[0]} on lines "
+                                        f"{_lines_in_words(lines)}; none of these rows was "
+                                        "applied, so their membership is unchanged: keep one "
+                                        "row for them and import again"))
+            continue
+        out.append((line, row))
+    return out
+
+
+def import_members(app: Clerk, data: str | bytes, *, source: str = "csv",
+                   rejoin: bool = False) -> ImportReport:
+    """Import members from a CSV file (bytes: the encoding is found; or text); a re-import
+    updates people and seats rather than duplicating. A row for a member whose membership has
+    ended is skipped with a warning, unless ``rejoin`` says those listed have rejoined."""
+    report = ImportReport()
+    if isinstance(data, bytes):
+        text, report.encoding = decode_csv(data, source)
+    else:
+        text = data.lstrip("\ufeff")
+    bodies = set(app.config.bodies)
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    for line, row in _without_duplicates(_read_rows(text, source, report), report):
         try:
-            parsed.append((line, _parse_row(row, set(app.config.bodies))))
+            parsed.append((line, _parse_row(row, bodies)))
         except ValueError as exc:
             report.errors.append((line, str(exc)))
     now = app.clock.now()
+    rejoined: list[str] = []
     with app.store.write() as db:
         for line, row in parsed:
+            ended = _ended_on(db, row["body"], row["email"])
+            if ended is not None:
+                verdict = ended_member_in_import(ended, rejoin=rejoin)
+                if not verdict.ok:
+                    report.kept_ended += 1
+                    report.warnings.append((line, f"{row['email']} on {row['body']}: "
+                                                  f"{verdict.reason}, so this row was skipped "
+                                                  "(it would have made them a member again); "
+                                                  "if they have rejoined, import the file with "
+                                                  "--rejoin"))
+                    continue
             problem = _substitute_conflict(db, row)
             if problem:
                 report.errors.append((line, problem))
                 continue
+            if ended is not None:
+                rejoined.append(f"{row['body']}:{row['email']}")
             outcome = _upsert_member(db, row, now)
             setattr(report, outcome, getattr(report, outcome) + 1)
         audit.record(db, at=now, actor="facilitator", action="members.import", subject="members",
                      channel="cli", evidence={"source": source},
                      detail={"created": report.created, "updated": report.updated,
-                             "errors": len(report.errors)})
+                             "errors": len(report.errors), "delimiter": report.delimiter,
+                             "encoding": report.encoding,
+                             "ignored_columns": report.ignored_columns,
+                             "kept_ended": report.kept_ended, "rejoined": rejoined})
     report.errors.sort()
+    report.warnings.sort()
     return report
 
 
+def _ended_on(db: Database, body: str, email: str) -> date | None:
+    """The day this person's membership of a body ended, or None if it has not (or there is
+    none). One made inactive without the day (before m009) ended the day it last changed."""
+    row = fetch_one(db, "SELECT m.active, m.ended_on, m.updated_at FROM memberships m "
+                        "JOIN people p ON p.id = m.person_id WHERE m.body = ? AND p.email = ?",
+                    [body, email])
+    if row is None or row["active"]:
+        return None
+    return date.fromisoformat(row["ended_on"] or row["updated_at"][:10])
+
+
 def _substitute_conflict(db: Database, row: dict[str, Any]) -> str | None:
-    """A named substitute may stand for one member only (per body)."""
+    """A named substitute may stand for one member only (per body): a member whose membership
+    has ended no longer holds theirs."""
     if not row["substitute_email"]:
         return None
     sub = find_person(db, row["substitute_email"])
     if sub is None:
         return None
     other = fetch_one(db, "SELECT p.email FROM named_substitutes n JOIN people p "
-                          "ON p.id = n.member_id WHERE n.body = ? AND n.substitute_id = ? "
-                          "AND p.email != ?", [row["body"], sub.id, row["email"]])
+                          "ON p.id = n.member_id JOIN memberships m ON m.body = n.body AND "
+                          "m.person_id = n.member_id AND m.active = 1 WHERE n.body = ? AND "
+                          "n.substitute_id = ? AND p.email != ?",
+                      [row["body"], sub.id, row["email"]])
     if other:
         return (f"{row['substitute_email']} is already the named substitute for {other['email']}; "
                 "a substitute may stand for one member only")
@@ -166,7 +327,7 @@ def _upsert_member(db: Database, row: dict[str, Any], now: datetime) -> str:
                                    "active": 1, "updated_at": to_iso(now)})
         outcome = "created"
     elif any(existing[k] != v for k, v in seat.items()) or not existing["active"] or renamed:
-        update(db, "memberships", existing["id"], {**seat, "active": 1,
+        update(db, "memberships", existing["id"], {**seat, "active": 1, "ended_on": "",
                                                    "updated_at": to_iso(now)})
         outcome = "updated"
     else:
@@ -180,14 +341,89 @@ def _upsert_member(db: Database, row: dict[str, Any], now: datetime) -> str:
     return outcome
 
 
-def list_members(app: Clerk, body: str | None = None) -> list[dict[str, Any]]:
-    """Active members, body by body, with their named substitute if any."""
+@dataclass(frozen=True)
+class EndResult:
+    """What ``clerk members end`` did: whose membership of which body, the day it ended, whether
+    it changed anything (``False``: it had already ended, on ``ended_on``), the office they
+    held there (``""`` if none: the body no longer has them as its officer), and the coming
+    meetings of the body they had already been invited to (their invitation is not withdrawn;
+    they no longer count for quorum there)."""
+
+    email: str
+    name: str
+    body: str
+    body_name: str
+    ended_on: date
+    changed: bool = True
+    office: str = ""
+    invited_to: tuple[str, ...] = ()
+
+
+def end_membership(app: Clerk, email: str, body: str, on: date | None = None) -> EndResult:
+    """End a person's membership of a body on ``on`` (today if not given; not a day to come).
+    The membership stays in the records (inactive, with the day it ended, audited); from now on
+    the person is not invited to the body's meetings, not counted for its quorum and not given
+    its ballots. Ending it again changes nothing and says when it ended; an unknown body,
+    address or membership is NotFound."""
+    label = app.body(body).name
+    now = app.clock.now()
+    today = now.astimezone(app.tz).date()
+    day = on or today
+    with app.store.write() as db:
+        person = find_person(db, email)
+        if person is None:
+            raise NotFound(f"no one in clerk has the address {normalise_email(email)}")
+        row = fetch_one(db, "SELECT id, office FROM memberships "
+                            "WHERE body = ? AND person_id = ?", [body, person.id])
+        if row is None:
+            raise NotFound(f"{person.email} is not a member of {label}, so there is no "
+                           "membership to end")
+        ended = _ended_on(db, body, person.email)
+        verdict = may_end_membership(ended, day, today)
+        if verdict.code == "already_ended":
+            assert ended is not None
+            return EndResult(person.email, person.name, body, label, ended, changed=False)
+        if not verdict.ok:
+            raise Refused(f"{person.name}'s membership of {label} cannot end on "
+                          f"{day.isoformat()}: {verdict.reason}")
+        update(db, "memberships", row["id"], {"active": 0, "ended_on": day.isoformat(),
+                                              "updated_at": to_iso(now)})
+        invited = fetch_all(db, "SELECT g.ref FROM invitations i JOIN meetings g ON "
+                                "g.id = i.meeting_id WHERE i.person_id = ? AND g.body = ? AND "
+                                "g.status != 'cancelled' AND g.starts_at > ? "
+                                "ORDER BY g.starts_at", [person.id, body, to_iso(now)])
+        audit.record(db, at=now, actor="facilitator", action="membership.end",
+                     subject=person.email, channel="cli",
+                     detail={"body": body, "ended_on": day.isoformat(), "office": row["office"],
+                             "invited_to": [r["ref"] for r in invited]})
+    return EndResult(person.email, person.name, body, label, day, office=row["office"],
+                     invited_to=tuple(r["ref"] for r in invited))
+
+
+_MEMBERSHIPS = """
+SELECT p.id AS person_id, p.email, p.name, m.role, m.office, m.organisation, m.sector,
+       m.carer, m.voting, m.advisory, p.undeliverable,
+       COALESCE(NULLIF(m.ended_on, ''), substr(m.updated_at, 1, 10)) AS ended_on
+FROM memberships m JOIN people p ON p.id = m.person_id
+WHERE m.body = ? AND m.active = 0
+ORDER BY p.name
+"""
+
+
+def list_members(app: Clerk, body: str | None = None, *,
+                 ended: bool = False) -> list[dict[str, Any]]:
+    """Active members, body by body, with their named substitute if any; with ``ended``, the
+    memberships that have ended too (after each body's active members). ``ended_on`` is the day
+    a membership ended, ``""`` while it lasts."""
     bodies = [body] if body else sorted(app.config.bodies)
     if body:
         app.body(body)
     out = []
     for slug in bodies:
-        for row in fetch_all(app.store.db, SEAT_SQL, [slug]):
+        rows = fetch_all(app.store.db, SEAT_SQL, [slug])
+        if ended:
+            rows += fetch_all(app.store.db, _MEMBERSHIPS, [slug])
+        for row in rows:
             subs = fetch_all(app.store.db, "SELECT p.name, p.email FROM named_substitutes n "
                              "JOIN people p ON p.id = n.substitute_id WHERE n.body = ? "
                              "AND n.member_id = ?", [slug, row["person_id"]])
@@ -195,7 +431,8 @@ def list_members(app: Clerk, body: str | None = None) -> list[dict[str, Any]]:
                         "carer": bool(row["carer"]), "voting": bool(row["voting"]),
                         "advisory": bool(row["advisory"]),
                         "undeliverable": row["undeliverable"] or "",
-                        "substitute": subs[0]["email"] if subs else ""})
+                        "substitute": subs[0]["email"] if subs else "",
+                        "ended_on": row.get("ended_on") or ""})
     return out
 
 
