@@ -20,7 +20,7 @@ def init(config: ConfigOption = None) -> None:
     clerk = open_app(config)
     n = len(clerk.config.bodies)
     console.print(f"Database ready at {clerk.config.database_path} with {n} bodies: "
-                  f"{', '.join(clerk.config.bodies)}.")
+                  f"{', '.join(clerk.config.bodies)}.", markup=False)
 
 
 def check_config(
@@ -41,7 +41,7 @@ def check_config(
         print_json({"path": str(chosen), "ok": True, "bodies": summaries, "warnings": warnings,
                     "notes": notes})
         return
-    console.print(f"{chosen}: OK, {len(summaries)} bodies.")
+    console.print(f"{chosen}: OK, {len(summaries)} bodies.", markup=False)
     for warning in warnings:
         console.print(f"Warning: {warning}", markup=False)
     for note in notes:
