@@ -275,6 +275,11 @@ def test_members_end_and_list_on_the_command_line(workdir: Path, capsys) -> None
     _, out, _ = run(capsys, "members", "list", "--body", "carers", "--json")
     ended = [r for r in json.loads(out) if r["ended_on"]]  # (before Alice's ends below)
     assert [(r["email"], r["ended_on"]) for r in ended] == [(CAROL, "2026-11-20")]
+    code, out, err = run(capsys, "members", "import", str(EXAMPLE_MEMBERS))
+    assert code == 0
+    assert "0 added, 0 updated, 77 unchanged, 0 rejected, 1 skipped (their membership has ended)." \
+        in out
+    assert f"line 4 (warning): {CAROL} on carers: their membership ended on 2026-11-20" in err
     code, out, _ = run(capsys, "members", "end", "alice.ashworth@example.org", "--body", "carers")
     assert code == 0
     assert ("They held the office chair: import whoever takes it over with that office; until "

@@ -50,8 +50,9 @@ def import_cmd(
         console.print(f"{file}: read as {report.delimiter_name}-separated {report.encoding} "
                       "text.", markup=False)
         console.print(f"{file}: {report.created} added, {report.updated} updated, "
-                      f"{report.unchanged} unchanged, {len(report.errors)} rejected.",
-                      markup=False)
+                      f"{report.unchanged} unchanged, {len(report.errors)} rejected"
+                      + (f", {report.kept_ended} skipped (their membership has ended)."
+                         if report.kept_ended else "."), markup=False)
         for line, warning in report.warnings:
             err_console.print(f"  line {line} (warning): {warning}", markup=False)
         for line, error in report.errors:
