@@ -35,9 +35,9 @@ REJECT_ALL = {1: "reject", 2: "reject"}
 @pytest.fixture
 def inquorate(clerk_app: Clerk, clock: FakeClock) -> str:
     """A Carers Partnership meeting with two carers present and two provisional decisions."""
-    clock.set(datetime(2027, 1, 14, 10, 0, tzinfo=UTC))  # the meeting has begun
     ref = add_meeting(clerk_app, AddMeeting("carers", parse_local("2027-01-14 10:00", clerk_app.tz),
-                                            venue="County Hall")).ref
+                                            venue="County Hall")).ref  # added while ahead
+    clock.set(datetime(2027, 1, 14, 10, 0, tzinfo=UTC))  # the meeting has begun
     carers = [m["email"] for m in list_members(clerk_app, "carers") if m["carer"]]
     clock.set(datetime(2027, 1, 14, 12, 0, tzinfo=UTC))
     record_attendance(clerk_app, RecordAttendance(ref, tuple(carers[:2])))

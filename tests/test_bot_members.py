@@ -111,8 +111,8 @@ def test_a_member_links_answers_an_invitation_and_names_a_substitute(
 @pytest.fixture
 def inquorate(clerk_app: Clerk, clock: FakeClock) -> str:
     """A Carers Partnership meeting with two carers present and two provisional decisions."""
+    ref = meeting(clerk_app).ref  # added while it is ahead
     clock.set(datetime(2027, 1, 14, 10, 0, tzinfo=UTC))  # the meeting has begun
-    ref = meeting(clerk_app).ref
     carers = [r["email"] for r in list_members(clerk_app, "carers") if r["carer"]]
     record_attendance(clerk_app, RecordAttendance(ref, tuple(carers[:2])))
     clock.set(datetime(2027, 1, 14, 12, 0, tzinfo=UTC))

@@ -8,6 +8,7 @@ new version and the Chair the new draft."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,17 @@ def _state(app: Clerk) -> dict[str, Any]:
     }
 
 
+def held_before(app: Clerk, clock: FakeClock, when: str) -> str:
+    """The reference of a Carers Partnership meeting held before today, at ``when``: added
+    the day before it (a meeting in the past cannot be added), the clock then put back."""
+    today = clock.now()
+    starts = parse_local(when, app.tz)
+    clock.set(starts - timedelta(days=1))
+    ref = add_meeting(app, AddMeeting("carers", starts)).ref
+    clock.set(today)
+    return ref
+
+
 def _written_by_others(app: Clerk) -> int:
     """SQLite's data_version: it moves when another connection (the CLI's) commits a change."""
     row = fetch_one(app.store.db, "PRAGMA data_version")
@@ -82,7 +94,7 @@ def test_reads_send_nothing_and_write_nothing(cli_app: Clerk, clock: FakeClock,
     drafted = agenda_now(app, meeting.ref)
     assert not drafted.approved and drafted.sent_version == drafted.version == 3
     # An earlier meeting recorded since: the agenda should now approve its minutes.
-    add_meeting(app, AddMeeting("carers", parse_local("2026-11-19 10:00", app.tz)))
+    held_before(app, clock, "2026-11-19 10:00")
     member = find_person(app.store.db, MEMBER)
     assert member is not None
     with app.store.write() as db:
@@ -142,7 +154,7 @@ def test_a_decision_carried_forward_sends_the_chair_the_new_draft_at_once(
     change the next agenda's standing items: the Chair, who has the draft, is sent the new one
     then, not when someone next happens to read the agenda."""
     app = make_app(clock, tmp_path)
-    held = add_meeting(app, AddMeeting("carers", parse_local("2026-11-19 10:00", app.tz))).ref
+    held = held_before(app, clock, "2026-11-19 10:00")
     meeting = carers_meeting(app)
     add_item(app, AddItem(meeting.ref, "Carers' grants 2027"))
     assert send_draft(app, meeting.ref).sent_to == (CHAIR,)

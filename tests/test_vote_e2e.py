@@ -63,7 +63,7 @@ def ballot_for(app: Clerk, clock: FakeClock, sink: SmtpSink, day: int,
                decisions: tuple[str, ...]) -> tuple[Ballot, dict[str, EmailMessage]]:
     """An inquorate Carers Partnership meeting on ``day`` October, its decisions, the ballot
     sent, and each voter's ballot email as it arrived."""
-    clock.set(at(day, 9))
+    clock.set(at(day, 8))  # the meeting is added while it is still ahead (10:00 BST is 09:00 UTC)
     ref = add_meeting(app, AddMeeting("carers", parse_local(f"2026-10-{day:02d} 10:00", app.tz),
                                       venue="County Hall")).ref
     carers = people(app)["carers"]

@@ -55,8 +55,8 @@ def role_only_app(tmp_path: Path, clock: FakeClock) -> Iterator[Clerk]:
 
 
 def inquorate_meeting(app: Clerk, clock: FakeClock) -> str:
-    clock.set(datetime(2027, 1, 14, 10, 0, tzinfo=UTC))  # the meeting has begun
     ref = add_meeting(app, AddMeeting("carers", parse_local("2027-01-14 10:00", app.tz))).ref
+    clock.set(datetime(2027, 1, 14, 10, 0, tzinfo=UTC))  # the meeting has begun
     carers = [m["email"] for m in list_members(app, "carers") if m["carer"]]
     clock.set(datetime(2027, 1, 14, 12, 0, tzinfo=UTC))
     record_attendance(app, RecordAttendance(ref, tuple(carers[:2])))

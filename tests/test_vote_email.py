@@ -140,9 +140,10 @@ def test_a_key_from_an_earlier_ballot_is_refused(clerk_app: Clerk, voters, clock
     c = voters["carers"][0]
     old_key_mail = ballot_email(clerk_app, c)
     close_ballot(clerk_app, voters["ref"][0])
-    clock.set(datetime(2027, 4, 15, 12, 0, tzinfo=UTC))
+    clock.set(datetime(2027, 4, 15, 8, 0, tzinfo=UTC))  # added while it is ahead (10:00 BST)
     ref = add_meeting(clerk_app, AddMeeting("carers", parse_local("2027-04-15 10:00",
                                                                   clerk_app.tz))).ref
+    clock.set(datetime(2027, 4, 15, 12, 0, tzinfo=UTC))
     record_attendance(clerk_app, RecordAttendance(ref, (c,)))
     add_decision(clerk_app, AddDecision(ref, "Approve the spring newsletter"))
     new = open_ballot(clerk_app, ref)

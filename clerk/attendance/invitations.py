@@ -25,8 +25,10 @@ from clerk.messages import render_email
 from clerk.observers.jobs import tell_observers
 from clerk.outbox.mail import Outgoing, queue, reply_address
 from clerk.people.directory import Person, body_seats, person_by_id
+from clerk.rules.calendar_checks import refusal, start_problems, warnings
 from clerk.rules.meetings import meeting_still_open
 from clerk.rules.substitutes import may_offer_substitute
+from clerk.rules.verdict import Verdict
 from clerk.store import audit
 from clerk.store.rows import execute, fetch_all, fetch_one, update
 from clerk.times import in_words, to_iso
@@ -42,7 +44,9 @@ _REPLY_WORDS = {"attend": "you will be there", "apologies": "you cannot come",
 class InviteResult:
     """What an invite, move or cancel did: who was sent something now, who had been already,
     who was skipped because mail to them cannot be delivered (with the reason), and how many
-    observers with a booking were told of a move or cancellation."""
+    observers with a booking were told of a move or cancellation; and, for a move to a new
+    time, ``warnings`` on it for the facilitator (a weekend, a bank holiday: see
+    :mod:`clerk.rules.calendar_checks`)."""
 
     meeting: Meeting
     queued: list[str] = field(default_factory=list)
@@ -50,6 +54,7 @@ class InviteResult:
     undeliverable: list[tuple[str, str]] = field(default_factory=list)
     changed: bool = True
     observers: int = 0
+    warnings: tuple[Verdict, ...] = ()
 
     @property
     def message(self) -> str:
@@ -129,7 +134,9 @@ def move_meeting(app: Clerk, ref: str, new_starts_at: datetime, venue: str | Non
     """Move a meeting (time, place or link) and send everyone invited an updated invitation
     with the next SEQUENCE. Asking for the meeting as it already is changes nothing. The
     meeting keeps its reference (``carers-2027-01-14``) and its UID, so replies and calendars
-    still find it; a meeting postponed on the day may be moved until its register is taken."""
+    still find it; a meeting postponed on the day may be moved until its register is taken.
+    A new time in the past is refused; one on a weekend or bank holiday is warned of in the
+    result."""
     meeting = get_meeting(app, ref)
     now = app.clock.now()
     if meeting_still_open(meeting, now).code == "cancelled":  # (one that is over may be moved)
@@ -141,7 +148,8 @@ def move_meeting(app: Clerk, ref: str, new_starts_at: datetime, venue: str | Non
     body = app.body(meeting.body)
     if new_starts_at.tzinfo is None:
         raise BadInput("say which time zone the new time is in")
-    if new_starts_at <= now:
+    problems = start_problems(new_starts_at, now, app.tz)
+    if refusal(problems) is not None:
         raise BadInput(f"the new time, {in_words(new_starts_at, app.tz)}, is in the past")
     new_venue = meeting.venue if venue is None else venue.strip()
     new_url = meeting.online_url if online_url is None else online_url.strip()
@@ -162,7 +170,7 @@ def move_meeting(app: Clerk, ref: str, new_starts_at: datetime, venue: str | Non
             "sequence": meeting.sequence + 1, "updated_at": to_iso(now)})
         moved = _current(db, meeting.id)
         superseded = _supersede_unsent(db, moved)
-        result = InviteResult(moved)
+        result = InviteResult(moved, warnings=warnings(problems) if time_changed else ())
         old_when = in_words(meeting.starts_at, app.tz)
         extra = {"old_when": old_when, "time_changed": time_changed}
         for person in _invited(db, moved, include_withdrawn=False):

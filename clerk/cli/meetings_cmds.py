@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -10,9 +13,15 @@ from clerk.cli.common import ConfigOption, JsonOption, console, open_app, parse_
 from clerk.errors import BadInput
 from clerk.times import in_words, to_iso
 
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from clerk.rules.verdict import Verdict
+
 # Each command imports the services it calls, so that one command does not load them all.
 
-meetings = typer.Typer(help="Meetings: schedule, list and show.", no_args_is_help=True)
+meetings = typer.Typer(help="Meetings: schedule, list, show, move, cancel and delete.",
+                       no_args_is_help=True)
 attendance = typer.Typer(help="Replies before a meeting and the register on the day.",
                          no_args_is_help=True)
 decisions = typer.Typer(help="Decisions taken at a meeting.", no_args_is_help=True)
@@ -26,6 +35,31 @@ def register(app: typer.Typer) -> None:
     app.add_typer(decisions, name="decisions")
 
 
+_DATE_ALONE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+
+
+def parse_start(text: str, zone: ZoneInfo) -> datetime:
+    """A meeting's start from ``--at``: a local date and time. A date alone is refused (it
+    would otherwise be a meeting at midnight), as is anything else that is not a time."""
+    if _DATE_ALONE.fullmatch(text.strip()):
+        raise BadInput(f'"{text.strip()}" is a date without a time: say what time the meeting '
+                       f"starts, e.g. {text.strip()} 10:00")
+    starts: datetime = parse_when(text, zone)
+    return starts
+
+
+def warnings_json(warnings: Sequence[Verdict]) -> list[dict[str, str]]:
+    """The warnings on a meeting's time, for ``--json``: each with its code and its sentence."""
+    return [{"code": w.code, "text": w.reason} for w in warnings]
+
+
+def print_warnings(warnings: Sequence[Verdict], ref: str) -> None:
+    """Each warning on a meeting's time, as a note: the meeting stands, and how to change it."""
+    for w in warnings:
+        console.print(f"Note: {w.reason}; the meeting stands (if that is a mistake, change it "
+                      f"with `clerk meetings move {ref} --at ...`).", markup=False)
+
+
 @meetings.command("add")
 def add_cmd(
     body: Annotated[str, typer.Argument(help="The body, as named in the configuration.")],
@@ -35,18 +69,41 @@ def add_cmd(
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Schedule a meeting."""
-    from clerk.meetings import AddMeeting, add_meeting
+    """Schedule a meeting (not in the past; a weekend or bank holiday is pointed out)."""
+    from clerk.meetings import AddMeeting
+    from clerk.meetings.schedule import schedule_meeting
 
     clerk = open_app(config)
-    starts = parse_when(at, clerk.tz)
-    m = add_meeting(clerk, AddMeeting(body=body, starts_at=starts, venue=venue, online_url=online))
+    starts = parse_start(at, clerk.tz)
+    done = schedule_meeting(clerk, AddMeeting(body=body, starts_at=starts, venue=venue,
+                                              online_url=online))
+    m = done.meeting
     if as_json:
         print_json({"ref": m.ref, "body": m.body, "starts_at": to_iso(m.starts_at),
-                    "where": m.where})
+                    "where": m.where, "added": done.added,
+                    "warnings": warnings_json(done.warnings)})
         return
     console.print(f"{m.ref}: {clerk.body(body).name}, {in_words(m.starts_at, clerk.tz)}, "
                   f"{m.where}", markup=False)
+    print_warnings(done.warnings, m.ref)
+
+
+@meetings.command("delete")
+def delete_cmd(meeting: MeetingArg, config: ConfigOption = None,
+               as_json: JsonOption = False) -> None:
+    """Delete a meeting added by mistake, before anything is sent or recorded for it (its
+    reference is free again); otherwise cancel it with `clerk meetings cancel`."""
+    from clerk.meetings.schedule import delete_meeting
+
+    clerk = open_app(config)
+    m = delete_meeting(clerk, meeting)
+    if as_json:
+        print_json({"ref": m.ref, "body": m.body, "starts_at": to_iso(m.starts_at),
+                    "deleted": True})
+        return
+    console.print(f"{m.ref} deleted ({clerk.body(m.body).name}, "
+                  f"{in_words(m.starts_at, clerk.tz)}); nothing had been sent for it.",
+                  markup=False)
 
 
 @meetings.command("list")
@@ -66,7 +123,12 @@ def list_cmd(
         return
     from rich.table import Table
 
-    table = Table("meeting", "body", "when", "where", "status")
+    table = Table()
+    # the reference is what a person types next: never cut short, however narrow the terminal
+    table.add_column("meeting", no_wrap=True,
+                     min_width=max((len(m.ref) for m in rows), default=len("meeting")))
+    for heading in ("body", "when", "where", "status"):
+        table.add_column(heading)
     for m in rows:
         table.add_row(m.ref, clerk.body(m.body).label, in_words(m.starts_at, clerk.tz), m.where,
                       m.status)
@@ -86,7 +148,12 @@ def show_cmd(meeting: MeetingArg, config: ConfigOption = None, as_json: JsonOpti
     console.print(f"{view['ref']} · {view['where']} · {view['status']}", markup=False)
     from rich.table import Table
 
-    table = Table("member", "email", "reply")
+    table = Table()
+    table.add_column("member")
+    # an address is typed or pasted next (attendance reply MEETING EMAIL): never cut short
+    table.add_column("email", no_wrap=True,
+                     min_width=max((len(r["email"]) for r in view["replies"]), default=5))
+    table.add_column("reply")
     for r in view["replies"]:
         reply = r["reply"].replace("_", " ")
         if r["reply"] == "substitute":

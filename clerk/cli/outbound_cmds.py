@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clerk.cli.common import ConfigOption, JsonOption, check_choice, console, open_app, parse_when, print_json
+from clerk.cli.common import ConfigOption, JsonOption, check_choice, console, open_app, print_json
 from clerk.cli.mail_cmds import mail
-from clerk.cli.meetings_cmds import MeetingArg, meetings
+from clerk.cli.meetings_cmds import MeetingArg, meetings, parse_start, print_warnings, warnings_json
 from clerk.store.schema import OUTBOX_STATUSES as STATUSES  # (the outbox itself loads when a command runs)
 from clerk.times import from_iso, in_words, to_iso
 
@@ -61,10 +61,10 @@ def move_cmd(
     from clerk.attendance import move_meeting
 
     clerk = open_app(config)
-    starts = parse_when(at, clerk.tz)
+    starts = parse_start(at, clerk.tz)
     result = move_meeting(clerk, meeting, starts, venue=venue, online_url=online)
     if as_json:
-        print_json(_result_json(result))
+        print_json({**_result_json(result), "warnings": warnings_json(result.warnings)})
         return
     if not result.changed:
         console.print(f"{result.meeting.ref} is already at that time and place; nothing sent.",
@@ -72,6 +72,7 @@ def move_cmd(
         return
     _print_result(result, f"moved to {in_words(result.meeting.starts_at, clerk.tz)}, "
                           f"{result.meeting.where}")
+    print_warnings(result.warnings, result.meeting.ref)
 
 
 @meetings.command("cancel")

@@ -1,4 +1,5 @@
-"""Meetings: scheduling one, finding one by its reference, and listing them."""
+"""Meetings: scheduling one (never in the past; warned of a weekend or bank holiday), finding one by
+its reference, listing them, and deleting one added by mistake before anything is done for it."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from typing import Any
 
 from clerk.app import Clerk
 from clerk.errors import BadInput, NotFound, Refused
+from clerk.rules.calendar_checks import refusal, start_problems, warnings
+from clerk.rules.meetings import may_delete_meeting
+from clerk.rules.verdict import Verdict
 from clerk.store import audit
-from clerk.store.rows import fetch_all, fetch_one, insert
-from clerk.times import from_iso, to_iso
+from clerk.store.rows import execute, fetch_all, fetch_one, insert
+from clerk.times import from_iso, in_words, to_iso
 
 
 @dataclass(frozen=True)
@@ -52,20 +56,46 @@ class Meeting:
         return self.venue or (f"online: {self.online_url}" if self.online_url else "venue to follow")
 
 
-def add_meeting(app: Clerk, cmd: AddMeeting) -> Meeting:
-    """Schedule a meeting; asking again for the same body and time returns the same meeting."""
+@dataclass(frozen=True)
+class Scheduled:
+    """What scheduling did: the meeting, whether it was added now (False when the same body
+    and time was already scheduled), and ``warnings``: what the facilitator should know about
+    the time, each a Verdict with a code (``weekend``, ``bank_holiday``) and a sentence."""
+
+    meeting: Meeting
+    added: bool
+    warnings: tuple[Verdict, ...] = ()
+
+
+def check_start(app: Clerk, starts_at: datetime) -> tuple[Verdict, ...]:
+    """Refuse a start in the past (BadInput, saying when it is now); otherwise the warnings on
+    it (a weekend, a bank holiday) for the facilitator."""
+    if starts_at.tzinfo is None:
+        raise BadInput("say which time zone the time is in")
+    now = app.clock.now()
+    problems = start_problems(starts_at, now, app.tz)
+    if refusal(problems) is not None:
+        raise BadInput(f"the meeting would start on {in_words(starts_at, app.tz)}, which is in "
+                       f"the past (it is now {in_words(now, app.tz)}): give a time still to come")
+    return warnings(problems)
+
+
+def schedule_meeting(app: Clerk, cmd: AddMeeting) -> Scheduled:
+    """Schedule a meeting, refusing a start in the past; asking again for the same body and
+    time returns the same meeting. A weekend or bank holiday does not stop it: it is a warning."""
     body = app.body(cmd.body)
     if cmd.online_url and not body.online_allowed:
         raise Refused(f"{body.name} does not meet online")
     if cmd.online_url and not cmd.online_url.startswith(("https://", "http://")):
         raise BadInput(f'the online link must start with https://, got "{cmd.online_url}"')
+    found = check_start(app, cmd.starts_at)
     now = app.clock.now()
     starts = to_iso(cmd.starts_at)
     with app.store.write() as db:
         same = fetch_one(db, "SELECT * FROM meetings WHERE body = ? AND starts_at = ? AND "
                              "status != 'cancelled'", [cmd.body, starts])
         if same:
-            return Meeting.from_row(same)
+            return Scheduled(Meeting.from_row(same), added=False, warnings=found)
         day = cmd.starts_at.astimezone(app.tz).date().isoformat()
         ref = f"{cmd.body}-{day}"
         n = 2
@@ -77,12 +107,20 @@ def add_meeting(app: Clerk, cmd: AddMeeting) -> Meeting:
                "sequence": 0, "uid": f"{uuid.uuid4()}@{app.config.mail.reply_domain}",
                "created_at": to_iso(now), "updated_at": to_iso(now)}
         mid = insert(db, "meetings", row)
+        detail: dict[str, Any] = {"starts_at": starts, "venue": row["venue"],
+                                  "online_url": row["online_url"]}
+        if found:
+            detail["warned"] = [v.code for v in found]
         audit.record(db, at=now, actor="facilitator", action="meeting.add", subject=ref,
-                     detail={"starts_at": starts, "venue": row["venue"],
-                             "online_url": row["online_url"]})
+                     detail=detail)
         added = fetch_one(db, "SELECT * FROM meetings WHERE id = ?", [mid])
         assert added is not None  # inserted just above
-        return Meeting.from_row(added)
+        return Scheduled(Meeting.from_row(added), added=True, warnings=found)
+
+
+def add_meeting(app: Clerk, cmd: AddMeeting) -> Meeting:
+    """Schedule a meeting (see :func:`schedule_meeting`), for a caller that needs only the meeting."""
+    return schedule_meeting(app, cmd).meeting
 
 
 def get_meeting(app: Clerk, ref: str) -> Meeting:
@@ -126,3 +164,64 @@ def meeting_by_id(app: Clerk, key: int | str) -> Meeting:
     if row is None:
         raise NotFound("that meeting is no longer in the calendar")
     return Meeting.from_row(row)
+
+
+#: What stands in the way of deleting a meeting: each thing sent or recorded for it, in words
+#: (as ``it has ...`` reads), and the SQL that counts it (parameters: the meeting's id, its ref).
+#: Deleting removes only what clerk made for the meeting itself: its draft agenda's standing
+#: items and the record of deadline jobs run for it (so a meeting added again runs them).
+_TRACES: tuple[tuple[str, str], ...] = (
+    ("invitations or replies", "SELECT COUNT(*) AS n FROM invitations WHERE meeting_id = :id"),
+    ("emails queued or sent", "SELECT COUNT(*) AS n FROM outbox WHERE subject_ref = :ref"),
+    ("chat messages queued or sent",
+     "SELECT COUNT(*) AS n FROM chat_outbox WHERE subject_ref = :ref"),
+    ("reply keys given out", "SELECT COUNT(*) AS n FROM reply_keys WHERE subject_ref = :ref"),
+    ("attendance recorded", "SELECT COUNT(*) AS n FROM attendance WHERE meeting_id = :id"),
+    ("decisions", "SELECT COUNT(*) AS n FROM decisions WHERE meeting_id = :id"),
+    ("ballots", "SELECT COUNT(*) AS n FROM ballots WHERE meeting_id = :id"),
+    ("agenda items added", "SELECT COUNT(*) AS n FROM agenda_items WHERE meeting_id = :id AND "
+                           "kind = 'item'"),
+    ("papers", "SELECT COUNT(*) AS n FROM papers WHERE meeting_id = :id"),
+    ("an agenda sent to the Chair", "SELECT COUNT(*) AS n FROM agendas WHERE meeting_id = :id "
+                                    "AND (sent_version IS NOT NULL OR approved_version IS NOT "
+                                    "NULL)"),
+    ("agenda drafts sent", "SELECT COUNT(*) AS n FROM agenda_drafts_sent WHERE meeting_id = :id"),
+    ("agenda approvals or objections",
+     "SELECT COUNT(*) AS n FROM agenda_approvals WHERE meeting_id = :id"),
+    ("papers or minutes circulated",
+     "SELECT COUNT(*) AS n FROM circulations WHERE meeting_id = :id"),
+    ("declarations of interest", "SELECT COUNT(*) AS n FROM declarations WHERE meeting_id = :id"),
+    ("minutes", "SELECT COUNT(*) AS n FROM minutes WHERE meeting_id = :id"),
+    ("minutes of another meeting approved at it",
+     "SELECT COUNT(*) AS n FROM minutes WHERE approved_at_meeting = :ref"),
+    ("observers' bookings", "SELECT COUNT(*) AS n FROM bookings WHERE meeting_id = :id"),
+    ("observers' questions", "SELECT COUNT(*) AS n FROM questions WHERE meeting_id = :id"),
+    ("observers' sign-in codes", "SELECT COUNT(*) AS n FROM chat_codes WHERE meeting_id = :id"),
+)
+
+
+def delete_meeting(app: Clerk, ref: str) -> Meeting:
+    """Delete a meeting added by mistake, so that its reference is free again: only while
+    nothing has been sent or recorded for it (otherwise Refused, saying what there is and
+    pointing to ``clerk meetings cancel``). Audited; returns the meeting as it was."""
+    now = app.clock.now()
+    with app.store.write() as db:
+        meeting = get_meeting(app, ref)
+        params = {"id": meeting.id, "ref": meeting.ref}
+        traces = {}
+        for what, sql in _TRACES:
+            row = fetch_one(db, sql, params)
+            traces[what] = int(row["n"]) if row else 0
+        verdict = may_delete_meeting(meeting.ref, traces)
+        if not verdict.ok:
+            raise Refused(verdict.reason)
+        jobs = execute(db, "DELETE FROM job_runs WHERE subject_ref = :ref", params)
+        execute(db, "DELETE FROM agenda_items WHERE meeting_id = :id", params)
+        execute(db, "DELETE FROM agendas WHERE meeting_id = :id", params)
+        execute(db, "DELETE FROM meetings WHERE id = :id", params)
+        audit.record(db, at=now, actor="facilitator", action="meeting.delete", subject=meeting.ref,
+                     detail={"body": meeting.body, "starts_at": to_iso(meeting.starts_at),
+                             "venue": meeting.venue, "online_url": meeting.online_url,
+                             "status": meeting.status, "uid": meeting.uid,
+                             "deadline_runs_forgotten": jobs})
+    return meeting
