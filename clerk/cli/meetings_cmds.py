@@ -70,8 +70,7 @@ def add_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Schedule a meeting (not in the past; a weekend or bank holiday is pointed out)."""
-    from clerk.meetings import AddMeeting
-    from clerk.meetings.schedule import schedule_meeting
+    from clerk.meetings import AddMeeting, schedule_meeting
 
     clerk = open_app(config)
     starts = parse_start(at, clerk.tz)
@@ -93,7 +92,7 @@ def delete_cmd(meeting: MeetingArg, config: ConfigOption = None,
                as_json: JsonOption = False) -> None:
     """Delete a meeting added by mistake, before anything is sent or recorded for it (its
     reference is free again); otherwise cancel it with `clerk meetings cancel`."""
-    from clerk.meetings.schedule import delete_meeting
+    from clerk.meetings import delete_meeting
 
     clerk = open_app(config)
     m = delete_meeting(clerk, meeting)

@@ -34,7 +34,7 @@ def import_cmd(
         data = file.read_bytes()
     except FileNotFoundError:
         raise BadInput(f"no file at {file}") from None
-    from clerk.people.membership import import_members
+    from clerk.people import import_members
 
     clerk = open_app(config)
     report = import_members(clerk, data, source=str(file), rejoin=rejoin)
@@ -83,7 +83,7 @@ def end_cmd(
     """End a membership: it stays in the records, and the person is no longer invited to the
     body's meetings, counted for its quorum or given its ballots."""
     day = _day(on)
-    from clerk.people.membership import end_membership
+    from clerk.people import end_membership
 
     done = end_membership(open_app(config), email, body, day)
     if as_json:
@@ -117,7 +117,7 @@ def list_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """List the members of every body (or one), and the memberships that have ended."""
-    from clerk.people.membership import list_members
+    from clerk.people import list_members
 
     rows = list_members(open_app(config), body, ended=True)
     if as_json:
@@ -149,7 +149,7 @@ def resume_mail_cmd(
 ) -> None:
     """Send mail to an address again after it bounced (the mailbox is fixed, or the bounce was
     wrong). A message from the address does the same by itself."""
-    from clerk.people.membership import resume_mail
+    from clerk.people import resume_mail
 
     was = resume_mail(open_app(config), email)
     if was is None:

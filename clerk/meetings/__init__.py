@@ -1,4 +1,5 @@
-"""Meetings: scheduling one, finding one by its reference, and listing them
+"""Meetings: scheduling one (its time checked), deleting one nothing was sent for, finding one by
+its reference, and listing them
 (:mod:`.schedule`).
 
 Its public operations and types are gathered here for the adapters (mail, bot, the CLI); modules
@@ -8,10 +9,23 @@ inside clerk import the module that defines a name.
 from clerk.meetings.schedule import (
     AddMeeting,
     Meeting,
+    Scheduled,
     add_meeting,
+    delete_meeting,
     get_meeting,
     list_meetings,
     meeting_by_id,
+    schedule_meeting,
 )
 
-__all__ = ["AddMeeting", "Meeting", "add_meeting", "get_meeting", "list_meetings", "meeting_by_id"]
+__all__ = [
+    "AddMeeting",
+    "Meeting",
+    "Scheduled",
+    "add_meeting",
+    "delete_meeting",
+    "get_meeting",
+    "list_meetings",
+    "meeting_by_id",
+    "schedule_meeting",
+]

@@ -9,12 +9,14 @@ inside clerk import the module that defines a name.
 
 from clerk.people.bodies import sync_bodies
 from clerk.people.directory import Person, ensure_person, find_person, is_email
-from clerk.people.membership import import_members, list_members, resume_mail
+from clerk.people.membership import EndResult, end_membership, import_members, list_members, resume_mail
 from clerk.people.officers import officer_addresses
 from clerk.people.undeliverable import mark_deliverable, mark_undeliverable
 
 __all__ = [
+    "EndResult",
     "Person",
+    "end_membership",
     "ensure_person",
     "find_person",
     "import_members",
