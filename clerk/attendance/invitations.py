@@ -25,8 +25,7 @@ from clerk.messages import render_email
 from clerk.observers.jobs import tell_observers
 from clerk.outbox.mail import Outgoing, queue, reply_address
 from clerk.people.directory import Person, body_seats, person_by_id
-from clerk.rules.calendar_checks import refusal, start_problems, warnings
-from clerk.rules.meetings import meeting_still_open
+from clerk.rules.meetings import meeting_still_open, refusal, start_problems, warnings
 from clerk.rules.substitutes import may_offer_substitute
 from clerk.rules.verdict import Verdict
 from clerk.store import audit
@@ -46,7 +45,7 @@ class InviteResult:
     who was skipped because mail to them cannot be delivered (with the reason), and how many
     observers with a booking were told of a move or cancellation; and, for a move to a new
     time, ``warnings`` on it for the facilitator (a weekend, a bank holiday: see
-    :mod:`clerk.rules.calendar_checks`)."""
+    :mod:`clerk.rules.meetings`)."""
 
     meeting: Meeting
     queued: list[str] = field(default_factory=list)

@@ -10,8 +10,7 @@ from typing import Any
 
 from clerk.app import Clerk
 from clerk.errors import BadInput, NotFound, Refused
-from clerk.rules.calendar_checks import refusal, start_problems, warnings
-from clerk.rules.meetings import may_delete_meeting
+from clerk.rules.meetings import may_delete_meeting, refusal, start_problems, warnings
 from clerk.rules.verdict import Verdict
 from clerk.store import audit
 from clerk.store.rows import execute, fetch_all, fetch_one, insert

@@ -25,7 +25,7 @@ from clerk.people.directory import (
     rename_person,
 )
 from clerk.people.undeliverable import mark_deliverable
-from clerk.rules.membership import ended_member_in_import, may_end_membership
+from clerk.rules.people import ended_member_in_import, may_end_membership
 from clerk.store import audit
 from clerk.store.rows import execute, fetch_all, fetch_one, insert, update
 from clerk.times import to_iso
