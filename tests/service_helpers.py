@@ -4,6 +4,7 @@ whose configuration sends through an SMTP sink, and a queue of plain notes."""
 from __future__ import annotations
 
 import os
+import pty
 import shutil
 import subprocess
 import time
@@ -65,3 +66,29 @@ def wait_for(proc: subprocess.Popen[str], text: str, timeout: float = 30) -> str
         if text in line:
             return seen
     raise AssertionError(f"{text!r} not seen; output was:\n{seen}")
+
+
+def run_on_a_terminal(command: list[str], cwd: Path, environ: dict[str, str], columns: int) -> str:
+    """Run ``command`` with its output on a real pseudo-terminal ``columns`` wide and return what
+    it wrote there (it must exit 0; its error output is in the failure message)."""
+    main_end, terminal = pty.openpty()
+    proc = subprocess.Popen(command, cwd=cwd, stdout=terminal, stderr=subprocess.PIPE,
+                            env={**environ, "TERM": "xterm-256color", "COLUMNS": str(columns)})
+    os.close(terminal)
+    seen = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(main_end, 4096)
+            except OSError:  # the other end closed
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        proc.wait(timeout=60)
+        os.close(main_end)
+    assert proc.stderr is not None
+    text = seen.decode(errors="replace")
+    assert proc.returncode == 0, proc.stderr.read().decode() + text
+    return text

@@ -4,7 +4,6 @@ cut or ellipsised, on a narrow terminal or into a pipe."""
 from __future__ import annotations
 
 import os
-import pty
 import re
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from clerk.cli import main
+from tests.service_helpers import run_on_a_terminal
 
 SLUG = "worcestershire-young-carers-partnership"
 REF = f"{SLUG}-2027-01-14"
@@ -70,28 +70,9 @@ def test_into_a_pipe_a_table_row_is_one_whole_line(long_names: Path,
 
 def on_a_terminal(folder: Path, columns: int, *args: str) -> str:
     """What ``clerk ARGS`` shows on a terminal ``columns`` wide, without its colours."""
-    main_end, terminal = pty.openpty()
     environ = {k: v for k, v in os.environ.items() if k != "CLERK_CONFIG"}
-    proc = subprocess.Popen([sys.executable, "-m", "clerk", *args], cwd=folder,
-                            env={**environ, "TERM": "xterm-256color", "COLUMNS": str(columns)},
-                            stdout=terminal, stderr=subprocess.PIPE)
-    os.close(terminal)
-    seen = b""
-    try:
-        while True:
-            try:
-                chunk = os.read(main_end, 4096)
-            except OSError:  # the other end closed
-                break
-            if not chunk:
-                break
-            seen += chunk
-    finally:
-        proc.wait(timeout=60)
-        os.close(main_end)
-    assert proc.stderr is not None
-    assert proc.returncode == 0, proc.stderr.read().decode()
-    return ANSI.sub("", seen.decode()).replace("\r\n", "\n")
+    seen = run_on_a_terminal([sys.executable, "-m", "clerk", *args], folder, environ, columns)
+    return ANSI.sub("", seen).replace("\r\n", "\n")
 
 
 @pytest.mark.parametrize("columns", [60, 80, 200])

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import pty
 import re
 import signal
 import subprocess
@@ -35,7 +33,7 @@ from clerk.store import open_store
 from clerk.times import to_iso
 from mail.sender import OutboxSender, send_outbox
 from tests.servers import SmtpSink
-from tests.service_helpers import config_for, env, open_on, queue_notes, wait_for
+from tests.service_helpers import config_for, env, open_on, queue_notes, run_on_a_terminal, wait_for
 
 CLERK = [sys.executable, "-m", "clerk"]
 
@@ -273,27 +271,8 @@ def test_clerk_mail_send_shows_a_progress_bar_on_a_terminal(tmp_path: Path,
     app = open_on(config)
     queue_notes(app, 12)
     app.store.close()
-    main, secondary = pty.openpty()
-    proc = subprocess.Popen([*CLERK, "mail", "send", "--config", "config.toml"], cwd=tmp_path,
-                            env={**env(), "TERM": "xterm-256color", "COLUMNS": "120"},
-                            stdout=secondary, stderr=subprocess.PIPE)
-    os.close(secondary)
-    seen = b""
-    try:
-        while True:
-            try:
-                chunk = os.read(main, 4096)
-            except OSError:  # the other end closed
-                break
-            if not chunk:
-                break
-            seen += chunk
-    finally:
-        proc.wait(timeout=60)
-        os.close(main)
-    assert proc.stderr is not None
-    assert proc.returncode == 0, proc.stderr.read().decode() + seen.decode(errors="replace")
-    text = seen.decode(errors="replace")
+    text = run_on_a_terminal([*CLERK, "mail", "send", "--config", "config.toml"], tmp_path, env(),
+                             120)
     assert "Sending" in text and "12/12" in text, text
     assert re.search(r"at 600 a minute, done by about \d\d:\d\d", text), text
     assert "Outbox by SMTP: 12 sent" in text
