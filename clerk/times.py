@@ -35,6 +35,15 @@ def parse_local(text: str, zone: ZoneInfo) -> datetime:
     raise ValueError(f'"{text}" is not a date and time like "2027-01-14 10:00"')
 
 
+def parse_start(text: str, zone: ZoneInfo) -> datetime:
+    """A meeting's start, ``2027-01-14 10:00``, as an aware instant. A date alone is refused (it
+    would be a meeting at midnight): the console and the command line both read a start here."""
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text.strip()):
+        raise ValueError(f'"{text.strip()}" is a date without a time: say what time the meeting '
+                         f"starts, e.g. {text.strip()} 10:00")
+    return parse_local(text, zone)
+
+
 def in_words(when: datetime, zone: ZoneInfo) -> str:
     """``Thursday 14 January 2027 at 10:00``."""
     local = when.astimezone(zone)

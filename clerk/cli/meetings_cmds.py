@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clerk.cli.common import ConfigOption, JsonOption, console, open_app, parse_when, print_json
+from clerk.cli.common import ConfigOption, JsonOption, console, open_app, print_json
 from clerk.errors import BadInput
 from clerk.times import in_words, to_iso
+from clerk.times import parse_start as read_start
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -35,17 +35,13 @@ def register(app: typer.Typer) -> None:
     app.add_typer(decisions, name="decisions")
 
 
-_DATE_ALONE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
-
-
 def parse_start(text: str, zone: ZoneInfo) -> datetime:
-    """A meeting's start from ``--at``: a local date and time. A date alone is refused (it
-    would otherwise be a meeting at midnight), as is anything else that is not a time."""
-    if _DATE_ALONE.fullmatch(text.strip()):
-        raise BadInput(f'"{text.strip()}" is a date without a time: say what time the meeting '
-                       f"starts, e.g. {text.strip()} 10:00")
-    starts: datetime = parse_when(text, zone)
-    return starts
+    """A meeting's start from ``--at`` (:func:`clerk.times.parse_start`: a date alone is
+    refused), or a clear BadInput."""
+    try:
+        return read_start(text, zone)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def warnings_json(warnings: Sequence[Verdict]) -> list[dict[str, str]]:
