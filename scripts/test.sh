@@ -2,6 +2,10 @@
 # The one command that sets up a fresh Debian machine for clerk's tests and runs them:
 #   - installs Dovecot (IMAP + LMTP) and openssl with apt when missing and running as root
 #     (the test suite starts its own private Dovecot on loopback; the system one is not started),
+#     and, for the console's browser tests (tests/browser), Debian's chromium with fonts (a page
+#     screenshot without fonts is blank) and libatomic1 (Playwright's node needs it), and node/npm,
+#   - runs `npm ci` when node_modules/ is missing or older than package-lock.json (axe-core for the
+#     browser tests' accessibility checks; the console's built assets are committed in web/static/),
 #   - installs the pinned uv into .tools/ and, with it, exactly the versions in uv.lock into .venv
 #     (`uv sync --locked`: the project and its dev group; it refuses a lock that no longer matches
 #     pyproject.toml, so what passes here is the locked set),
@@ -52,13 +56,28 @@ fi
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1 && [ ! -x .tools/bin/uv ]; then
     missing+=(python3-venv)
 fi
+# The browser tests: Debian's chromium (never a downloaded one), fonts, libatomic1; npm for axe-core.
+if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+    missing+=(chromium fonts-liberation fonts-dejavu-core libatomic1)
+fi
+if ! command -v npm >/dev/null 2>&1; then
+    missing+=(nodejs npm)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
     if is_root && command -v apt-get >/dev/null 2>&1; then
         log "installing ${missing[*]} with apt"
         apt_install "${missing[@]}"
     else
         log "missing ${missing[*]} and cannot apt-get install (not root / no apt):" \
-            "the Dovecot tests will be skipped (and fail when CI=true)"
+            "the Dovecot or browser tests will be skipped (and fail when CI=true)"
+    fi
+fi
+
+# --- npm packages: exactly package-lock.json (axe-core for the browser tests) -----------------
+if command -v npm >/dev/null 2>&1; then
+    if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+        log "installing the locked npm packages into node_modules (npm ci)"
+        npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
     fi
 fi
 
