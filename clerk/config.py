@@ -167,6 +167,63 @@ class TelegramSettings(_Section):
     api_url: str = ""
 
 
+class WebSettings(_Section):
+    """The facilitator's console in the browser, served by ``clerk run`` (off when ``listen`` is
+    empty). TLS and the public name belong to a reverse proxy in front of it."""
+
+    #: host:port to listen on; loopback unless a proxy on another host needs it
+    listen: str = ""
+    #: The address people reach the console at (the proxy's), for the sign-in links clerk emails
+    #: and prints; an ``https://`` address also marks the session cookie Secure. When empty, the
+    #: links use ``http://`` and ``listen``.
+    public_url: str = ""
+    #: Addresses that may sign in and see every body (besides each body's facilitator and chair)
+    admins: tuple[str, ...] = ()
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        if not value:
+            return value
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError('must be "host:port", for example "127.0.0.1:8080"')
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError('must start with "https://" (or "http://"), for example '
+                             '"https://clerk.council.gov.uk"')
+        return value.rstrip("/")
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _addresses(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            value = tuple(value)
+        if isinstance(value, tuple):
+            for item in value:
+                if not isinstance(item, str) or "@" not in item:
+                    raise ValueError(f"{item!r} is not an email address")
+            return tuple(item.strip().lower() for item in value)
+        return value
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+    @property
+    def base_url(self) -> str:
+        """Where people open the console: ``public_url``, else ``http://`` and ``listen``."""
+        return self.public_url or f"http://{self.listen}"
+
+
 class ClerkSettings(_Section):
     """Where clerk keeps its state and which clock it plans by."""
 
@@ -190,6 +247,7 @@ class Config(_Section):
     clerk: ClerkSettings = ClerkSettings()
     mail: MailSettings = MailSettings()
     telegram: TelegramSettings = TelegramSettings()
+    web: WebSettings = WebSettings()
     bodies: dict[str, Body] = Field(min_length=1)
     path: Annotated[Path | None, Field(strict=False)] = None
 

@@ -523,3 +523,38 @@ def m009_membership_ended_on(db: Database) -> None:
         ALTER TABLE memberships ADD COLUMN ended_on TEXT NOT NULL DEFAULT '';
         """,
     )
+
+
+@migrations()
+def m010_console_sign_in(db: Database) -> None:
+    """The console's sign-in: one-time links emailed or printed (kept only as a hash, used once,
+    expiring), the sessions they start (a hash of the cookie's token, an expiry, the CSRF token of
+    their forms), and the key that signs the cookies, made here so that it never leaves the
+    database (which only clerk can read)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE console_links (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            email TEXT NOT NULL,
+            client TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT
+        );
+        CREATE INDEX console_links_email ON console_links (email, created_at);
+        CREATE INDEX console_links_client ON console_links (client, created_at);
+        CREATE TABLE console_sessions (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            email TEXT NOT NULL,
+            csrf TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            ended_at TEXT
+        );
+        CREATE TABLE console_key (id INTEGER PRIMARY KEY CHECK (id = 1), secret BLOB NOT NULL);
+        INSERT INTO console_key (id, secret) VALUES (1, randomblob(32));
+        """,
+    )
