@@ -9,7 +9,7 @@ import pytest
 # `tests.servers` is importable because pyproject.toml sets pytest's pythonpath = ["."].
 from tests.servers import Dovecot, SmtpSink, free_port
 
-pytest_plugins = ["tests.app_fixtures"]
+pytest_plugins = ["tests.app_fixtures", "tests.console_fixtures"]
 
 # =============================================================================================
 # Real mail servers on loopback (tests/servers/). Owned by the test-servers set-up; see

@@ -26,8 +26,8 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("clerk", "mail", "bot", "scheduler")
-ADAPTERS = ("mail", "bot", "scheduler")
+PACKAGES = ("clerk", "mail", "bot", "scheduler", "web")
+ADAPTERS = ("mail", "bot", "scheduler", "web")
 
 #: Function-level imports that are there on purpose: (importing module, imported module prefix)
 #: and why. A prefix ending in "." covers every module under it.
@@ -39,7 +39,7 @@ LAZY: dict[tuple[str, str], str] = {
     **{(f"clerk.cli.{name}", prefix): "a command loads its services when it runs"
        for name in ("audit_cmds", "bookings_cmds", "inbound_cmds", "meetings_cmds",
                     "members_cmds", "ops_cmds", "outbound_cmds", "papers_cmds", "ratify_cmds",
-                    "run_cmds", "setup_cmds", "mail_cmds")
+                    "run_cmds", "setup_cmds", "mail_cmds", "console_cmds")
        for prefix in ("clerk.",)},
     # `clerk --version` and a usage error load neither the configuration's models nor the store
     # (test_cli_usage): the shared helpers open clerk when a command asks.
@@ -62,7 +62,7 @@ LAZY: dict[tuple[str, str], str] = {
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("tokens", "people", "meetings", "reading"),  # who, when, and what a text says
     ("outbox",),  # what clerk sends (it marks people's addresses undeliverable)
-    ("observers", "agenda"),  # places and bookings; the agenda, papers and minutes
+    ("observers", "agenda", "access"),  # bookings; the agenda, papers, minutes; console sign-in
     ("attendance", "ballots"),  # invitations, replies, the register, decisions; votes
     ("mail_in", "chat", "deadlines", "records"),  # each channel, the deadlines, what people read
     ("composition",),  # the root: wires the adapters to all of the above

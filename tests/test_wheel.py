@@ -99,13 +99,17 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     return Installed(wheels[0], venv, work)
 
 
-def test_the_wheel_holds_the_four_packages_and_the_templates(installed: Installed) -> None:
+def test_the_wheel_holds_the_five_packages_the_templates_and_the_consoles_files(
+        installed: Installed) -> None:
     with zipfile.ZipFile(installed.wheel) as whl:
         names = whl.namelist()
         top_level = whl.read(next(n for n in names if n.endswith(".dist-info/top_level.txt"))).decode()
     tops = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
-    assert tops == {"clerk", "bot", "mail", "scheduler"}
-    assert top_level.split() == ["bot", "clerk", "mail", "scheduler"]
+    assert tops == {"clerk", "bot", "mail", "scheduler", "web"}
+    assert top_level.split() == ["bot", "clerk", "mail", "scheduler", "web"]
+    static = {n for n in names if n.startswith("web/static/")}
+    assert static == {str(p.relative_to(REPO)) for p in (REPO / "web" / "static").rglob("*")
+                      if p.is_file()}
     shipped = {name.removeprefix("clerk/") for name in names if name.startswith("clerk/templates/")}
     in_repo = {str(p.relative_to(REPO)) for p in (REPO / "templates").rglob("*") if p.is_file()}
     assert in_repo and shipped == in_repo

@@ -20,6 +20,7 @@ from clerk.cli.common import ConfigOption, _state
 MODULES: tuple[str, ...] = (
     "setup_cmds", "ops_cmds", "members_cmds", "meetings_cmds", "outbound_cmds", "mail_cmds",
     "inbound_cmds", "run_cmds", "papers_cmds", "ratify_cmds", "bookings_cmds", "audit_cmds",
+    "console_cmds",
 )
 
 _MAIL = ("mail_cmds", "outbound_cmds", "inbound_cmds")
@@ -48,6 +49,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "audit": ("audit_cmds",),
     "doctor": ("ops_cmds",),
     "backup": ("ops_cmds",),
+    "console": ("console_cmds",),
 }
 
 #: The root options that take a value (the word after them is not a command).

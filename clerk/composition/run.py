@@ -30,6 +30,7 @@ from clerk.outbox import queued_count
 from clerk.workers import Worker
 from mail import worker as mail_worker
 from scheduler.keeper import DeadlineKeeper
+from web import worker as web_worker
 
 log = logging.getLogger("clerk")
 
@@ -41,9 +42,11 @@ CANCEL_GRACE = 1.0
 
 
 def workers_for(app: Clerk) -> list[Worker]:
-    """The adapters this configuration asks for: the mail workers, and the bot's when a token is
-    configured (python-telegram-bot is only loaded then)."""
+    """The adapters this configuration asks for: the mail workers, the console when ``[web]
+    listen`` is set, and the bot's when a token is configured (python-telegram-bot is only loaded
+    then)."""
     found = mail_worker.workers(app)
+    found.extend(web_worker.workers(app))
     if secret(app.config.telegram.token_env):
         from bot import worker as bot_worker
 

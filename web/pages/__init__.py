@@ -1,0 +1,11 @@
+"""The console's pages, one module per area, each with its ``routes``; :data:`PAGES` lists them
+for :func:`web.app.make_console`."""
+
+from aiohttp.web import RouteTableDef
+
+from web.pages import dashboard, sign_in
+
+PAGES: tuple[RouteTableDef, ...] = (
+    sign_in.routes,
+    dashboard.routes,
+)
