@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -25,8 +26,12 @@ from tests.servers import Dovecot, SmtpSink, free_port, require_dovecot
 CLERK = [sys.executable, "-m", "clerk"]
 
 
-def write_config(folder: Path, *, smtp: str = "", imap: str = "", api_url: str = "") -> Path:
+def write_config(folder: Path, *, smtp: str = "", imap: str = "", api_url: str = "",
+                 listen: str = "") -> Path:
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    # the console on a port nothing uses (8080 may be taken on a test machine)
+    text = text.replace('listen = "127.0.0.1:8080"',
+                        f'listen = "{listen or f"127.0.0.1:{free_port()}"}"')
     if api_url:
         text = text.replace('# api_url = "http://127.0.0.1:8081/bot"', f'api_url = "{api_url}"')
     text += "\n" + smtp + "\n" + imap + "\n"
@@ -312,3 +317,22 @@ def test_wrong_imap_password_fails_with_the_fix(tmp_path: Path, env: dict[str, s
     assert f"the IMAP server 127.0.0.1:{server.imap_port} refused the user name or password" \
         in login.detail
     assert "$DOCTOR_IMAP_PASSWORD" in login.fix
+
+
+def test_the_console_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing listening yet is fine; another program on the port fails; a console on a public
+    address without TLS is a warning."""
+    monkeypatch.delenv("CLERK_TELEGRAM_TOKEN", raising=False)
+    [free] = of(run_doctor(write_config(tmp_path)).checks, Part.CONSOLE)
+    assert free.verdict is Verdict.OK and "clerk run will serve the console" in free.detail
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        [taken] = of(run_doctor(write_config(tmp_path, listen=f"127.0.0.1:{port}")).checks,
+                     Part.CONSOLE)
+    assert taken.verdict is Verdict.FAIL and "another program is listening" in taken.detail
+    exposed = of(run_doctor(write_config(tmp_path, listen=f"0.0.0.0:{free_port()}")).checks,
+                 Part.CONSOLE, "tls")
+    assert [c.verdict for c in exposed] == [Verdict.WARN]
+    assert "unencrypted" in exposed[0].detail

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clerk.ops.console_check import check_console
 from clerk.ops.local_checks import (
     check_configuration,
     check_database,
@@ -69,6 +70,7 @@ def run_doctor(config_path: Path, *, send_test: str | None = None,
         (Part.SMTP, lambda: check_smtp(config, send_test=send_test, tls_context=tls_context)),
         (Part.IMAP, lambda: check_imap(config, ssl_context=tls_context)),
         (Part.TELEGRAM, lambda: check_telegram(config)),
+        (Part.CONSOLE, lambda: check_console(config)),
     ]
     for part, step in steps:
         try:

@@ -24,6 +24,7 @@ class Part(StrEnum):
     SMTP = "smtp"
     IMAP = "imap"
     TELEGRAM = "telegram"
+    CONSOLE = "console"
 
 
 @dataclass(frozen=True)
