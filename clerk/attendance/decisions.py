@@ -28,6 +28,7 @@ class AddDecision:
     meeting: str
     text: str
     channel: str = "cli"
+    actor: str = "facilitator"  # who recorded it, for the audit log
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def add_decision(app: Clerk, cmd: AddDecision) -> Decision:
         did = insert(db, "decisions", {"meeting_id": meeting.id, "number": number, "text": text,
                                       "status": status, "status_reason": reason,
                                       "created_at": to_iso(now)})
-        audit.record(db, at=now, actor="facilitator", action="decision.add", subject=meeting.ref,
+        audit.record(db, at=now, actor=cmd.actor, action="decision.add", subject=meeting.ref,
                      channel=cmd.channel, detail={"number": number, "text": text,
                                                   "status": status, "reason": reason})
         refresh_standing_items(app, db, meeting.body)  # business carried to the next agenda

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlite_utils import Database
 
@@ -23,6 +23,7 @@ from clerk.errors import BadInput, Refused
 from clerk.meetings.schedule import Meeting, get_meeting
 from clerk.messages import render_email
 from clerk.observers.jobs import tell_observers
+from clerk.observers.places import ACTIVE
 from clerk.outbox.mail import Outgoing, queue, reply_address
 from clerk.people.directory import Person, body_seats, person_by_id
 from clerk.rules.meetings import meeting_still_open, refusal, start_problems, warnings
@@ -94,9 +95,11 @@ def dedupe_key(meeting: Meeting, person_id: int) -> str:
 # ----------------------------------------------------------------------------- the services
 
 
-def invite(app: Clerk, meeting_ref: str) -> InviteResult:
+def invite(app: Clerk, meeting_ref: str, *, actor: str = "facilitator",
+           channel: str = "cli") -> InviteResult:
     """Queue an invitation to every active member of the meeting's body (and to each accepted
-    substitute standing for one); running it again queues nothing new."""
+    substitute standing for one); running it again queues nothing new. ``actor`` and
+    ``channel``: who asked, and from where, for the audit log."""
     now = app.clock.now()
     with app.store.write() as db:
         meeting = _current(db, get_meeting(app, meeting_ref).id)
@@ -121,15 +124,16 @@ def invite(app: Clerk, meeting_ref: str) -> InviteResult:
                                        now)
             (result.queued if queued else result.already).append(sub.email)
         if result.queued:
-            audit.record(db, at=now, actor="facilitator", action="meeting.invite",
-                         subject=meeting.ref,
+            audit.record(db, at=now, actor=actor, action="meeting.invite",
+                         subject=meeting.ref, channel=channel,
                          detail={"queued": result.queued, "sequence": meeting.sequence,
                                  "undeliverable": [e for e, _ in result.undeliverable]})
     return replace(result, changed=bool(result.queued))
 
 
 def move_meeting(app: Clerk, ref: str, new_starts_at: datetime, venue: str | None = None,
-                 online_url: str | None = None) -> InviteResult:
+                 online_url: str | None = None, *, actor: str = "facilitator",
+                 channel: str = "cli") -> InviteResult:
     """Move a meeting (time, place or link) and send everyone invited an updated invitation
     with the next SEQUENCE. Asking for the meeting as it already is changes nothing. The
     meeting keeps its reference (``carers-2027-01-14``) and its UID, so replies and calendars
@@ -180,7 +184,8 @@ def move_meeting(app: Clerk, ref: str, new_starts_at: datetime, venue: str | Non
             (result.queued if queued else result.already).append(person.email)
         result = replace(result, observers=tell_observers(
             app, db, moved, "moved", now, old_when=old_when, time_changed=time_changed))
-        audit.record(db, at=now, actor="facilitator", action="meeting.move", subject=moved.ref,
+        audit.record(db, at=now, actor=actor, action="meeting.move", subject=moved.ref,
+                     channel=channel,
                      detail={"from": to_iso(meeting.starts_at), "to": to_iso(moved.starts_at),
                              "venue": new_venue, "online_url": new_url,
                              "sequence": moved.sequence, "notified": result.queued,
@@ -189,7 +194,8 @@ def move_meeting(app: Clerk, ref: str, new_starts_at: datetime, venue: str | Non
     return result
 
 
-def cancel_meeting(app: Clerk, ref: str, reason: str = "") -> InviteResult:
+def cancel_meeting(app: Clerk, ref: str, reason: str = "", *, actor: str = "facilitator",
+                   channel: str = "cli") -> InviteResult:
     """Cancel a meeting and send everyone invited a calendar CANCEL. Cancelling again changes
     nothing."""
     now = app.clock.now()
@@ -211,12 +217,58 @@ def cancel_meeting(app: Clerk, ref: str, reason: str = "") -> InviteResult:
             (result.queued if queued else result.already).append(person.email)
         result = replace(result, observers=tell_observers(app, db, cancelled, "cancelled", now,
                                                           reason=reason))
-        audit.record(db, at=now, actor="facilitator", action="meeting.cancel",
-                     subject=cancelled.ref,
+        audit.record(db, at=now, actor=actor, action="meeting.cancel",
+                     subject=cancelled.ref, channel=channel,
                      detail={"reason": reason.strip(), "sequence": cancelled.sequence,
                              "notified": result.queued, "observers_told": result.observers,
                              "superseded_unsent": superseded})
     return result
+
+
+@dataclass(frozen=True)
+class Told:
+    """One person a move or cancellation would be sent to (or skipped: ``undeliverable``)."""
+
+    name: str
+    email: str
+    stands_for_name: str
+    reply: str
+    undeliverable: str
+
+
+@dataclass(frozen=True)
+class ChangePreview:
+    """Who would be told if the meeting were moved (``change="moved"``) or cancelled now: the
+    people invited (members and substitutes), those of them whose mail bounces (skipped), and
+    how many observers with a booking or on the waiting list. Read only: what
+    :func:`move_meeting` and :func:`cancel_meeting` then send to."""
+
+    meeting: Meeting
+    change: str
+    people: tuple[Told, ...]
+    observers: int
+
+    @property
+    def told(self) -> tuple[Told, ...]:
+        return tuple(p for p in self.people if not p.undeliverable)
+
+    @property
+    def skipped(self) -> tuple[Told, ...]:
+        return tuple(p for p in self.people if p.undeliverable)
+
+
+def preview_change(app: Clerk, ref: str, change: Literal["moved", "cancelled"]) -> ChangePreview:
+    """Who a move (``moved``) or a cancellation (``cancelled``) of the meeting would tell, as
+    :func:`move_meeting` and :func:`cancel_meeting` choose them (a cancellation also tells a
+    substitute no longer expected). Nothing is written."""
+    db = app.store.db
+    meeting = _current(db, get_meeting(app, ref).id)
+    people = tuple(Told(p.name, p.email, p.stands_for_name, p.reply, p.undeliverable or "")
+                   for p in _invited(db, meeting, include_withdrawn=change == "cancelled"))
+    marks = ",".join("?" for _ in ACTIVE)
+    row = fetch_one(db, f"SELECT COUNT(*) AS n FROM bookings WHERE meeting_id = ? AND status IN "
+                        f"({marks}) AND erased_at IS NULL", [meeting.id, *ACTIVE])
+    return ChangePreview(meeting, change, people, int(row["n"]) if row else 0)
 
 
 def invite_substitute(db: Database, app: Clerk, meeting: Meeting, substitute: Person,

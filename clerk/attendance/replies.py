@@ -51,6 +51,9 @@ class RecordReply:
     evidence: dict[str, Any] = field(default_factory=dict)
     received_at: datetime | None = None
     idempotency_key: str | None = None
+    #: Who recorded it when not the person replying (a facilitator taking a reply by phone, in
+    #: the console): the audit log's actor, named in the evidence too. Empty: the person did.
+    actor: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ def record_reply(app: Clerk, cmd: RecordReply) -> ReplyOutcome:
     email = normalise_email(cmd.email)
     now = app.clock.now()
     received = cmd.received_at or now
+    actor = cmd.actor or email
+    evidence = {**cmd.evidence, "recorded_by": cmd.actor} if cmd.actor else cmd.evidence
     with app.store.write() as db:
         if cmd.idempotency_key and audit.seen(db, cmd.idempotency_key):
             inv = invitation_for(db, meeting.id, email)
@@ -109,8 +114,8 @@ def record_reply(app: Clerk, cmd: RecordReply) -> ReplyOutcome:
         if invitation is None:
             invitation = ensure_invitation(db, meeting.id, person.id, now)
         if invitation.replied_at and invitation.replied_at > received:
-            audit.record(db, at=now, actor=email, action="reply.superseded", subject=meeting.ref,
-                         channel=cmd.channel, evidence=cmd.evidence,
+            audit.record(db, at=now, actor=actor, action="reply.superseded", subject=meeting.ref,
+                         channel=cmd.channel, evidence=evidence,
                          detail={"intent": cmd.intent}, idempotency_key=cmd.idempotency_key)
             return ReplyOutcome("superseded", meeting, email, person.name, invitation.reply,
                                 "a later reply from you is already recorded; this one changes "
@@ -121,10 +126,12 @@ def record_reply(app: Clerk, cmd: RecordReply) -> ReplyOutcome:
             outcome = _member_reply(app, db, meeting, person, invitation, cmd, seat)
         update(db, "invitations", invitation.id, {
             "reply": outcome.reply, "replied_at": to_iso(received), "channel": cmd.channel,
-            "evidence": cmd.evidence.get("message_id", "") or cmd.channel})
-        audit.record(db, at=now, actor=email, action="reply.recorded", subject=meeting.ref,
-                     channel=cmd.channel, evidence=cmd.evidence,
-                     detail={"reply": outcome.reply, "substitute": outcome.substitute_email,
+            "evidence": cmd.evidence.get("message_id", "")
+            or (f"recorded by {cmd.actor}" if cmd.actor else cmd.channel)})
+        audit.record(db, at=now, actor=actor, action="reply.recorded", subject=meeting.ref,
+                     channel=cmd.channel, evidence=evidence,
+                     detail={**({"person": email} if cmd.actor else {}),
+                             "reply": outcome.reply, "substitute": outcome.substitute_email,
                              **({"substitute_refused": outcome.refused_substitute.reason}
                                 if outcome.refused_substitute else {})},
                      idempotency_key=cmd.idempotency_key)

@@ -16,8 +16,9 @@ from clerk.agenda.circulation import circulate_in
 from clerk.agenda.items import ensure_draft_sent
 from clerk.app import Clerk
 from clerk.attendance.invitations import invite
-from clerk.attendance.quorum import forecast, replies
+from clerk.attendance.quorum import forecast
 from clerk.attendance.register import attendance_verdict, flagged_members
+from clerk.attendance.reminders import queue_reminders
 from clerk.ballots.ratification import close_ballot, open_ballot, remind_voters
 from clerk.errors import Refused
 from clerk.meetings.schedule import Meeting, get_meeting
@@ -25,7 +26,6 @@ from clerk.messages import render_email
 from clerk.observers.jobs import close_bookings, erase_personal_data, remind_observers
 from clerk.observers.waiting import lapse_offers
 from clerk.outbox.mail import Outgoing, queue
-from clerk.people.directory import find_person
 from clerk.people.officers import officer_addresses
 from clerk.rules.deadlines import BEFORE_MEETING, JobKind, kind_of, papers_due
 from clerk.rules.frequency import check_frequency
@@ -33,7 +33,6 @@ from clerk.rules.terms import Body
 from clerk.store import audit
 from clerk.store.rows import fetch_all, fetch_one, insert
 from clerk.times import day_in_words, from_iso, in_words, to_iso
-from clerk.tokens.reply_keys import issue_key
 
 log = logging.getLogger("clerk.scheduler")
 
@@ -95,29 +94,8 @@ def run_invite(app: Clerk, db: Database, job: DueJob) -> str:
 
 def run_reminder(app: Clerk, db: Database, job: DueJob) -> str:
     """Remind every member who has not replied (and every named substitute who has not)."""
-    meeting = get_meeting(app, job.subject_ref)
-    now = app.clock.now()
-    waiting = []
-    for _seat, line in replies(db, meeting):
-        if line.reply == "no_reply":
-            waiting.append(line.email)
-        elif line.reply == "substitute" and line.substitute_reply == "no_reply":
-            waiting.append(line.substitute_email)
-    ctx = _context(app, meeting)
-    reminded = 0
-    for email in waiting:
-        person = find_person(db, email)
-        if person is None or person.undeliverable:
-            continue
-        key = issue_key(db, person_id=person.id, purpose="rsvp", subject_ref=meeting.ref,
-                        now=now, days=app.config.mail.reply_key_days)
-        r = render_email("reminder", recipient_name=person.name, **ctx)
-        queue(db, app.config.mail, Outgoing(
-            kind="reminder", to_addr=person.email, to_name=person.name, subject=r.subject,
-            text=r.text, html=r.html, person_id=person.id, subject_ref=meeting.ref,
-            reply_key=key, purpose="rsvp", dedupe_key=f"{job.key}:{person.id}"), now)
-        reminded += 1
-    return f"reminded {reminded} who had not replied"
+    done = queue_reminders(app, db, get_meeting(app, job.subject_ref), job.key, app.clock.now())
+    return f"reminded {len(done.queued)} who had not replied"
 
 
 def run_quorum_forecast(app: Clerk, db: Database, job: DueJob) -> str:

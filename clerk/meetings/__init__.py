@@ -14,6 +14,7 @@ from clerk.meetings.schedule import (
     delete_meeting,
     get_meeting,
     list_meetings,
+    may_delete,
     meeting_by_id,
     schedule_meeting,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "delete_meeting",
     "get_meeting",
     "list_meetings",
+    "may_delete",
     "meeting_by_id",
     "schedule_meeting",
 ]

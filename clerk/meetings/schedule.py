@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlite_utils import Database
+
 from clerk.app import Clerk
 from clerk.errors import BadInput, NotFound, Refused
 from clerk.rules.meetings import may_delete_meeting, refusal, start_problems, warnings
@@ -26,6 +28,8 @@ class AddMeeting:
     venue: str = ""
     online_url: str = ""
     kind: str = "ordinary"
+    actor: str = "facilitator"  # who scheduled it, for the audit log (the console: their address)
+    channel: str = "cli"
 
 
 @dataclass(frozen=True)
@@ -110,8 +114,8 @@ def schedule_meeting(app: Clerk, cmd: AddMeeting) -> Scheduled:
                                   "online_url": row["online_url"]}
         if found:
             detail["warned"] = [v.code for v in found]
-        audit.record(db, at=now, actor="facilitator", action="meeting.add", subject=ref,
-                     detail=detail)
+        audit.record(db, at=now, actor=cmd.actor, action="meeting.add", subject=ref,
+                     channel=cmd.channel, detail=detail)
         added = fetch_one(db, "SELECT * FROM meetings WHERE id = ?", [mid])
         assert added is not None  # inserted just above
         return Scheduled(Meeting.from_row(added), added=True, warnings=found)
@@ -199,27 +203,42 @@ _TRACES: tuple[tuple[str, str], ...] = (
 )
 
 
-def delete_meeting(app: Clerk, ref: str) -> Meeting:
+def _traces(db: Database, meeting: Meeting) -> dict[str, int]:
+    """How many of each thing in :data:`_TRACES` there are for the meeting."""
+    params = {"id": meeting.id, "ref": meeting.ref}
+    traces = {}
+    for what, sql in _TRACES:
+        row = fetch_one(db, sql, params)
+        traces[what] = int(row["n"]) if row else 0
+    return traces
+
+
+def may_delete(app: Clerk, ref: str) -> Verdict:
+    """Whether the meeting could be deleted now (:func:`delete_meeting`), and why: read only,
+    for a page that offers deleting only when it would be done."""
+    meeting = get_meeting(app, ref)
+    return may_delete_meeting(meeting.ref, _traces(app.store.db, meeting))
+
+
+def delete_meeting(app: Clerk, ref: str, *, actor: str = "facilitator",
+                   channel: str = "cli") -> Meeting:
     """Delete a meeting added by mistake, so that its reference is free again: only while
     nothing has been sent or recorded for it (otherwise Refused, saying what there is and
-    pointing to ``clerk meetings cancel``). Audited; returns the meeting as it was."""
+    pointing to ``clerk meetings cancel``). Audited (``actor``, ``channel``: who did it, from
+    where); returns the meeting as it was."""
     now = app.clock.now()
     with app.store.write() as db:
         meeting = get_meeting(app, ref)
         params = {"id": meeting.id, "ref": meeting.ref}
-        traces = {}
-        for what, sql in _TRACES:
-            row = fetch_one(db, sql, params)
-            traces[what] = int(row["n"]) if row else 0
-        verdict = may_delete_meeting(meeting.ref, traces)
+        verdict = may_delete_meeting(meeting.ref, _traces(db, meeting))
         if not verdict.ok:
             raise Refused(verdict.reason)
         jobs = execute(db, "DELETE FROM job_runs WHERE subject_ref = :ref", params)
         execute(db, "DELETE FROM agenda_items WHERE meeting_id = :id", params)
         execute(db, "DELETE FROM agendas WHERE meeting_id = :id", params)
         execute(db, "DELETE FROM meetings WHERE id = :id", params)
-        audit.record(db, at=now, actor="facilitator", action="meeting.delete", subject=meeting.ref,
-                     detail={"body": meeting.body, "starts_at": to_iso(meeting.starts_at),
+        audit.record(db, at=now, actor=actor, action="meeting.delete", subject=meeting.ref,
+                     channel=channel, detail={"body": meeting.body, "starts_at": to_iso(meeting.starts_at),
                              "venue": meeting.venue, "online_url": meeting.online_url,
                              "status": meeting.status, "uid": meeting.uid,
                              "deadline_runs_forgotten": jobs})
