@@ -98,6 +98,13 @@ def _ballot(app: Clerk, row: dict[str, Any]) -> Ballot:
                   from_iso(row["closed_at"]) if row["closed_at"] else None)
 
 
+def meeting_ballots(app: Clerk, meeting_ref: str) -> list[Ballot]:
+    """The ratification votes opened on a meeting's decisions, oldest first (reads only)."""
+    meeting = get_meeting(app, meeting_ref)
+    return [_ballot(app, row) for row in fetch_all(
+        app.store.db, "SELECT * FROM ballots WHERE meeting_id = ? ORDER BY id", [meeting.id])]
+
+
 def latest_votes(db: Database, ballot_id: int) -> dict[str, dict[int, Choice]]:
     """Each voter's latest vote (by time received; the later row wins a tie)."""
     out: dict[str, dict[int, Choice]] = {}
@@ -302,9 +309,12 @@ class Closing:
     already_closed: bool = False
 
 
-def close_ballot(app: Clerk, ref: str, *, by: Closer = "facilitator") -> Closing:
+def close_ballot(app: Clerk, ref: str, *, by: Closer = "facilitator", actor: str = "",
+                 channel: str = "") -> Closing:
     """Close once: tally, settle each decision, announce the result to every member of the body
-    (voting or not) and the facilitator; closing again only says when it was closed."""
+    (voting or not) and the facilitator; closing again only says when it was closed. ``actor``
+    and ``channel`` name who closed it and how for the audit log (the console: the facilitator's
+    address and ``console``); by default ``by`` and the CLI's or the scheduler's channel."""
     ballot = get_ballot(app, ref)
     now = app.clock.now()
     with app.store.write() as db:
@@ -326,8 +336,8 @@ def close_ballot(app: Clerk, ref: str, *, by: Closer = "facilitator") -> Closing
         summary = result_json(result)
         update(db, "ballots", ballot.id, {"status": "closed", "closed_at": to_iso(now),
                                           "result": json.dumps(summary)})
-        audit.record(db, at=now, actor=by, action="ballot.close", subject=ballot.ref,
-                     channel="cli" if by == "facilitator" else "scheduler",
+        audit.record(db, at=now, actor=actor or by, action="ballot.close", subject=ballot.ref,
+                     channel=channel or ("cli" if by == "facilitator" else "scheduler"),
                      detail={**summary, "closed_by": by, "early": early})
         refresh_standing_items(app, db, ballot.meeting.body)  # settled: off the next agenda
         _announce(app, db, get_ballot(app, ballot.ref), result, now)

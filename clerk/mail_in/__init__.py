@@ -9,5 +9,37 @@ inside clerk import the module that defines a name.
 
 from clerk.mail_in.inbox import handle_inbound, list_inbound, quarantine_inbound
 from clerk.mail_in.message import InboundMail, InboundOutcome
+from clerk.mail_in.review import (
+    REVIEW_STATUSES,
+    Attached,
+    AttachReply,
+    Attribution,
+    StoredMessage,
+    attach_reply,
+    attribute,
+    messages_to_review,
+    note_replay,
+    reading_of,
+    stored_message,
+    why_not_acted,
+)
 
-__all__ = ["InboundMail", "InboundOutcome", "handle_inbound", "list_inbound", "quarantine_inbound"]
+__all__ = [
+    "REVIEW_STATUSES",
+    "AttachReply",
+    "Attached",
+    "Attribution",
+    "InboundMail",
+    "InboundOutcome",
+    "StoredMessage",
+    "attach_reply",
+    "attribute",
+    "handle_inbound",
+    "list_inbound",
+    "messages_to_review",
+    "note_replay",
+    "quarantine_inbound",
+    "reading_of",
+    "stored_message",
+    "why_not_acted",
+]

@@ -21,7 +21,7 @@ from clerk.observers.bookings import (
 )
 from clerk.observers.jobs import booking_list, send_booking_list
 from clerk.observers.places import MeetingPlaces, meeting_places, places_for, public_meetings
-from clerk.observers.questions import AskQuestion, ask_question
+from clerk.observers.questions import AskQuestion, QuestionLine, ask_question, meeting_questions
 from clerk.observers.waiting import AnswerOffer, answer_offer
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "ConfirmBooking",
     "JoinWaitingList",
     "MeetingPlaces",
+    "QuestionLine",
     "RequestBooking",
     "answer_offer",
     "ask_question",
@@ -42,6 +43,7 @@ __all__ = [
     "confirm_booking",
     "join_waiting_list",
     "meeting_places",
+    "meeting_questions",
     "places_for",
     "public_meetings",
     "request_booking",

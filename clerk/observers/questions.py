@@ -6,6 +6,7 @@ directly."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from clerk.app import Clerk
@@ -19,8 +20,8 @@ from clerk.rules.meetings import meeting_still_open
 from clerk.rules.messages.text_safety import clean_text
 from clerk.rules.observers import valid_name
 from clerk.store import audit
-from clerk.store.rows import fetch_one, insert
-from clerk.times import to_iso
+from clerk.store.rows import fetch_all, fetch_one, insert
+from clerk.times import from_iso, to_iso
 
 MIN_QUESTION = 5
 MAX_QUESTION = 2000
@@ -97,3 +98,24 @@ def known_name(app: Clerk, chat_id: int) -> str:
     row = fetch_one(app.store.db, "SELECT name FROM bookings WHERE chat_id = ? AND name != '' "
                                   "ORDER BY updated_at DESC LIMIT 1", [chat_id])
     return str(row["name"]) if row else ""
+
+
+@dataclass(frozen=True)
+class QuestionLine:
+    """A question an observer asked about a meeting: their name and words (both blank once
+    erased, with ``erased`` set), and when."""
+
+    name: str
+    text: str
+    asked_at: datetime
+    erased: bool
+
+
+def meeting_questions(app: Clerk, meeting: int | str) -> list[QuestionLine]:
+    """The questions observers asked about a meeting (by id or reference), oldest first
+    (reads only)."""
+    found = meeting_by_id(app, meeting)
+    return [QuestionLine(r["name"], r["text"], from_iso(r["asked_at"]), bool(r["erased_at"]))
+            for r in fetch_all(app.store.db, "SELECT name, text, asked_at, erased_at FROM "
+                                             "questions WHERE meeting_id = ? ORDER BY asked_at, id",
+                               [found.id])]

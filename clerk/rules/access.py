@@ -74,3 +74,56 @@ def may_send_link(sent_to_address: int, asked_by_client: int) -> Verdict:
         return Verdict(False, f"{LINKS_PER_CLIENT} sign-in links were asked for from here in the "
                               f"last {LINK_WINDOW_MINUTES} minutes", code="client_limit")
     return Verdict(True, "a sign-in link may be sent", code="ok")
+
+
+# --- what each person serving a body may see and do on its votes, inbox and audit log ---------
+# (issue 15: the console's votes, inbox and audit log pages)
+
+
+def may_see_voters(served: Served, slug: str) -> bool:
+    """Who has voted in a ratification vote is shown to the body's facilitator only: not to the
+    Chair or vice-chair (a vote by email is cast privately; the result email names those who did
+    not vote to the facilitator alone), nor to an administrator."""
+    return "facilitator" in served.roles.get(slug, frozenset())
+
+
+def may_close_ballot(served: Served, slug: str) -> Verdict:
+    """Closing a vote early is the facilitator's act (``clerk ratify close``); an administrator
+    may do it for them. The Chair may follow the tally but not end the vote."""
+    roles = served.roles.get(slug, frozenset())
+    if "facilitator" in roles or served.admin:
+        return Verdict(True, "you may close this vote", code="ok")
+    return Verdict(False, "only the facilitator closes a vote before its deadline",
+                   code="not_facilitator")
+
+
+def may_see_inbound(served: Served, bodies: frozenset[str]) -> bool:
+    """Whether a message in the inbox may be shown: one tied to a meeting or a person of some
+    bodies (``bodies``) to those serving any of them; one tied to no body (a stranger's, or
+    clerk cannot tell whose) to the facilitators of any body and the administrators, never to a
+    Chair alone (it may concern a body the Chair does not serve: the facilitators sort it)."""
+    if bodies:
+        return any(served.serves(slug) for slug in bodies)
+    return served.admin or any("facilitator" in roles for roles in served.roles.values())
+
+
+def may_handle_inbound(served: Served, bodies: frozenset[str]) -> Verdict:
+    """Replaying a message, or attaching it by hand (recording a member's reply on their
+    behalf), is the facilitator's work (or an administrator's), not the Chair's: for a message
+    tied to some bodies, the facilitator of one of them; for one tied to none, any facilitator
+    (those who may see it)."""
+    if served.admin:
+        return Verdict(True, "you administer the console", code="ok")
+    mine = [slug for slug, roles in served.roles.items() if "facilitator" in roles]
+    if any(slug in bodies for slug in mine) or (not bodies and mine):
+        return Verdict(True, "you are the facilitator", code="ok")
+    return Verdict(False, "only the facilitator replays a message or records it for a member",
+                   code="not_facilitator")
+
+
+def audit_bodies(served: Served) -> frozenset[str] | None:
+    """The bodies whose events ``served`` may read in the audit log: None for every event
+    (an administrator, including events about no body: sign-ins, the outbox, the
+    configuration); else the bodies served (an event is about the body of its subject: a
+    meeting, a vote on it, a member, the body itself)."""
+    return None if served.admin else served.bodies

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,3 +82,95 @@ def verify_chain(db: Database) -> ChainCheck:
                                             "written")
         prev = row["hash"]
     return ChainCheck(True, count, f"all {count} audit rows are intact")
+
+
+# --- reading the log (the console's audit page) ----------------------------------------------
+
+@dataclass(frozen=True)
+class Event:
+    """One event of the log as read back: ``at`` as stored (UTC, ISO 8601), the evidence and
+    the detail decoded."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    subject: str
+    channel: str
+    evidence: dict[str, Any]
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EventPage:
+    """A page of events, newest first; ``older`` is the id to read on from (None at the end)."""
+
+    events: tuple[Event, ...]
+    older: int | None
+
+
+#: An event is about a body when its subject is one of the body's meetings, a vote on one of
+#: them, a person who holds (or held) a seat on it, or the body's slug itself.
+_ABOUT_BODIES = """(
+    subject IN (SELECT ref FROM meetings WHERE body IN ({marks}))
+    OR subject IN (SELECT b.ref FROM ballots b JOIN meetings m ON m.id = b.meeting_id
+                   WHERE m.body IN ({marks}))
+    OR subject IN (SELECT p.email FROM people p JOIN memberships s ON s.person_id = p.id
+                   WHERE s.body IN ({marks}))
+    OR subject IN ({marks}))"""
+
+
+def read_events(db: Database, *, meeting: str = "", person: str = "",
+                bodies: Sequence[str] | None = None, before: int | None = None,
+                limit: int = 50) -> EventPage:
+    """Events newest first, ``limit`` at a time (``before``: read on from an earlier page's
+    ``older``). ``meeting``: only those about that meeting (by reference) or a vote on it;
+    ``person`` (an address): only those the person did, or that are about them; ``bodies``:
+    only events about those bodies (None: every event, those about no body included)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if meeting:
+        where.append("(subject = ? OR subject IN (SELECT b.ref FROM ballots b JOIN meetings m "
+                     "ON m.id = b.meeting_id WHERE m.ref = ?))")
+        params += [meeting, meeting]
+    if person:
+        where.append("(actor = ? OR subject = ? OR json_extract(detail, '$.person') = ?)")
+        params += [person, person, person]
+    if bodies is not None:
+        slugs = sorted(bodies)
+        if not slugs:
+            return EventPage((), None)
+        where.append(_ABOUT_BODIES.format(marks=", ".join("?" for _ in slugs)))
+        params += slugs * 4
+    if before is not None:
+        where.append("id < ?")
+        params.append(before)
+    sql = "SELECT * FROM audit" + (" WHERE " + " AND ".join(where) if where else "") + \
+        " ORDER BY id DESC LIMIT ?"
+    rows = list(db.query(sql, [*params, limit + 1]))
+    found = tuple(Event(r["id"], r["at"], r["actor"], r["action"], r["subject"], r["channel"],
+                        json.loads(r["evidence"] or "{}"), json.loads(r["detail"] or "{}"))
+                  for r in rows[:limit])
+    return EventPage(found, found[-1].id if len(rows) > limit and found else None)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone the log can be read by (the person filter): id, name and address."""
+
+    id: int
+    name: str
+    email: str
+
+
+def people_to_filter_by(db: Database, bodies: Sequence[str] | None) -> list[Actor]:
+    """The people whose events a reader of ``bodies`` may ask for (those who hold or held a seat
+    on one of them; None: everyone clerk knows), by name."""
+    if bodies is None:
+        rows = db.query("SELECT id, name, email FROM people ORDER BY name, email")
+    else:
+        slugs = sorted(bodies)
+        rows = db.query(f"SELECT DISTINCT p.id, p.name, p.email FROM people p JOIN memberships s "
+                        f"ON s.person_id = p.id WHERE s.body IN ({', '.join('?' for _ in slugs)})"
+                        f" ORDER BY p.name, p.email", slugs)
+    return [Actor(int(r["id"]), str(r["name"]), str(r["email"])) for r in rows]

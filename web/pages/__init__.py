@@ -3,9 +3,13 @@ for :func:`web.app.make_console`."""
 
 from aiohttp.web import RouteTableDef
 
-from web.pages import dashboard, sign_in
+from web.pages import audit, dashboard, inbox, observers, sign_in, votes
 
 PAGES: tuple[RouteTableDef, ...] = (
     sign_in.routes,
     dashboard.routes,
+    votes.routes,
+    observers.routes,
+    audit.routes,
+    inbox.routes,
 )
