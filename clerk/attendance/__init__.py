@@ -1,6 +1,6 @@
 """Attendance: inviting a body to a meeting and telling everyone when it moves
 (:mod:`.invitations`), who is invited (:mod:`.roster`), the replies (:mod:`.replies`,
-:mod:`.substitute_notices`), the quorum
+:mod:`.substitute_notices`; as the facilitator reads them, :mod:`.answers`), the quorum
 forecast (:mod:`.quorum`), reminders to those who have not replied (:mod:`.reminders`), the
 register on the day (:mod:`.register`), and the decisions taken (:mod:`.decisions`).
 
@@ -8,6 +8,7 @@ Its public operations and types are gathered here for the adapters (mail, bot, t
 inside clerk import the module that defines a name.
 """
 
+from clerk.attendance.answers import Answer, reply_sheet
 from clerk.attendance.decisions import AddDecision, add_decision, list_decisions
 from clerk.attendance.invitations import (
     ChangePreview,
@@ -27,10 +28,11 @@ from clerk.attendance.register import (
     register_sheet,
 )
 from clerk.attendance.reminders import Reminded, remind_now
-from clerk.attendance.replies import Intent, RecordReply, record_reply
+from clerk.attendance.replies import Intent, RecordReply, ReplyOutcome, record_reply
 
 __all__ = [
     "AddDecision",
+    "Answer",
     "ChangePreview",
     "Intent",
     "InviteResult",
@@ -39,6 +41,7 @@ __all__ = [
     "RegisterCheck",
     "RegisterSheet",
     "Reminded",
+    "ReplyOutcome",
     "add_decision",
     "cancel_meeting",
     "check_register",
@@ -51,4 +54,5 @@ __all__ = [
     "record_reply",
     "register_sheet",
     "remind_now",
+    "reply_sheet",
 ]

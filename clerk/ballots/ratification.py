@@ -20,7 +20,7 @@ from clerk.messages import render_email
 from clerk.outbox.mail import Outgoing, queue
 from clerk.people.directory import SEAT_SQL, find_person, normalise_email, seat_from_row
 from clerk.rules.people import Seat
-from clerk.rules.tally import Choice, Tally, may_vote, tally
+from clerk.rules.tally import Choice, Tally, may_open_ballot, may_vote, tally
 from clerk.rules.workdays import shift
 from clerk.store import audit
 from clerk.store.rows import fetch_all, fetch_one, insert, update
@@ -145,15 +145,15 @@ def current_tally(app: Clerk, ballot: Ballot) -> Tally:
 
 # --- opening --------------------------------------------------------------------------------
 
-def open_ballot(app: Clerk, meeting_ref: str, *, channel: str = "cli") -> Ballot:
-    """Open one ballot on the meeting's provisional decisions; asking again returns the same one."""
+def open_ballot(app: Clerk, meeting_ref: str, *, channel: str = "cli",
+                actor: str = "facilitator") -> Ballot:
+    """Open one ballot on the meeting's provisional decisions; asking again returns the same one.
+    ``actor``: who opened it, for the audit log (the console: the facilitator's address)."""
     meeting = get_meeting(app, meeting_ref)
     body = app.body(meeting.body)
-    rule = body.decisions.when_inquorate
-    if rule != "email_ratification":
-        words = {"next_meeting": "takes decisions made while inquorate to its next meeting",
-                 "no_business": "transacts no business while inquorate"}[rule]
-        raise Refused(f"{body.label} {words}; it does not ratify by email vote")
+    verdict = may_open_ballot(body.decisions.when_inquorate, body.label, 1, "")
+    if verdict.code == "not_by_vote":
+        raise Refused(verdict.reason)
     now = app.clock.now()
     with app.store.write() as db:
         existing = fetch_one(db, "SELECT * FROM ballots WHERE meeting_id = ? AND status = "
@@ -164,8 +164,9 @@ def open_ballot(app: Clerk, meeting_ref: str, *, channel: str = "cli") -> Ballot
             db, "SELECT d.* FROM decisions d WHERE d.meeting_id = ? AND d.status = 'provisional' "
                 "AND d.id NOT IN (SELECT decision_id FROM ballot_decisions) ORDER BY d.number",
             [meeting.id])
-        if not pending:
-            raise Refused(f"{meeting.ref} has no provisional decisions awaiting ratification")
+        verdict = may_open_ballot(body.decisions.when_inquorate, body.label, len(pending), "")
+        if not verdict.ok:
+            raise Refused(f"{meeting.ref}: {verdict.reason}")
         last_day = shift(now.astimezone(app.tz).date(), body.decisions.ballot_days,
                          body.decisions.ballot_unit)
         closes = datetime.combine(last_day + timedelta(days=1), time(0, 0), tzinfo=app.tz)
@@ -187,7 +188,7 @@ def open_ballot(app: Clerk, meeting_ref: str, *, channel: str = "cli") -> Ballot
                 voters.append((row["person_id"], seat))
         if not voters:
             raise Refused(f"{body.label} has no members entitled to vote")
-        audit.record(db, at=now, actor="facilitator", action="ballot.open", subject=ref,
+        audit.record(db, at=now, actor=actor, action="ballot.open", subject=ref,
                      channel=channel,
                      detail={"meeting": meeting.ref, "closes_at": to_iso(closes),
                              "decisions": [[i, d["text"]] for i, d in enumerate(pending, 1)],

@@ -6,6 +6,6 @@ inside clerk import the module that defines a name.
 """
 
 from clerk.records.publish import publish_site
-from clerk.records.views import body_summary, meeting_view
+from clerk.records.views import Ratification, body_summary, meeting_view, ratification
 
-__all__ = ["body_summary", "meeting_view", "publish_site"]
+__all__ = ["Ratification", "body_summary", "meeting_view", "publish_site", "ratification"]

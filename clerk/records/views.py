@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from clerk.agenda.record import papers_record
@@ -12,8 +13,11 @@ from clerk.attendance.register import attendance_verdict
 from clerk.meetings.schedule import get_meeting
 from clerk.observers.jobs import booking_list
 from clerk.rules.deadlines import meeting_deadlines
+from clerk.rules.tally import may_open_ballot
 from clerk.rules.terms import Body
+from clerk.rules.verdict import Verdict
 from clerk.rules.workdays import describe
+from clerk.store.rows import fetch_all, fetch_one
 from clerk.times import in_words, to_iso
 
 
@@ -94,3 +98,27 @@ def body_summary(slug: str, body: Body) -> dict[str, Any]:
         "minutes": (f"due {describe(body.minutes.due, body.minutes.unit)} after"
                     if body.minutes.due else "no deadline set"),
     }
+
+
+@dataclass(frozen=True)
+class Ratification:
+    """A meeting's ratification votes (reference and status, oldest first) and whether one may
+    be opened now (:func:`clerk.rules.tally.may_open_ballot`)."""
+
+    may_open: Verdict
+    ballots: tuple[tuple[str, str], ...]
+
+
+def ratification(app: Clerk, ref: str) -> Ratification:
+    """Whether the meeting's provisional decisions may be put to an email vote, and its votes."""
+    meeting = get_meeting(app, ref)
+    body = app.body(meeting.body)
+    db = app.store.db
+    ballots = tuple((r["ref"], r["status"]) for r in fetch_all(
+        db, "SELECT ref, status FROM ballots WHERE meeting_id = ? ORDER BY id", [meeting.id]))
+    pending = fetch_one(db, "SELECT COUNT(*) AS n FROM decisions WHERE meeting_id = ? AND status "
+                            "= 'provisional' AND id NOT IN (SELECT decision_id FROM "
+                            "ballot_decisions)", [meeting.id])
+    open_ref = next((b for b, status in ballots if status == "open"), "")
+    return Ratification(may_open_ballot(body.decisions.when_inquorate, body.label,
+                                        int(pending["n"]) if pending else 0, open_ref), ballots)

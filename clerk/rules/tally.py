@@ -106,3 +106,23 @@ def tally(
         results.append(DecisionTally(n, approve, reject, abstain, ok, reason))
     return Tally(taking_part, tuple(results), tuple(sorted(counted)),
                  tuple(sorted(e for e in seats if e not in counted)))
+
+
+def may_open_ballot(when_inquorate: str, label: str, pending: int, open_ref: str) -> Verdict:
+    """May a ratification vote be opened on a meeting's decisions? Only where the body ratifies
+    decisions taken while inquorate by email vote, while none is open, and when some are still
+    provisional (``pending``: provisional decisions in no vote yet). Codes: ``may_open``,
+    ``not_by_vote``, ``open`` (``open_ref`` is open already), ``nothing_pending``."""
+    if when_inquorate != "email_ratification":
+        words = {"next_meeting": "takes decisions made while inquorate to its next meeting",
+                 "no_business": "transacts no business while inquorate"}.get(
+                     when_inquorate, "does not ratify decisions")
+        return Verdict(False, f"{label} {words}; it does not ratify by email vote",
+                       code="not_by_vote")
+    if open_ref:
+        return Verdict(False, f"the vote {open_ref} is open", code="open")
+    if not pending:
+        return Verdict(False, "no provisional decisions are awaiting ratification",
+                       code="nothing_pending")
+    return Verdict(True, f"{plural(pending, 'provisional decision')} awaiting ratification",
+                   code="may_open")

@@ -3,11 +3,14 @@ for :func:`web.app.make_console`."""
 
 from aiohttp.web import RouteTableDef
 
-from web.pages import audit, dashboard, inbox, observers, sign_in, votes
+from web.pages import audit, bodies, dashboard, inbox, meeting, observers, register, sign_in, votes
 
 PAGES: tuple[RouteTableDef, ...] = (
     sign_in.routes,
     dashboard.routes,
+    bodies.routes,
+    meeting.routes,
+    register.routes,
     votes.routes,
     observers.routes,
     audit.routes,

@@ -1,0 +1,97 @@
+"""A body's page: its meetings (upcoming and past), adding a meeting (its time checked by
+clerk: never in the past, a weekend or bank holiday pointed out), and deleting one added by
+mistake while nothing has been sent for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from clerk.errors import ClerkError
+from clerk.meetings import AddMeeting, Meeting, list_meetings, may_delete, schedule_meeting
+from clerk.rules.verdict import Verdict
+from clerk.times import in_words, parse_start
+from web.context import CHANNEL, Form, actor, body_for, clerk_of, done, field, form, render
+
+routes = web.RouteTableDef()
+
+
+def start_text(data: Form, prefix: str) -> str:
+    """The meeting's start as clerk reads it (``2027-01-14 10:00``) from a GOV.UK date input
+    (``{prefix}-day``, ``-month``, ``-year``) and a time field (``{prefix}-time``); a missing
+    time leaves the date alone, which :func:`clerk.times.parse_start` refuses in words."""
+    day, month, year = (field(data, f"{prefix}-{part}") for part in ("day", "month", "year"))
+    time = field(data, f"{prefix}-time").replace(".", ":")
+    if not (day and month and year):
+        return ""
+    return f"{year}-{month.zfill(2)}-{day.zfill(2)} {time}".strip()
+
+
+def read_start(request: web.Request, data: Form, prefix: str) -> Any:
+    """The aware start given in the form, or ValueError with the sentence to show."""
+    text = start_text(data, prefix)
+    if not text:
+        raise ValueError("Enter the date of the meeting: day, month and year")
+    if not field(data, f"{prefix}-time"):
+        raise ValueError("Enter the time the meeting starts, for example 10:00")
+    return parse_start(text, clerk_of(request).tz)
+
+
+def notes(warnings: tuple[Verdict, ...]) -> str:
+    """The warnings on a meeting's time, for the message after adding or moving it."""
+    return "".join(f" Note: {w.reason}; the meeting stands (move it if that is a mistake)."
+                   for w in warnings)
+
+
+def _meeting_row(request: web.Request, m: Meeting, *, upcoming: bool) -> dict[str, Any]:
+    app = clerk_of(request)
+    deletable = upcoming and m.status != "cancelled" and may_delete(app, m.ref).ok
+    return {"ref": m.ref, "when": in_words(m.starts_at, app.tz), "where": m.where,
+            "status": m.status, "kind": m.kind, "deletable": deletable}
+
+
+def _page(request: web.Request, slug: str, *, errors: list[tuple[str, str]] | None = None,
+          values: dict[str, str] | None = None, status: int = 200) -> web.Response:
+    app = clerk_of(request)
+    body = body_for(request, slug)
+    now = app.clock.now()
+    meetings = list_meetings(app, slug)
+    upcoming = [_meeting_row(request, m, upcoming=True) for m in meetings if m.starts_at >= now]
+    past = [_meeting_row(request, m, upcoming=False) for m in reversed(meetings)
+            if m.starts_at < now]
+    return render(request, "console/body.html", status=status, slug=slug, body=body,
+                  upcoming=upcoming, past=past, errors=errors or [], values=values or {},
+                  quorum=body.quorum.describe())
+
+
+@routes.get("/bodies/{slug}")
+async def body_page(request: web.Request) -> web.StreamResponse:
+    return _page(request, request.match_info["slug"])
+
+
+@routes.post("/bodies/{slug}/meetings")
+async def add_meeting(request: web.Request) -> web.StreamResponse:
+    slug = request.match_info["slug"]
+    body_for(request, slug)
+    data = await form(request)
+    values = {name: field(data, name) for name in
+              ("at-day", "at-month", "at-year", "at-time", "venue", "online")}
+    try:
+        starts = read_start(request, data, "at")
+    except ValueError as exc:
+        target = "at-time" if "time" in str(exc) else "at-day"
+        return _page(request, slug, errors=[(target, str(exc))], values=values, status=400)
+    try:
+        scheduled = schedule_meeting(clerk_of(request), AddMeeting(
+            body=slug, starts_at=starts, venue=values["venue"], online_url=values["online"],
+            actor=actor(request), channel=CHANNEL))
+    except ClerkError as exc:
+        target = "online" if "online" in str(exc) else "at-day"
+        return _page(request, slug, errors=[(target, str(exc)[:1].upper() + str(exc)[1:])],
+                     values=values, status=400)
+    m = scheduled.meeting
+    when = in_words(m.starts_at, clerk_of(request).tz)
+    said = (f"Meeting added: {when}, {m.where}." if scheduled.added else
+            f"That meeting was already scheduled: {when}.")
+    raise done(request, f"/meetings/{m.ref}", said + notes(scheduled.warnings))
