@@ -93,6 +93,8 @@ class Attribution:
     purpose: str
     bodies: frozenset[str]
     how: str
+    #: What the reply key is about (a meeting's or a vote's reference), "" without one.
+    subject_ref: str = ""
 
 
 def attribute(app: Clerk, mail: InboundMail) -> Attribution:
@@ -113,7 +115,7 @@ def attribute(app: Clerk, mail: InboundMail) -> Attribution:
                                str(key["purpose"]),
                                frozenset({str(meeting["body"])}) if meeting else frozenset(
                                    m.body for m in memberships_of(db, person.id)),
-                               "by the reply key in the message")
+                               "by the reply key in the message", ref)
     known = find_person(db, mail.from_addr) if mail.from_addr else None
     if known is not None:
         return Attribution(known, "", "", frozenset(m.body for m in memberships_of(db, known.id)),
@@ -121,12 +123,17 @@ def attribute(app: Clerk, mail: InboundMail) -> Attribution:
     return Attribution(None, "", "", frozenset(), "clerk cannot tell whose it is")
 
 
-def refusal_of(app: Clerk, message: StoredMessage) -> Refusal | None:
-    """The refusal's code recorded for a refused message (in its ``inbound.refused`` event)."""
+def refusal_of(app: Clerk, message: StoredMessage, whose: Attribution | None = None
+               ) -> Refusal | None:
+    """The refusal's code recorded for a refused message (in its ``inbound.refused`` event,
+    found by its subject: what the key was about, else the sender or the message's key)."""
+    subjects = sorted({s for s in (message.line.from_addr, message.message_key,
+                                   whose.subject_ref if whose else "") if s})
     ids = [message.line.message_id or message.message_key, message.message_key]
-    row = fetch_one(app.store.db, "SELECT detail FROM audit WHERE action = 'inbound.refused' "
-                                  "AND json_extract(evidence, '$.message_id') IN (?, ?) "
-                                  "ORDER BY id DESC LIMIT 1", ids)
+    row = fetch_one(app.store.db, f"SELECT detail FROM audit WHERE subject IN "
+                                  f"({', '.join('?' for _ in subjects)}) AND action = "
+                                  "'inbound.refused' AND json_extract(evidence, '$.message_id') "
+                                  "IN (?, ?) ORDER BY id DESC LIMIT 1", [*subjects, *ids])
     code = json.loads(row["detail"]).get("refusal") if row else None
     return code if code in TOLD else None
 
@@ -139,7 +146,7 @@ def why_not_acted(app: Clerk, message: StoredMessage, mail: InboundMail | None,
     code); else the reason kept with it."""
     line = message.line
     if line.status == "refused":
-        code = refusal_of(app, message)
+        code = refusal_of(app, message, whose)
         told = TOLD.get(code) if code else None
         if told is not None:
             return _sentence(refused_text(told.reason))
