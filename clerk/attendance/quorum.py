@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,8 +76,12 @@ def replies(db: Database, meeting: Meeting) -> list[tuple[Seat, ReplyLine]]:
 
 def forecast(app: Clerk, meeting: Meeting) -> Forecast:
     """The quorum forecast for a meeting from the replies received so far."""
-    rule = app.body(meeting.body).quorum
-    pairs = replies(app.store.db, meeting)
+    return forecast_of(app.body(meeting.body).quorum, replies(app.store.db, meeting))
+
+
+def forecast_of(rule: quorum.Condition, pairs: Sequence[tuple[Seat, ReplyLine]]) -> Forecast:
+    """The forecast under ``rule`` from each seat's reply (read by :func:`replies`, or for many
+    meetings at once by the dashboard)."""
     confirmed: list[Attendee] = []
     possible: list[Attendee] = []
     for seat, line in pairs:

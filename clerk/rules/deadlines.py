@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from clerk.rules.terms import Body
+from clerk.rules.verdict import Verdict
 from clerk.rules.workdays import add_working_days, describe, notice_deadline, shift
 
 MORNING = time(9, 0)
@@ -199,3 +200,89 @@ def meeting_deadlines(body: Body, starts_at: datetime, zone: ZoneInfo) -> list[D
                             rule.why, f"{when.isoformat()}T{clock_text}", rule.code))
     out.sort(key=lambda d: d.at)
     return out
+
+
+# --- what needs the facilitator's attention (the console's dashboard) -----------------------
+
+#: A ratification vote is "closing" this many days before its deadline.
+VOTE_CLOSING_DAYS = 2
+
+AttentionCode = Literal["cannot_be_quorate", "short_of_quorum", "papers_due_today",
+                        "papers_late", "minutes_overdue", "vote_closing"]
+"""The conditions the dashboard lists, each a code its template picks words by."""
+
+
+def short_of_quorum(confirmed_ok: bool, possible_ok: bool, warn_at: datetime,
+                    starts_at: datetime, now: datetime) -> Verdict:
+    """Whether a coming meeting's quorum needs attention: it cannot be quorate even if everyone
+    who has not replied comes (``cannot_be_quorate``, at any time), or, from the moment the chair
+    is warned (``warn_at``, the quorum-forecast deadline), the replies so far do not make a
+    quorum (``short_of_quorum``). Once the meeting has begun, the register decides, not this."""
+    if now >= starts_at:
+        return Verdict(False, "the meeting has begun", code="meeting_begun")
+    if not possible_ok:
+        return Verdict(True, "cannot be quorate even if everyone who has not replied comes",
+                       code="cannot_be_quorate")
+    if not confirmed_ok and now >= warn_at:
+        return Verdict(True, "not quorate on the replies so far", code="short_of_quorum")
+    return Verdict(False, "quorate so far" if confirmed_ok else "too early to warn",
+                   code="quorate" if confirmed_ok else "not_yet")
+
+
+def papers_late(sent: bool, due_at: datetime, overdue_at: datetime, starts_at: datetime,
+                now: datetime) -> Verdict:
+    """Whether a meeting's papers need attention: not gone out on their last day
+    (``papers_due_today``, from ``due_at``, the papers-due deadline) or after it
+    (``papers_late``, from ``overdue_at``, when the facilitator is warned); never once they
+    have gone out or the meeting has begun."""
+    if sent:
+        return Verdict(False, "the papers have gone out", code="sent")
+    if now >= starts_at:
+        return Verdict(False, "the meeting has begun", code="meeting_begun")
+    if now >= overdue_at:
+        return Verdict(True, "the papers have not gone out and their deadline has passed",
+                       code="papers_late")
+    if now >= due_at:
+        return Verdict(True, "the papers have not gone out and today is their last day",
+                       code="papers_due_today")
+    return Verdict(False, "the papers are not due yet", code="not_yet")
+
+
+def minutes_overdue(circulated: bool, due_at: datetime | None, now: datetime) -> Verdict:
+    """Whether a meeting's minutes are overdue: its body sets a deadline (``due_at``, the
+    minutes-due deadline), it has passed, and no minutes have been circulated."""
+    if circulated:
+        return Verdict(False, "the minutes have been circulated", code="circulated")
+    if due_at is None:
+        return Verdict(False, "the body sets no deadline for its minutes", code="no_deadline")
+    if now >= due_at:
+        return Verdict(True, "the minutes have not been circulated and are overdue",
+                       code="minutes_overdue")
+    return Verdict(False, "the minutes are not due yet", code="not_yet")
+
+
+def vote_closing(closes_at: datetime, now: datetime) -> Verdict:
+    """Whether an open ratification vote closes within :data:`VOTE_CLOSING_DAYS` days (or
+    should have closed already)."""
+    if closes_at - now <= timedelta(days=VOTE_CLOSING_DAYS):
+        return Verdict(True, f"the vote closes within {VOTE_CLOSING_DAYS} days",
+                       code="vote_closing")
+    return Verdict(False, "the vote is open for a while yet", code="open")
+
+
+#: What each deadline waits on: once it is reached, the deadline no longer stands.
+_MET_BY: dict[JobKind, str] = {
+    JobKind.INVITE: "invited",
+    JobKind.AGENDA_CHASER: "papers_sent",
+    JobKind.PAPERS_DUE: "papers_sent",
+    JobKind.PAPERS_OVERDUE: "papers_sent",
+    JobKind.MINUTES_DUE: "minutes_circulated",
+}
+
+
+def still_stands(code: JobKind, reached: frozenset[str]) -> bool:
+    """Whether a meeting's deadline still stands, given the milestones it has ``reached``
+    (``invited``, ``papers_sent``, ``minutes_circulated``): inviting is done once invited, the
+    agenda and papers deadlines once the papers are out, the minutes' once they are circulated."""
+    met_by = _MET_BY.get(code)
+    return met_by is None or met_by not in reached

@@ -63,6 +63,12 @@ class Who(BaseModel):
     in_person: bool | None = None
 
     def matches_seat(self, seat: Seat) -> bool:
+        # the flags first, then only the text fields that are set: quorum forecasts run this for
+        # every seat of every meeting on the console's dashboard
+        if ((self.carer is not None and seat.carer != self.carer)
+                or (self.voting is not None and seat.voting != self.voting)
+                or (self.advisory is not None and seat.advisory != self.advisory)):
+            return False
         for name in ("role", "office", "organisation", "sector"):
             wanted = getattr(self, name)
             if wanted is None:
@@ -70,10 +76,7 @@ class Who(BaseModel):
             options = [wanted] if isinstance(wanted, str) else wanted
             if getattr(seat, name).casefold() not in {o.casefold() for o in options}:
                 return False
-        return all(
-            getattr(self, name) is None or getattr(seat, name) == getattr(self, name)
-            for name in ("carer", "voting", "advisory")
-        )
+        return True
 
     def matches(self, attendee: Attendee) -> bool:
         if self.in_person and not attendee.in_person:
