@@ -28,6 +28,14 @@ CAROL = "carol.chowdhury@example.org"
 Console = Callable[[str], ConsoleClient]
 
 
+@pytest.fixture
+def admin(clerk_app: Clerk) -> str:
+    """An administrator of the console (``[web] admins``)."""
+    web = clerk_app.config.web.model_copy(update={"admins": ("it.admin@council.example",)})
+    clerk_app.config = clerk_app.config.model_copy(update={"web": web})
+    return "it.admin@council.example"
+
+
 def read(app: Clerk, raw: bytes) -> int:
     outcome = ingest(app, raw, source="test")
     assert outcome.inbound_id is not None
@@ -162,3 +170,10 @@ def test_others_cannot_replay_or_attach(console: Console, clerk_app: Clerk, meet
     assert page.status == 200 and "Record this reply" not in page.text
     assert chair.post(f"/inbox/{from_elsewhere}/attach", form).status == 403
     assert reply_of(clerk_app, meeting, CAROL) == "no_reply"
+
+
+def test_an_administrator_sees_every_message(console: Console, admin: str, unclear: int,
+                                             stranger: int) -> None:
+    page = console(admin).get("/inbox")
+    assert f'href="/inbox/{unclear}"' in page.text and f'href="/inbox/{stranger}"' in page.text
+    assert "Record this reply" in console(admin).get(f"/inbox/{unclear}").text

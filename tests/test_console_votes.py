@@ -100,3 +100,21 @@ def test_another_bodys_facilitator_is_refused(console: Console, ballot: str,
     assert other.post(f"/votes/{ballot}/close").status == 403
     assert get_ballot(clerk_app, ballot).status == "open"
     assert console(FACILITATOR).get("/votes/no-such-vote").status == 404
+
+
+def test_a_failed_check_names_voters_to_the_facilitator_only(console: Console, ballot: str,
+                                                             clerk_app: Clerk) -> None:
+    # a vote row that the log does not know of (written behind clerk's back)
+    with clerk_app.store.write() as db:
+        db.execute("INSERT INTO votes (ballot_id, person_id, choices, received_at, channel, "
+                   "receipt, recorded_at) SELECT b.id, p.id, '{\"1\": \"reject\", \"2\": "
+                   "\"reject\"}', '2027-01-14T13:00:00Z', 'email', 'FAKE-0001', "
+                   "'2027-01-14T13:00:00Z' FROM ballots b, people p WHERE b.ref = ? AND "
+                   "p.email = 'eleanor.evans@example.org'", [ballot])
+    facilitator = console(FACILITATOR).get(f"/votes/{ballot}/verify")
+    assert "does not match the audit log" in facilitator.text
+    assert "eleanor.evans@example.org" in facilitator.text
+    chair = console(CHAIR).get(f"/votes/{ballot}/verify")
+    assert "does not match the audit log" in chair.text
+    assert "eleanor.evans" not in chair.text and "Eleanor Evans" not in chair.text
+    assert "the facilitator can see which voters it concerns" in chair.text

@@ -75,7 +75,12 @@ async def verify_page(request: web.Request) -> web.StreamResponse:
     """The vote recomputed from the audit log alone (reads only, like ``clerk ratify verify``)."""
     ballot = _ballot(request)
     check = verify_ballot(clerk_of(request), ballot.ref)
-    return _page(request, ballot, verification=check.lines, verified=check.ok)
+    lines = check.lines
+    if not may_see_voters(viewer(request).served, ballot.meeting.body):
+        # a failed check names the voters concerned: who voted is the facilitator's to see
+        lines = tuple("FAILED: this check failed; the facilitator can see which voters it "
+                      "concerns" if "@" in line else line for line in lines)
+    return _page(request, ballot, verification=lines, verified=check.ok)
 
 
 @routes.post("/votes/{ref}/close")
