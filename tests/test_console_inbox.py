@@ -15,6 +15,7 @@ from clerk.mail_in import inbox
 from clerk.mail_in.message import Decision, VerifiedReply
 from clerk.meetings.schedule import Meeting
 from clerk.store import audit
+from clerk.tokens.reply_keys import issue_key
 from mail.ingest import ingest
 from tests.app_fixtures import key_of, reply_of
 from tests.console_fixtures import ConsoleClient
@@ -177,3 +178,24 @@ def test_an_administrator_sees_every_message(console: Console, admin: str, uncle
     page = console(admin).get("/inbox")
     assert f'href="/inbox/{unclear}"' in page.text and f'href="/inbox/{stranger}"' in page.text
     assert "Record this reply" in console(admin).get(f"/inbox/{unclear}").text
+
+
+def test_an_answer_to_a_ballot_is_the_facilitators_alone(console: Console, clerk_app: Clerk,
+                                                         meeting: Meeting) -> None:
+    """An unclear reply to a ballot says who voted: the Chair does not see it, and it cannot be
+    attached by hand (a vote is the voter's to cast)."""
+    with clerk_app.store.write() as db:
+        person = db.execute("SELECT id FROM people WHERE email = ?", [CAROL]).fetchone()[0]
+        key = issue_key(db, person_id=person, purpose="vote", subject_ref=meeting.ref,
+                        now=clerk_app.clock.now(), days=30)
+    number = read(clerk_app, reply("carol.at.home@example.net", key, "I approve"))
+    assert f'href="/inbox/{number}"' not in console(CHAIR).get("/inbox").text
+    assert console(CHAIR).get(f"/inbox/{number}").status == 403
+    page = console(FACILITATOR).get(f"/inbox/{number}")
+    assert page.status == 200 and "Record this reply" not in page.text
+    assert "Only an answer to an invitation can be attached by hand" in page.text
+    refused = console(FACILITATOR).post(f"/inbox/{number}/attach",
+                                        {"member": CAROL, "meeting": meeting.ref,
+                                         "intent": "attend"})
+    assert "Only an answer to an invitation" in refused.text
+    assert reply_of(clerk_app, meeting, CAROL) == "no_reply"

@@ -97,11 +97,15 @@ def may_close_ballot(served: Served, slug: str) -> Verdict:
                    code="not_facilitator")
 
 
-def may_see_inbound(served: Served, bodies: frozenset[str]) -> bool:
+def may_see_inbound(served: Served, bodies: frozenset[str], *, a_vote: bool = False) -> bool:
     """Whether a message in the inbox may be shown: one tied to a meeting or a person of some
     bodies (``bodies``) to those serving any of them; one tied to no body (a stranger's, or
     clerk cannot tell whose) to the facilitators of any body and the administrators, never to a
-    Chair alone (it may concern a body the Chair does not serve: the facilitators sort it)."""
+    Chair alone (it may concern a body the Chair does not serve: the facilitators sort it). An
+    answer to a ballot (``a_vote``) says who voted and how: only to the facilitator of its body,
+    as :func:`may_see_voters`."""
+    if a_vote and bodies:
+        return any(may_see_voters(served, slug) for slug in bodies)
     if bodies:
         return any(served.serves(slug) for slug in bodies)
     return served.admin or any("facilitator" in roles for roles in served.roles.values())

@@ -5,8 +5,10 @@ arrived: same source and time received); attach one by hand to the member and me
 to (:func:`clerk.mail_in.attach_reply`).
 
 Who sees a message is :func:`clerk.rules.access.may_see_inbound` (a message tied to a body: those
-serving it; tied to none: any facilitator and the administrators); who may replay or attach it,
-:func:`clerk.rules.access.may_handle_inbound`. The raw message is decoded here, by the mail
+serving it; tied to none: any facilitator and the administrators; an answer to a ballot: the
+body's facilitator only); who may replay or attach it, :func:`clerk.rules.access.may_handle_inbound`.
+Only an answer to an invitation (or a message clerk cannot place) is attached by hand: a vote is
+the voter's to cast. The raw message is decoded here, by the mail
 adapter's own parser (the wire format stays out of clerk's services)."""
 
 from __future__ import annotations
@@ -93,7 +95,8 @@ def _message(request: web.Request) -> tuple[StoredMessage, ParsedMessage, Inboun
         raise web.HTTPNotFound() from None
     parsed, mail = _decode(app, message)
     whose = _attribution(app, mail)
-    if not may_see_inbound(viewer(request).served, whose.bodies):
+    if not may_see_inbound(viewer(request).served, whose.bodies,
+                           a_vote=whose.purpose == "vote"):
         raise Forbidden()
     return message, parsed, mail, whose
 
@@ -120,7 +123,7 @@ async def inbox_page(request: web.Request) -> web.StreamResponse:
     for message in messages_to_review(app, statuses):
         _parsed, mail = _decode(app, message)
         whose = _attribution(app, mail)
-        if not may_see_inbound(served, whose.bodies):
+        if not may_see_inbound(served, whose.bodies, a_vote=whose.purpose == "vote"):
             continue
         line = message.line
         rows.append({"id": line.id, "when": in_words(from_iso(line.received_at), app.tz),
@@ -162,8 +165,8 @@ def _message_page(request: web.Request, message: StoredMessage, parsed: ParsedMe
     served = viewer(request).served
     line = message.line
     handle = may_handle_inbound(served, whose.bodies).ok
-    members, meetings = _attach_choices(request, whose) if handle and message.to_review \
-        else ([], [])
+    attachable = handle and message.to_review and whose.purpose in ("", "rsvp")
+    members, meetings = _attach_choices(request, whose) if attachable else ([], [])
     if values is None:
         reading = reading_of(mail) if mail is not None else None
         values = {"member": whose.person.email if whose.person else "",
@@ -181,7 +184,8 @@ def _message_page(request: web.Request, message: StoredMessage, parsed: ParsedMe
                   headers=headers, lines=text.splitlines(), attachments=parsed.attachments,
                   why=why_not_acted(app, message, mail, whose), whose=_whose_words(app, whose),
                   how=whose.how, may_replay=handle and line.status == "quarantined",
-                  may_attach=handle and message.to_review and bool(members and meetings),
+                  may_attach=attachable and bool(members and meetings),
+                  not_attachable=handle and message.to_review and not attachable,
                   to_review=message.to_review, handle=handle, members=members,
                   meetings=meetings, intents=INTENTS, values=values, errors=errors or [],
                   error_for=dict(errors or []))
@@ -228,6 +232,9 @@ async def attach(request: web.Request) -> web.StreamResponse:
     refused = _refusal(request, whose)
     if refused is not None:
         return refused
+    if whose.purpose not in ("", "rsvp"):
+        raise done(request, f"/inbox/{message.id}", "Only an answer to an invitation can be "
+                                                     "attached by hand.")
     values = {name: field(data, name) for name in ("member", "meeting", "intent",
                                                    "substitute_name", "substitute_email")}
     errors: list[tuple[str, str]] = []
