@@ -5,11 +5,16 @@ administrator: all), and "Verify the chain"."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 
 from clerk.app import Clerk
+from clerk.attendance.decisions import AddDecision, add_decision
+from clerk.attendance.register import RecordAttendance, record_attendance
 from clerk.attendance.replies import RecordReply, record_reply
+from clerk.ballots.ratification import CastVote, cast_vote, close_ballot, open_ballot
+from clerk.clock import FakeClock
 from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
 from clerk.store import audit
 from clerk.times import parse_local
@@ -17,6 +22,7 @@ from tests.console_fixtures import ConsoleClient
 
 FACILITATOR = "facilitator@carers.example.org"
 OTHER_FACILITATOR = "jcb.support@worcs.example.org"
+CHAIR = "alice.ashworth@example.org"
 ADMIN = "it.admin@council.example"
 
 Console = Callable[[str], ConsoleClient]
@@ -35,6 +41,20 @@ def two_bodies(clerk_app: Clerk, meeting: Meeting) -> Meeting:
     record_reply(clerk_app, RecordReply(meeting.ref, "carol.chowdhury@example.org", "attend"))
     return add_meeting(clerk_app, AddMeeting("cypsp-jcb", parse_local("2027-01-20 14:00",
                                                                       clerk_app.tz)))
+
+
+def make_ballot(app: Clerk) -> str:
+    """A vote on an inquorate Carers Partnership meeting's decision: Carol votes, then it is
+    closed early."""
+    ref = add_meeting(app, AddMeeting("carers", parse_local("2027-01-14 10:00", app.tz))).ref
+    assert isinstance(app.clock, FakeClock)
+    app.clock.set(datetime(2027, 1, 14, 12, 0, tzinfo=UTC))
+    record_attendance(app, RecordAttendance(ref, ("dev.davies@example.org",)))
+    add_decision(app, AddDecision(ref, "Adopt the 2027 carers action plan"))
+    ballot = open_ballot(app, ref).ref
+    cast_vote(app, CastVote(ballot, "carol.chowdhury@example.org", {1: "reject"}))
+    close_ballot(app, ballot)
+    return ballot
 
 
 def person_id(app: Clerk, email: str) -> int:
@@ -105,3 +125,18 @@ def test_verify_the_chain(console: Console, clerk_app: Clerk, meeting: Meeting) 
     clerk_app.store.db.execute("UPDATE audit SET actor = 'someone else' WHERE id = 2")
     broken = console(FACILITATOR).get("/audit/verify")
     assert "The chain is broken" in broken.text and "Audit row 2 was changed" in broken.text
+
+
+def test_votes_in_the_log_are_the_facilitators_alone(console: Console, clerk_app: Clerk,
+                                                     admin: str) -> None:
+    ballot = make_ballot(clerk_app)  # Carol voted; then the vote was closed
+    facilitator = console(FACILITATOR).get("/audit")
+    assert "vote.cast" in facilitator.text and "ballot.close" in facilitator.text
+    assert "carol.chowdhury@example.org<span" in facilitator.text
+    assert "not_voted" in facilitator.text
+    for who in (CHAIR, admin):
+        page = console(who).get("/audit")
+        assert "ballot.close" in page.text, who
+        assert "vote.cast" not in page.text and "not_voted" not in page.text, who
+        assert "carol.chowdhury@example.org<span" not in page.text, who  # as the actor
+    assert ballot

@@ -7,7 +7,7 @@ administrators (``[web] admins``) serve every body."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -123,6 +123,12 @@ def may_handle_inbound(served: Served, bodies: frozenset[str]) -> Verdict:
         return Verdict(True, "you are the facilitator", code="ok")
     return Verdict(False, "only the facilitator replays a message or records it for a member",
                    code="not_facilitator")
+
+
+def votes_hidden(served: Served, bodies: Iterable[str]) -> frozenset[str]:
+    """Of ``bodies``, those whose votes ``served`` may not see in the audit log (who voted, and
+    how): all but those where they are the facilitator (:func:`may_see_voters`)."""
+    return frozenset(slug for slug in bodies if not may_see_voters(served, slug))
 
 
 def audit_bodies(served: Served) -> frozenset[str] | None:

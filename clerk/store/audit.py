@@ -120,15 +120,33 @@ _ABOUT_BODIES = """(
     OR subject IN ({marks}))"""
 
 
+#: The events that say who voted (and how), and the keys of a ballot's close that say who did.
+VOTE_ACTIONS = ("vote.cast", "vote.refused")
+VOTERS_KEYS = ("voted", "not_voted")
+
+
 def read_events(db: Database, *, meeting: str = "", person: str = "",
-                bodies: Sequence[str] | None = None, before: int | None = None,
-                limit: int = 50) -> EventPage:
+                bodies: Sequence[str] | None = None, votes_hidden: Sequence[str] = (),
+                before: int | None = None, limit: int = 50) -> EventPage:
     """Events newest first, ``limit`` at a time (``before``: read on from an earlier page's
     ``older``). ``meeting``: only those about that meeting (by reference) or a vote on it;
     ``person`` (an address): only those the person did, or that are about them; ``bodies``:
-    only events about those bodies (None: every event, those about no body included)."""
+    only events about those bodies (None: every event, those about no body included);
+    ``votes_hidden``: bodies whose votes are not shown (no vote cast or refused, and a ballot's
+    close without who voted and who did not)."""
     where: list[str] = []
     params: list[Any] = []
+    hidden_ballots: set[str] = set()
+    if votes_hidden:
+        slugs = sorted(votes_hidden)
+        hidden_ballots = {str(r["ref"]) for r in db.query(
+            f"SELECT b.ref FROM ballots b JOIN meetings m ON m.id = b.meeting_id WHERE m.body "
+            f"IN ({', '.join('?' for _ in slugs)})", slugs)}
+    if hidden_ballots:
+        refs = sorted(hidden_ballots)
+        where.append(f"NOT (action IN ({', '.join('?' for _ in VOTE_ACTIONS)}) AND subject IN "
+                     f"({', '.join('?' for _ in refs)}))")
+        params += [*VOTE_ACTIONS, *refs]
     if meeting:
         where.append("(subject = ? OR subject IN (SELECT b.ref FROM ballots b JOIN meetings m "
                      "ON m.id = b.meeting_id WHERE m.ref = ?))")
@@ -149,9 +167,15 @@ def read_events(db: Database, *, meeting: str = "", person: str = "",
         " ORDER BY id DESC LIMIT ?"
     rows = list(db.query(sql, [*params, limit + 1]))
     found = tuple(Event(r["id"], r["at"], r["actor"], r["action"], r["subject"], r["channel"],
-                        json.loads(r["evidence"] or "{}"), json.loads(r["detail"] or "{}"))
+                        json.loads(r["evidence"] or "{}"),
+                        _without_voters(json.loads(r["detail"] or "{}"))
+                        if r["subject"] in hidden_ballots else json.loads(r["detail"] or "{}"))
                   for r in rows[:limit])
     return EventPage(found, found[-1].id if len(rows) > limit and found else None)
+
+
+def _without_voters(detail: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in detail.items() if k not in VOTERS_KEYS}
 
 
 @dataclass(frozen=True)

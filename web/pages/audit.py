@@ -1,7 +1,8 @@
 """The audit log (``/audit``): events newest first, a page at a time, by meeting (its reference)
 or by person (chosen from a list: their id, never an address, goes in the URL); only events
-about the bodies the viewer serves (an administrator: all). "Verify the chain" checks every
-row's hash, as ``clerk audit verify`` does (``/audit/verify``, reads only)."""
+about the bodies the viewer serves (an administrator: all), and who voted in a ratification vote
+(and how) only to the body's facilitator (:func:`clerk.rules.access.votes_hidden`). "Verify the
+chain" checks every row's hash, as ``clerk audit verify`` does (``/audit/verify``, reads only)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from aiohttp import web
 
 from clerk.errors import NotFound
 from clerk.meetings import get_meeting, list_meetings
-from clerk.rules.access import audit_bodies
+from clerk.rules.access import audit_bodies, votes_hidden
 from clerk.store import audit
 from clerk.times import from_iso, in_words
 from web.context import Forbidden, body_for, clerk_of, render, viewer
@@ -64,6 +65,7 @@ async def _page(request: web.Request, chain: audit.ChainCheck | None = None) -> 
             raise Forbidden()
     page = audit.read_events(app.store.db, meeting=meeting_ref,
                              person=person.email if person else "", bodies=scope,
+                             votes_hidden=sorted(votes_hidden(who.served, app.config.bodies)),
                              before=_number(query.get("before", "")), limit=PAGE_SIZE)
     filters = "".join(f"&{k}={v}" for k, v in (("meeting", meeting_ref),
                                                ("person", person_id or "")) if v)
