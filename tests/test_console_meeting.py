@@ -202,6 +202,21 @@ def test_inviting_from_the_console(console: Console, clerk_app: Clerk) -> None:
     assert (event["actor"], event["channel"]) == (FACILITATOR, "console")
 
 
+def test_a_bouncing_address_is_marked_and_not_offered_again(console: Console,
+                                                             clerk_app: Clerk) -> None:
+    m = uninvited(clerk_app)
+    with clerk_app.store.write() as db:
+        db.execute("UPDATE people SET undeliverable = '550 no such user' WHERE email = ?",
+                   ["tara.taylor@example.org"])
+    client = console(FACILITATOR)
+    client.get(f"/meetings/{m.ref}")
+    page = client.post(f"/meetings/{m.ref}/invite")
+    assert "Invitations: 19 queued, 1 skipped (mail to them bounces)." in page.text
+    assert "Not sent to tara.taylor@example.org" in page.text
+    assert "Tara Taylor (cabinet member) Mail bounces" in text_of(page.text)
+    assert f'action="/meetings/{m.ref}/invite"' not in page.text  # nobody left to invite
+
+
 def test_remind_now_reminds_those_who_have_not_replied_once_a_day(
         console: Console, clerk_app: Clerk, meeting: Meeting) -> None:
     record_reply(clerk_app, RecordReply(meeting=meeting.ref, email=CAROL, intent="attend"))

@@ -68,6 +68,8 @@ def reply_sheet(app: Clerk, ref: str) -> tuple[Answer, ...]:
                              sub["undeliverable"] or "") if sub and row["reply"] == "substitute"
                       else None)
 
-    undeliverable = {r["email"]: r["undeliverable"] or "" for r in rows.values()}
-    return tuple(answer(pid, seat.name, seat.email, seat.office, undeliverable.get(seat.email, ""))
+    undeliverable = {r["id"]: r["undeliverable"] or "" for r in fetch_all(
+        db, "SELECT p.id, p.undeliverable FROM memberships m JOIN people p ON p.id = m.person_id "
+            "WHERE m.body = ? AND m.active = 1", [meeting.body])}
+    return tuple(answer(pid, seat.name, seat.email, seat.office, undeliverable.get(pid, ""))
                  for pid, seat in body_seats(db, meeting.body).items())

@@ -203,21 +203,25 @@ _TRACES: tuple[tuple[str, str], ...] = (
 )
 
 
-def _traces(db: Database, meeting: Meeting) -> dict[str, int]:
-    """How many of each thing in :data:`_TRACES` there are for the meeting."""
+def _traces(db: Database, meeting: Meeting, *, first: bool = False) -> dict[str, int]:
+    """How many of each thing in :data:`_TRACES` there are for the meeting (``first``: stop at
+    the first kind there is)."""
     params = {"id": meeting.id, "ref": meeting.ref}
     traces = {}
     for what, sql in _TRACES:
         row = fetch_one(db, sql, params)
         traces[what] = int(row["n"]) if row else 0
+        if first and traces[what]:
+            break
     return traces
 
 
 def may_delete(app: Clerk, ref: str) -> Verdict:
-    """Whether the meeting could be deleted now (:func:`delete_meeting`), and why: read only,
-    for a page that offers deleting only when it would be done."""
+    """Whether the meeting could be deleted now (:func:`delete_meeting`), and why (the reason
+    names the first thing that stands in the way): read only, for a page that offers deleting
+    only when it would be done."""
     meeting = get_meeting(app, ref)
-    return may_delete_meeting(meeting.ref, _traces(app.store.db, meeting))
+    return may_delete_meeting(meeting.ref, _traces(app.store.db, meeting, first=True))
 
 
 def delete_meeting(app: Clerk, ref: str, *, actor: str = "facilitator",

@@ -78,6 +78,7 @@ def _page(request: web.Request, meeting: Meeting, *, errors: list[tuple[str, str
     sheet = reply_sheet(app, meeting.ref)
     now = app.clock.now()
     ahead = meeting_still_open(meeting, now)
+    invited = sum(1 for a in sheet if a.invited)
     people: list[dict[str, Any]] = []
     for a in sheet:
         people.append({"id": a.person_id, "name": a.name})
@@ -88,8 +89,10 @@ def _page(request: web.Request, meeting: Meeting, *, errors: list[tuple[str, str
         request, "console/meeting.html", status=status, meeting=meeting, body=body,
         slug=meeting.body, title=title_of(request, meeting), view=view, sheet=sheet,
         when=lambda at: _when(request, at), reply_words=REPLY_WORDS, channel_words=CHANNEL_WORDS,
-        ahead=ahead, invited=sum(1 for a in sheet if a.invited),
-        deletable=meeting.status != "cancelled" and may_delete(app, meeting.ref).ok,
+        ahead=ahead, invited=invited, to_invite=sum(
+            1 for a in sheet if not a.invited and not a.undeliverable),
+        deletable=meeting.status != "cancelled" and not invited and may_delete(app,
+                                                                               meeting.ref).ok,
         deadlines=[d for d in view["deadlines"] if not d["past"]][:4],
         ratify=ratification(app, meeting.ref), people=people,
         errors=errors or [], values=values or {})
