@@ -21,7 +21,7 @@ from clerk.observers.questions import AskQuestion, ask_question
 from clerk.times import parse_local
 from mail.ingest import ingest
 from tests.app_fixtures import key_of
-from tests.browser.conftest import sign_in
+from tests.browser.helpers import sign_in
 from tests.reply_mail import reply
 
 FACILITATOR = "facilitator@carers.example.org"
