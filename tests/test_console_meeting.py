@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from clerk.app import Clerk
 from clerk.attendance import RecordAttendance, RecordReply, record_attendance, record_reply
@@ -17,8 +21,9 @@ from clerk.clock import FakeClock
 from clerk.meetings import AddMeeting, Meeting, add_meeting, get_meeting
 from clerk.store import audit
 from clerk.times import parse_local
-from tests.app_fixtures import reply_of
+from tests.app_fixtures import EXAMPLE_MEMBERS, reply_of
 from tests.console_fixtures import ConsoleClient
+from tests.test_cli import run
 
 FACILITATOR = "facilitator@carers.example.org"
 OTHER_FACILITATOR = "jcb.support@worcs.example.org"
@@ -230,6 +235,19 @@ def test_remind_now_reminds_those_who_have_not_replied_once_a_day(
     assert "0 reminders queued, 19 already reminded today" in again.text
     assert len(outbox(clerk_app, "reminder", meeting.ref)) == 19
     assert last_event(clerk_app, "meeting.remind")["actor"] == FACILITATOR
+
+
+def test_the_cli_reminds_by_the_same_operation(workdir: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(EXAMPLE_MEMBERS, workdir / "members.csv")
+    for args in (("init",), ("members", "import", "members.csv"),
+                 ("meetings", "add", "carers", "--at", "2099-01-15 10:00"),
+                 ("invite", "carers-2099-01-15")):
+        assert run(capsys, *args)[0] == 0, args
+    code, out, _ = run(capsys, "attendance", "remind", "carers-2099-01-15")
+    assert code == 0 and "carers-2099-01-15: 20 reminders queued." in out
+    code, out, _ = run(capsys, "attendance", "remind", "carers-2099-01-15", "--json")
+    assert json.loads(out)["already"][:1] == ["alice.ashworth@example.org"]
 
 
 def test_moving_shows_who_will_be_told_before_anything_is_sent(

@@ -250,6 +250,22 @@ def reply_cmd(
     console.print(f"{out.name}: {out.message}.", markup=False)
 
 
+@attendance.command("remind")
+def remind_cmd(meeting: MeetingArg, config: ConfigOption = None,
+               as_json: JsonOption = False) -> None:
+    """Remind now everyone who has not replied (the reminder the deadline sends; once a day)."""
+    from clerk.attendance import remind_now
+
+    result = remind_now(open_app(config), meeting)
+    if as_json:
+        print_json({"meeting": result.meeting.ref, "queued": result.queued,
+                    "already": result.already, "undeliverable": result.undeliverable})
+        return
+    console.print(f"{result.meeting.ref}: {result.message}.", markup=False)
+    if result.queued:
+        console.print("Run `clerk mail send` to send the outbox now.")
+
+
 @decisions.command("add")
 def add_decision_cmd(
     meeting: MeetingArg,
