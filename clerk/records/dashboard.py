@@ -21,7 +21,7 @@ from clerk.app import Clerk
 from clerk.attendance.quorum import Forecast, ReplyLine, forecast_of
 from clerk.meetings.schedule import Meeting
 from clerk.people.directory import seat_from_row
-from clerk.rules.access import Served
+from clerk.rules.access import Served, may_see_inbound
 from clerk.rules.deadlines import (
     Deadline,
     JobKind,
@@ -131,6 +131,8 @@ class Dashboard:
     meetings: tuple[MeetingLine, ...]
     deadlines: tuple[DeadlineLine, ...]
     attention: tuple[Attention, ...]
+    #: ``meetings`` holds those of this many days from today (and each body's next).
+    horizon_days: int = HORIZON_DAYS
 
 
 def _marks(values: Sequence[Any]) -> str:
@@ -203,7 +205,7 @@ def dashboard(app: Clerk, served: Served) -> Dashboard:
             attention.append(Attention("addresses_bouncing", slug, app.config.bodies[slug].label,
                                        count=bouncing[slug],
                                        reason=f"{bouncing[slug]} undeliverable"))
-    if _sees_inbox(served):
+    if may_see_inbound(served, frozenset()):  # as a message tied to no body: not a Chair's
         held = _quarantined(db)
         if held:
             attention.append(Attention("mail_quarantined", count=held,
@@ -220,11 +222,6 @@ def dashboard(app: Clerk, served: Served) -> Dashboard:
                             nexts[slug].when if slug in nexts else "") for slug in slugs)
     listed = tuple(replace(d, when=in_words(d.at, app.tz)) for d in deadlines[:NEXT_DEADLINES])
     return Dashboard(now, bodies, tuple(meetings), listed, tuple(attention))
-
-
-def _sees_inbox(served: Served) -> bool:
-    """Mail in quarantine is for administrators and facilitators (not the chairs)."""
-    return served.admin or any("facilitator" in roles for roles in served.roles.values())
 
 
 def _seats(db: Database, slugs: list[str]) -> tuple[dict[str, dict[int, Seat]],
@@ -250,26 +247,41 @@ def _coming(app: Clerk, db: Database, slugs: list[str], seats: dict[str, dict[in
                      [*slugs, to_iso(today), to_iso(horizon), to_iso(today)])
     if not rows:
         return []
-    ids = [row["id"] for row in rows]
+    ids = [row["id"] for row in rows if row["invited"]]
     answers: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
-    for reply in fetch_all(db, _REPLIES.format(meetings=_marks(ids)), ids):
-        answers[reply["meeting_id"]][reply["person_id"]] = reply
+    if ids:
+        for reply in fetch_all(db, _REPLIES.format(meetings=_marks(ids)), ids):
+            answers[reply["meeting_id"]][reply["person_id"]] = reply
+    # nobody's answer, and the forecast when nobody has answered, are the same for every
+    # meeting of a body: made once
+    unanswered: dict[str, dict[int, ReplyLine]] = {}
+    silent: dict[str, Forecast] = {}
     out = []
     for row in rows:
         meeting = Meeting.from_row(row)
         body = app.config.bodies[meeting.body]
-        got = answers.get(meeting.id, {})
-        pairs = []
+        members = seats[meeting.body]
+        no_reply = unanswered.get(meeting.body)
+        if no_reply is None:
+            no_reply = unanswered[meeting.body] = {
+                pid: ReplyLine(seat.email, seat.name, "no_reply") for pid, seat in members.items()}
+        got = answers.get(meeting.id)
         tally = dict.fromkeys(REPLY_KINDS, 0)
-        for pid, seat in seats[meeting.body].items():
-            answer = got.get(pid)
-            line = (ReplyLine(seat.email, seat.name, answer["reply"], answer["sub_email"] or "",
-                              answer["sub_name"] or "", answer["sub_reply"] or "")
-                    if answer else ReplyLine(seat.email, seat.name, "no_reply"))
-            if line.reply in tally:
-                tally[line.reply] += 1
-            pairs.append((seat, line))
-        fc = forecast_of(body.quorum, pairs)
+        if got:
+            pairs = []
+            for pid, seat in members.items():
+                answer = got.get(pid)
+                line = (ReplyLine(seat.email, seat.name, answer["reply"],
+                                  answer["sub_email"] or "", answer["sub_name"] or "",
+                                  answer["sub_reply"] or "") if answer else no_reply[pid])
+                if line.reply in tally:
+                    tally[line.reply] += 1
+                pairs.append((seat, line))
+            fc = forecast_of(body.quorum, pairs)
+        else:
+            tally["no_reply"] = len(members)
+            fc = silent.get(meeting.body) or silent.setdefault(meeting.body, forecast_of(
+                body.quorum, [(seat, no_reply[pid]) for pid, seat in members.items()]))
         quorum = "quorate" if fc.confirmed.ok else "possible" if fc.possible.ok else "cannot"
         out.append(MeetingLine(meeting, body.label, in_words(meeting.starts_at, app.tz),
                                bool(row["invited"]), bool(row["papers_sent_at"]),
