@@ -163,8 +163,16 @@ def axe_source() -> str:
 def axe_violations(axe_source: str) -> Callable[[Page], list[tuple[str, str, int]]]:
     """``axe_violations(page)``: axe-core's violations on the page as (rule id, impact, node count)."""
 
+    primed: list[Any] = []
+
     def run(page: Page) -> list[tuple[str, str, int]]:
-        page.evaluate(axe_source)  # evaluate is not bound by the page's CSP; a script tag would be
+        # Neither evaluate nor an init script is bound by the page's CSP (a script tag would be);
+        # the init script gives every later page of the context axe at once (about 0.15 s less a page).
+        if page.evaluate("() => typeof axe") == "undefined":
+            page.evaluate(axe_source)
+        if page.context not in primed:
+            page.context.add_init_script(axe_source)
+            primed.append(page.context)
         result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
         found = []
         for violation in result["violations"]:
