@@ -5,12 +5,15 @@ a membership (kept in the records, no longer invited), and listing it."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlite_utils import Database
 
@@ -21,6 +24,7 @@ from clerk.people.directory import (
     ensure_person,
     find_person,
     is_email,
+    named_substitutes,
     normalise_email,
     rename_person,
 )
@@ -231,53 +235,242 @@ def _without_duplicates(rows: list[tuple[int, dict[str, str]]],
     return out
 
 
-def import_members(app: Clerk, data: str | bytes, *, source: str = "csv",
-                   rejoin: bool = False) -> ImportReport:
-    """Import members from a CSV file (bytes: the encoding is found; or text); a re-import
-    updates people and seats rather than duplicating. A row for a member whose membership has
-    ended is skipped with a warning, unless ``rejoin`` says those listed have rejoined."""
-    report = ImportReport()
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of a membership an import or an edit changes: its column name, the value
+    before and after, as text (``""`` for none; flags as ``yes``/``no``)."""
+
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class PlannedRow:
+    """A row of a membership file that will be applied: its line, whose membership of which
+    body, and what it does: ``created`` (a new membership), ``updated`` (with ``changes``; a
+    membership that had ended and comes back has ``rejoins``) or ``unchanged``. ``values`` are
+    the row as read."""
+
+    line: int
+    body: str
+    email: str
+    name: str
+    outcome: Literal["created", "updated", "unchanged"]
+    changes: tuple[FieldChange, ...] = ()
+    rejoins: bool = False
+    values: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What importing a membership file would do, read without changing anything
+    (:func:`preview_import`): the rows that would be applied (added, changed, unchanged), the
+    rejected rows (``errors``) and the caveats (``warnings``), as the import itself would report
+    them; ``not_in_file`` names the body's members the file does not list (an import never ends
+    a membership: they stay). ``fingerprint`` names this file and this outcome: the import
+    given it as ``expect`` applies exactly this, or refuses."""
+
+    body: str | None
+    rows: tuple[PlannedRow, ...]
+    errors: tuple[tuple[int, str], ...]
+    warnings: tuple[tuple[int, str], ...]
+    delimiter: str
+    encoding: str
+    ignored_columns: tuple[str, ...]
+    kept_ended: int
+    not_in_file: tuple[str, ...]
+    fingerprint: str
+
+    @property
+    def added(self) -> tuple[PlannedRow, ...]:
+        return tuple(r for r in self.rows if r.outcome == "created")
+
+    @property
+    def changed(self) -> tuple[PlannedRow, ...]:
+        return tuple(r for r in self.rows if r.outcome == "updated")
+
+    @property
+    def unchanged(self) -> tuple[PlannedRow, ...]:
+        return tuple(r for r in self.rows if r.outcome == "unchanged")
+
+    @property
+    def delimiter_name(self) -> str:
+        return DELIMITERS.get(self.delimiter, repr(self.delimiter))
+
+
+#: What to do when a file lists someone whose membership has ended, said for each channel.
+_REJOIN_HINT = {"cli": "import the file with --rejoin",
+                "console": "import the file again saying that they have rejoined"}
+
+
+def _read_file(app: Clerk, data: str | bytes, source: str, body: str | None,
+               report: ImportReport) -> list[tuple[int, dict[str, Any]]]:
+    """The rows of a membership file that may be applied, parsed, by line number (the one
+    reading of a file, shared by :func:`import_members` and :func:`preview_import`); the
+    rejected rows are in ``report.errors``. With ``body``, rows for the other bodies are
+    skipped with a warning: that import is for one body."""
     if isinstance(data, bytes):
         text, report.encoding = decode_csv(data, source)
     else:
         text = data.lstrip("\ufeff")
     bodies = set(app.config.bodies)
+    rows = _read_rows(text, source, report)
+    if body is not None:
+        label = app.body(body).name
+        mine = []
+        for line, row in rows:
+            slug = (row.get("body") or "").strip()
+            if slug in bodies and slug != body:
+                report.warnings.append((line, f"this row is for {app.body(slug).name}, so it was "
+                                              f"skipped: this import is for {label} only"))
+                continue
+            mine.append((line, row))
+        rows = mine
     parsed: list[tuple[int, dict[str, Any]]] = []
-    for line, row in _without_duplicates(_read_rows(text, source, report), report):
+    for line, row in _without_duplicates(rows, report):
         try:
             parsed.append((line, _parse_row(row, bodies)))
         except ValueError as exc:
             report.errors.append((line, str(exc)))
-    now = app.clock.now()
-    rejoined: list[str] = []
-    with app.store.write() as db:
-        for line, row in parsed:
-            ended = _ended_on(db, row["body"], row["email"])
-            if ended is not None:
-                verdict = ended_member_in_import(ended, rejoin=rejoin)
-                if not verdict.ok:
-                    report.kept_ended += 1
-                    report.warnings.append((line, f"{row['email']} on {row['body']}: "
-                                                  f"{verdict.reason}, so this row was skipped "
-                                                  "(it would have made them a member again); "
-                                                  "if they have rejoined, import the file with "
-                                                  "--rejoin"))
-                    continue
-            problem = _substitute_conflict(db, row)
-            if problem:
-                report.errors.append((line, problem))
+    return parsed
+
+
+def _plan(db: Database, parsed: list[tuple[int, dict[str, Any]]], report: ImportReport, *,
+          rejoin: bool, channel: str) -> list[PlannedRow]:
+    """What each parsed row does to the membership in ``db`` (reads only), as the rows are
+    applied one after another: a row for a member whose membership has ended is skipped (a
+    warning) unless ``rejoin``; a substitute already standing for another member is an error."""
+    planned: list[PlannedRow] = []
+    names: dict[str, str] = {}  # the names earlier rows give
+    claimed: dict[tuple[str, str], str] = {}  # (body, member) -> the substitute earlier rows name
+    for line, row in parsed:
+        ended = _ended_on(db, row["body"], row["email"])
+        if ended is not None:
+            verdict = ended_member_in_import(ended, rejoin=rejoin)
+            if not verdict.ok:
+                report.kept_ended += 1
+                report.warnings.append((line, f"{row['email']} on {row['body']}: "
+                                              f"{verdict.reason}, so this row was skipped "
+                                              "(it would have made them a member again); "
+                                              "if they have rejoined, "
+                                              f"{_REJOIN_HINT.get(channel, _REJOIN_HINT['cli'])}"))
                 continue
-            if ended is not None:
-                rejoined.append(f"{row['body']}:{row['email']}")
-            outcome = _upsert_member(db, row, now)
-            setattr(report, outcome, getattr(report, outcome) + 1)
-        audit.record(db, at=now, actor="facilitator", action="members.import", subject="members",
-                     channel="cli", evidence={"source": source},
+        problem = _substitute_conflict(db, row, claimed)
+        if problem:
+            report.errors.append((line, problem))
+            continue
+        planned.append(_planned_row(db, line, row, names.get(row["email"]),
+                                    rejoins=ended is not None))
+        names[row["email"]] = row["name"]
+        if row["substitute_email"]:
+            claimed[(row["body"], row["email"])] = row["substitute_email"]
+    return planned
+
+
+_SEAT_FIELDS = ("role", "office", "organisation", "sector", "carer", "voting", "advisory")
+_FLAGS = ("carer", "voting", "advisory")
+
+
+def _shown(name: str, value: Any) -> str:
+    if name in _FLAGS:
+        return "yes" if value else "no"
+    return str(value or "")
+
+
+def _planned_row(db: Database, line: int, row: dict[str, Any], name_before: str | None, *,
+                 rejoins: bool = False, clear_substitute: bool = False) -> PlannedRow:
+    """How ``row`` changes its membership (``name_before``: the person's name as an earlier
+    row left it). A substitute is changed when the row names one (or ``clear_substitute``)."""
+    person = find_person(db, row["email"])
+    existing = None if person is None else fetch_one(
+        db, "SELECT * FROM memberships WHERE body = ? AND person_id = ?", [row["body"], person.id])
+    if person is None or existing is None:
+        return PlannedRow(line, row["body"], row["email"], row["name"], "created", values=row)
+    changes: list[FieldChange] = []
+    before = name_before if name_before is not None else person.name
+    if before != row["name"]:
+        changes.append(FieldChange("name", before, row["name"]))
+    for name in _SEAT_FIELDS:
+        if existing[name] != row[name]:
+            changes.append(FieldChange(name, _shown(name, existing[name]), _shown(name, row[name])))
+    subs = named_substitutes(db, row["body"], person.id)
+    wanted = row["substitute_email"]
+    if (wanted and subs != [wanted]) or (clear_substitute and not wanted and subs):
+        changes.append(FieldChange("substitute", ", ".join(subs), wanted))
+    if rejoins:
+        changes.append(FieldChange("membership", f"ended on {existing['ended_on'] or '?'}",
+                                   "member again"))
+    return PlannedRow(line, row["body"], row["email"], row["name"],
+                      "updated" if changes else "unchanged", tuple(changes), rejoins, values=row)
+
+
+def _fingerprint(data: str | bytes, body: str | None, planned: list[PlannedRow],
+                 report: ImportReport) -> str:
+    """A digest of the file and of what importing it does (rows, errors, warnings)."""
+    content = data if isinstance(data, bytes) else data.encode("utf-8")
+    outline = {"file": hashlib.sha256(content).hexdigest(), "body": body,
+               "rows": [[p.line, p.body, p.email, p.outcome,
+                         [[c.field, c.before, c.after] for c in p.changes]] for p in planned],
+               "errors": sorted(report.errors), "warnings": sorted(report.warnings)}
+    return hashlib.sha256(json.dumps(outline, sort_keys=True).encode()).hexdigest()
+
+
+def preview_import(app: Clerk, data: str | bytes, *, body: str | None = None,
+                   source: str = "csv", rejoin: bool = False,
+                   channel: str = "console") -> ImportPreview:
+    """What :func:`import_members` would do with this file now, changing nothing: the same
+    reading of the file and the same decisions, row by row. A file that cannot be read at all
+    is a BadInput, as for the import."""
+    report = ImportReport()
+    parsed = _read_file(app, data, source, body, report)
+    db = app.store.db
+    planned = _plan(db, parsed, report, rejoin=rejoin, channel=channel)
+    listed = {(p.body, p.email) for p in planned}
+    listed |= {(r["body"], r["email"]) for _, r in parsed}
+    not_in_file: tuple[str, ...] = ()
+    if body is not None:
+        not_in_file = tuple(r["name"] for r in fetch_all(db, SEAT_SQL, [body])
+                            if (body, r["email"]) not in listed)
+    fingerprint = _fingerprint(data, body, planned, report)
+    return ImportPreview(body, tuple(planned), tuple(sorted(report.errors)),
+                         tuple(sorted(report.warnings)), report.delimiter, report.encoding,
+                         tuple(report.ignored_columns), report.kept_ended, not_in_file,
+                         fingerprint)
+
+
+def import_members(app: Clerk, data: str | bytes, *, source: str = "csv",
+                   rejoin: bool = False, body: str | None = None, actor: str = "facilitator",
+                   channel: str = "cli", expect: str | None = None) -> ImportReport:
+    """Import members from a CSV file (bytes: the encoding is found; or text); a re-import
+    updates people and seats rather than duplicating. A row for a member whose membership has
+    ended is skipped with a warning, unless ``rejoin`` says those listed have rejoined. With
+    ``body``, only that body's rows are applied (the others skipped with a warning). With
+    ``expect`` (the fingerprint of a :func:`preview_import`), the import applies exactly what
+    was previewed or, if the file or the membership has changed since, nothing (Refused).
+    An import never ends a membership: members the file does not list stay members."""
+    report = ImportReport()
+    parsed = _read_file(app, data, source, body, report)
+    now = app.clock.now()
+    with app.store.write() as db:
+        planned = _plan(db, parsed, report, rejoin=rejoin, channel=channel)
+        if expect is not None and _fingerprint(data, body, planned, report) != expect:
+            raise Refused("the membership or the file has changed since the preview; upload "
+                          "the file again to see what it would change now")
+        rejoined: list[str] = []
+        for p in planned:
+            _upsert_member(db, dict(p.values), now)
+            setattr(report, p.outcome, getattr(report, p.outcome) + 1)
+            if p.rejoins:
+                rejoined.append(f"{p.body}:{p.email}")
+        audit.record(db, at=now, actor=actor, action="members.import", subject="members",
+                     channel=channel, evidence={"source": source},
                      detail={"created": report.created, "updated": report.updated,
                              "errors": len(report.errors), "delimiter": report.delimiter,
                              "encoding": report.encoding,
                              "ignored_columns": report.ignored_columns,
-                             "kept_ended": report.kept_ended, "rejoined": rejoined})
+                             "kept_ended": report.kept_ended, "rejoined": rejoined,
+                             **({"body": body} if body else {})})
     report.errors.sort()
     report.warnings.sort()
     return report
@@ -294,21 +487,26 @@ def _ended_on(db: Database, body: str, email: str) -> date | None:
     return date.fromisoformat(row["ended_on"] or row["updated_at"][:10])
 
 
-def _substitute_conflict(db: Database, row: dict[str, Any]) -> str | None:
+def _substitute_conflict(db: Database, row: dict[str, Any],
+                         claimed: Mapping[tuple[str, str], str]) -> str | None:
     """A named substitute may stand for one member only (per body): a member whose membership
-    has ended no longer holds theirs."""
+    has ended no longer holds theirs. ``claimed``: the substitutes earlier rows of the same file
+    name, by (body, member), which replace those members' substitutes."""
     if not row["substitute_email"]:
         return None
+    holders = [member for (body, member), sub in claimed.items()
+               if body == row["body"] and sub == row["substitute_email"]]
     sub = find_person(db, row["substitute_email"])
-    if sub is None:
-        return None
-    other = fetch_one(db, "SELECT p.email FROM named_substitutes n JOIN people p "
-                          "ON p.id = n.member_id JOIN memberships m ON m.body = n.body AND "
-                          "m.person_id = n.member_id AND m.active = 1 WHERE n.body = ? AND "
-                          "n.substitute_id = ? AND p.email != ?",
-                      [row["body"], sub.id, row["email"]])
+    if sub is not None:
+        holders += [r["email"] for r in fetch_all(
+            db, "SELECT p.email FROM named_substitutes n JOIN people p "
+                "ON p.id = n.member_id JOIN memberships m ON m.body = n.body AND "
+                "m.person_id = n.member_id AND m.active = 1 WHERE n.body = ? AND "
+                "n.substitute_id = ?", [row["body"], sub.id])
+            if (row["body"], r["email"]) not in claimed]
+    other = next((h for h in holders if h != row["email"]), None)
     if other:
-        return (f"{row['substitute_email']} is already the named substitute for {other['email']}; "
+        return (f"{row['substitute_email']} is already the named substitute for {other}; "
                 "a substitute may stand for one member only")
     return None
 
@@ -359,7 +557,8 @@ class EndResult:
     invited_to: tuple[str, ...] = ()
 
 
-def end_membership(app: Clerk, email: str, body: str, on: date | None = None) -> EndResult:
+def end_membership(app: Clerk, email: str, body: str, on: date | None = None, *,
+                   actor: str = "facilitator", channel: str = "cli") -> EndResult:
     """End a person's membership of a body on ``on`` (today if not given; not a day to come).
     The membership stays in the records (inactive, with the day it ended, audited); from now on
     the person is not invited to the body's meetings, not counted for its quorum and not given
@@ -392,8 +591,8 @@ def end_membership(app: Clerk, email: str, body: str, on: date | None = None) ->
                                 "g.id = i.meeting_id WHERE i.person_id = ? AND g.body = ? AND "
                                 "g.status != 'cancelled' AND g.starts_at > ? "
                                 "ORDER BY g.starts_at", [person.id, body, to_iso(now)])
-        audit.record(db, at=now, actor="facilitator", action="membership.end",
-                     subject=person.email, channel="cli",
+        audit.record(db, at=now, actor=actor, action="membership.end",
+                     subject=person.email, channel=channel,
                      detail={"body": body, "ended_on": day.isoformat(), "office": row["office"],
                              "invited_to": [r["ref"] for r in invited]})
     return EndResult(person.email, person.name, body, label, day, office=row["office"],
@@ -436,7 +635,8 @@ def list_members(app: Clerk, body: str | None = None, *,
     return out
 
 
-def resume_mail(app: Clerk, email: str) -> str | None:
+def resume_mail(app: Clerk, email: str, *, actor: str = "cli",
+                channel: str = "cli") -> str | None:
     """``clerk members resume-mail``: send mail to this address again after a bounce (the
     mailbox was fixed, or the bounce was wrong). Returns the bounce that had stopped it, or None
     if nothing had (and nothing changes); an unknown address is NotFound."""
@@ -444,5 +644,79 @@ def resume_mail(app: Clerk, email: str) -> str | None:
         person = find_person(db, email)
         if person is None:
             raise NotFound(f"no one in clerk has the address {normalise_email(email)}")
-        return mark_deliverable(db, person.email, now=app.clock.now(), actor="cli",
+        return mark_deliverable(db, person.email, now=app.clock.now(), actor=actor,
+                                channel=channel,
                                 why="the facilitator asked for mail to be sent again")
+
+
+@dataclass(frozen=True)
+class MemberUpdate:
+    """A member's details as a facilitator edits them (one body's seat, and the person's name,
+    which is theirs on every body). An empty ``substitute_email`` means no named substitute."""
+
+    name: str
+    role: str = "member"
+    office: str = ""
+    organisation: str = ""
+    sector: str = ""
+    carer: bool = False
+    voting: bool = True
+    advisory: bool = False
+    substitute_name: str = ""
+    substitute_email: str = ""
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What :func:`update_member` changed (nothing, when ``changes`` is empty)."""
+
+    email: str
+    name: str
+    body: str
+    changes: tuple[FieldChange, ...]
+
+
+def update_member(app: Clerk, body: str, person_id: int, new: MemberUpdate, *,
+                  actor: str = "facilitator", channel: str = "cli") -> UpdateResult:
+    """Change a member's seat on a body (role, office, organisation, sector, carer, voting,
+    advisory, named substitute) and their name, read by the same rules as a row of a membership
+    file. Only a membership that lasts may be edited (one that has ended comes back by an
+    import); a substitute standing for another member is Refused. Audited
+    (``membership.update``) with what changed; no change, no event."""
+    label = app.body(body).name
+    now = app.clock.now()
+    with app.store.write() as db:
+        found = fetch_one(db, "SELECT p.email, m.active, m.ended_on FROM memberships m JOIN "
+                              "people p ON p.id = m.person_id WHERE m.body = ? AND "
+                              "m.person_id = ?", [body, person_id])
+        if found is None:
+            raise NotFound(f"that person is not a member of {label}")
+        if not found["active"]:
+            raise Refused(f"this membership of {label} ended on {found['ended_on'] or '?'}; "
+                          "it cannot be edited (a membership file that lists them, imported "
+                          "as rejoining, makes them a member again)")
+        cells = {"body": body, "email": found["email"], "name": new.name, "role": new.role,
+                 "office": new.office, "organisation": new.organisation, "sector": new.sector,
+                 "carer": "yes" if new.carer else "no", "voting": "yes" if new.voting else "no",
+                 "advisory": "yes" if new.advisory else "no",
+                 "substitute_name": new.substitute_name,
+                 "substitute_email": new.substitute_email}
+        try:
+            row = _parse_row(cells, set(app.config.bodies))
+        except ValueError as exc:
+            raise BadInput(str(exc)[0].upper() + str(exc)[1:]) from None
+        problem = _substitute_conflict(db, row, {})
+        if problem:
+            raise Refused(problem)
+        planned = _planned_row(db, 0, row, None, clear_substitute=True)
+        if not planned.changes:
+            return UpdateResult(row["email"], row["name"], body, ())
+        _upsert_member(db, row, now)
+        if not row["substitute_email"]:
+            execute(db, "DELETE FROM named_substitutes WHERE body = ? AND member_id = ?",
+                    [body, person_id])
+        audit.record(db, at=now, actor=actor, action="membership.update", subject=row["email"],
+                     channel=channel,
+                     detail={"body": body, "changes": {c.field: [c.before, c.after]
+                                                       for c in planned.changes}})
+    return UpdateResult(row["email"], row["name"], body, planned.changes)

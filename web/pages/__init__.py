@@ -3,7 +3,18 @@ for :func:`web.app.make_console`."""
 
 from aiohttp.web import RouteTableDef
 
-from web.pages import audit, bodies, dashboard, inbox, meeting, observers, register, sign_in, votes
+from web.pages import (
+    audit,
+    bodies,
+    dashboard,
+    inbox,
+    meeting,
+    members,
+    observers,
+    register,
+    sign_in,
+    votes,
+)
 
 PAGES: tuple[RouteTableDef, ...] = (
     sign_in.routes,
@@ -11,6 +22,7 @@ PAGES: tuple[RouteTableDef, ...] = (
     bodies.routes,
     meeting.routes,
     register.routes,
+    members.routes,
     votes.routes,
     observers.routes,
     audit.routes,
