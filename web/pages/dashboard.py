@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from clerk.records import Attention, dashboard
+from clerk.records.dashboard import Attention, dashboard
 from web.context import clerk_of, render, viewer
 
 routes = web.RouteTableDef()
