@@ -77,7 +77,7 @@ fi
 if command -v npm >/dev/null 2>&1; then
     if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
         log "installing the locked npm packages into node_modules (npm ci)"
-        npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+        npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
     fi
 fi
 
