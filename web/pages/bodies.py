@@ -4,6 +4,7 @@ mistake while nothing has been sent for it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -28,7 +29,7 @@ def start_text(data: Form, prefix: str) -> str:
     return f"{year}-{month.zfill(2)}-{day.zfill(2)} {time}".strip()
 
 
-def read_start(request: web.Request, data: Form, prefix: str) -> Any:
+def read_start(request: web.Request, data: Form, prefix: str) -> datetime:
     """The aware start given in the form, or ValueError with the sentence to show."""
     text = start_text(data, prefix)
     if not text:
