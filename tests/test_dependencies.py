@@ -10,7 +10,7 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-OWN = {"clerk", "bot", "mail", "scheduler"}
+OWN = {"clerk", "bot", "mail", "scheduler", "web"}
 NO_UPPER_BOUND = {"tzdata"}  # time-zone data versioned by year: newer is always wanted
 
 
