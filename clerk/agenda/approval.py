@@ -8,6 +8,9 @@ the Vice-Chair where the body allows it, may approve; anyone else gets ``status=
 an answer to an older draft is ``outdated``, changes nothing, and the Chair is sent the current
 draft. When the papers are already due, an approval circulates them at once (late, if past
 their day).
+
+``may_approve(app, db, meeting, email) -> Verdict`` says whether ``email`` may approve that
+agenda (reads only: the console asks it to offer the button, and approve_agenda decides by it).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from sqlite_utils import Database
 
 from clerk.agenda.circulation import circulate_in
 from clerk.agenda.items import (
@@ -27,9 +32,10 @@ from clerk.agenda.items import (
 )
 from clerk.app import Clerk
 from clerk.errors import Refused
-from clerk.meetings.schedule import get_meeting
+from clerk.meetings.schedule import Meeting, get_meeting
 from clerk.people.directory import find_person, normalise_email, office_of
 from clerk.rules.papers import day_words, may_approve_agenda, papers_timing
+from clerk.rules.verdict import Verdict
 from clerk.store import audit
 from clerk.store.rows import execute, insert
 from clerk.times import to_iso
@@ -59,6 +65,16 @@ class ApprovalOutcome:
     circulated: bool = False
 
 
+def may_approve(app: Clerk, db: Database, meeting: Meeting, email: str) -> Verdict:
+    """Whether ``email`` may approve the meeting's agenda: the Chair, or the Vice-Chair where
+    the body allows (:func:`clerk.rules.papers.may_approve_agenda`); reads only."""
+    email = normalise_email(email)
+    person = find_person(db, email)
+    office = office_of(db, meeting.body, person.id) if person else ""
+    return may_approve_agenda(app.body(meeting.body), office,
+                              is_configured_chair=configured_chair(app, db, meeting, email))
+
+
 def approve_agenda(app: Clerk, cmd: ApproveAgenda) -> ApprovalOutcome:
     """Record the Chair's approval of the agenda as it stands (see the module docstring)."""
     meeting = get_meeting(app, cmd.meeting)
@@ -75,9 +91,7 @@ def approve_agenda(app: Clerk, cmd: ApproveAgenda) -> ApprovalOutcome:
         sync_standing_items(app, db, meeting)
         agenda = read_agenda(app, db, meeting)
         person = find_person(db, email)
-        office = office_of(db, meeting.body, person.id) if person else ""
-        verdict = may_approve_agenda(body, office, is_configured_chair=configured_chair(
-            app, db, meeting, email))
+        verdict = may_approve(app, db, meeting, email)
         base = {"meeting_id": meeting.id, "version": agenda.version,
                 "agenda_sha256": agenda.sha256, "person_id": person.id if person else None,
                 "email": email, "channel": cmd.channel,

@@ -3,7 +3,8 @@ papers, in the bot, or to the facilitator); each is recorded against the item an
 meeting record.
 
 ``record_declaration(app, RecordDeclaration(meeting, email, item, interest, ...))`` records one
-(the same declaration again changes nothing); ``list_declarations(app, meeting_ref)`` lists them.
+(the same declaration again changes nothing); ``list_declarations(app, meeting_ref)`` lists them;
+``declarants(app, meeting_ref)`` lists the members who may be recorded as declaring (reads only).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from clerk.agenda.items import read_agenda, sync_standing_items
 from clerk.app import Clerk
 from clerk.errors import BadInput, Refused
 from clerk.meetings.schedule import get_meeting
-from clerk.people.directory import find_person, normalise_email
+from clerk.people.directory import body_seats, find_person, normalise_email
 from clerk.store import audit
 from clerk.store.rows import execute, fetch_all
 from clerk.times import to_iso
@@ -32,6 +33,8 @@ class RecordDeclaration:
     interest: str
     channel: str = "cli"
     evidence: dict[str, Any] = field(default_factory=dict)
+    #: Names the item instead of ``item`` when given (:attr:`clerk.agenda.items.AgendaItem.key`).
+    item_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,8 @@ def record_declaration(app: Clerk, cmd: RecordDeclaration) -> DeclarationOutcome
         if person is None:
             raise Refused(f"{email} is not someone clerk knows, so cannot declare an interest")
         sync_standing_items(app, db, meeting)
-        item = read_agenda(app, db, meeting).item(cmd.item)
+        agenda = read_agenda(app, db, meeting)
+        item = agenda.by_key(cmd.item_key) if cmd.item_key else agenda.item(cmd.item)
         recorded = execute(
             db, "INSERT OR IGNORE INTO declarations (meeting_id, item_id, person_id, interest, "
                 "channel, evidence, declared_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -97,3 +101,20 @@ def list_declarations(app: Clerk, meeting_ref: str) -> list[Declaration]:
     out = [Declaration(*numbers.get(r["item_id"], (0, "")), r["name"], r["email"],
                        r["interest"], r["channel"], r["declared_at"]) for r in rows]
     return sorted(out, key=lambda d: (d.item, d.name))
+
+
+@dataclass(frozen=True)
+class Declarant:
+    """A member of the meeting's body, who may declare an interest."""
+
+    email: str
+    name: str
+
+
+def declarants(app: Clerk, meeting_ref: str) -> tuple[Declarant, ...]:
+    """The active members of the meeting's body, by name (whom the facilitator may record a
+    declaration for)."""
+    meeting = get_meeting(app, meeting_ref)
+    seats = body_seats(app.store.db, meeting.body).values()
+    return tuple(sorted((Declarant(s.email, s.name) for s in seats),
+                        key=lambda d: (d.name.casefold(), d.email)))

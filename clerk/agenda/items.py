@@ -13,6 +13,11 @@ Writing (each an operation: one transaction, idempotent and audited):
 
 - ``add_item(app, AddItem(meeting, title, lead="", papers=(FileUpload, ...)))`` adds an item
   (with papers); adding the same title again returns the item already there.
+- ``rename_item(app, RenameItem(meeting, item_id, title))``, ``move_item(app,
+  MoveItem(meeting, item_id, "up"|"down"))`` and ``remove_item(app, RemoveItem(meeting,
+  item_id))`` change an item added by hand (never a standing one; removing is refused once its
+  papers have been circulated or an interest declared in it: :func:`clerk.rules.papers.
+  may_change_item`). Each changes the agenda as adding an item does.
 - ``send_draft(app, meeting_ref) -> DraftResult`` emails the draft to the Chair (and the
   Vice-Chair where the body lets them approve) with a reply key of purpose ``agenda``.
 - ``sync_standing_items(app, db, meeting)`` brings the stored standing items up to date (every
@@ -50,8 +55,9 @@ from clerk.people.directory import ensure_person, find_person, is_email, normali
 from clerk.people.officers import office_holders
 from clerk.rules.deadlines import papers_due
 from clerk.rules.meetings import meeting_still_open
-from clerk.rules.papers import day_words, papers_timing
+from clerk.rules.papers import day_words, may_change_item, papers_timing
 from clerk.rules.roles import chair_of
+from clerk.rules.verdict import Verdict
 from clerk.rules.workdays import describe
 from clerk.store import audit
 from clerk.store.files import FileUpload, clean_filename, content_type, store_file
@@ -90,6 +96,9 @@ class AgendaItem:
     lead: str
     lead_name: str
     papers: tuple[PaperInfo, ...] = ()
+    #: Names the item whatever its number (which changes as items come and go): ``item:ID``
+    #: for an item added by hand, ``KIND:SOURCE`` for a standing one (stored or not yet).
+    key: str = ""
 
     @property
     def standing(self) -> bool:
@@ -117,6 +126,13 @@ class Agenda:
         raise NotFound(f"{self.meeting.ref} has no agenda item {number} (it has "
                        f"{len(self.items)}; see clerk agenda show {self.meeting.ref})")
 
+    def by_key(self, key: str) -> AgendaItem:
+        """The item :attr:`AgendaItem.key` names (NotFound once it has left the agenda)."""
+        for item in self.items:
+            if item.key == key:
+                return item
+        raise NotFound(f"that item is no longer on the agenda of {self.meeting.ref}")
+
 
 @dataclass(frozen=True)
 class AddItem:
@@ -127,6 +143,52 @@ class AddItem:
     lead: str = ""
     papers: tuple[FileUpload, ...] = ()
     channel: str = "cli"
+    actor: str = "facilitator"
+
+
+@dataclass(frozen=True)
+class RenameItem:
+    """Give agenda item ``item_id`` (an item added by hand) a new title."""
+
+    meeting: str
+    item_id: int
+    title: str
+    channel: str = "cli"
+    actor: str = "facilitator"
+
+
+@dataclass(frozen=True)
+class MoveItem:
+    """Move agenda item ``item_id`` one place ``up`` or ``down`` among the items added by hand
+    (the standing items keep their places at the top)."""
+
+    meeting: str
+    item_id: int
+    direction: Literal["up", "down"]
+    channel: str = "cli"
+    actor: str = "facilitator"
+
+
+@dataclass(frozen=True)
+class RemoveItem:
+    """Take agenda item ``item_id`` (an item added by hand) off the agenda."""
+
+    meeting: str
+    item_id: int
+    channel: str = "cli"
+    actor: str = "facilitator"
+
+
+@dataclass(frozen=True)
+class ItemChanged:
+    """What renaming, moving or removing an item did: ``changed``, or ``same`` (nothing to do:
+    the same title, already first or last, already removed); ``message`` says it in words."""
+
+    status: Literal["changed", "same"]
+    meeting: str
+    title: str
+    message: str
+    version: int
 
 
 @dataclass(frozen=True)
@@ -344,7 +406,8 @@ def read_agenda(app: Clerk, db: Database, meeting: Meeting) -> Agenda:
     rows = _plan(app, db, meeting, state, rows).applied_to(rows)
     papers = _papers_of(db, meeting.id)
     items = tuple(AgendaItem(r.id, n, r.kind, r.title, r.lead, r.lead_name,
-                             tuple(papers.get(r.id, ())) if r.id is not None else ())
+                             tuple(papers.get(r.id, ())) if r.id is not None else (),
+                             f"item:{r.id}" if r.kind == "item" else f"{r.kind}:{r.source}")
                   for n, r in enumerate(rows, start=1))
     approver = ""
     if state.approved_by is not None:
@@ -490,27 +553,30 @@ def add_item(app: Clerk, cmd: AddItem) -> AgendaItem:
         same = fetch_one(db, "SELECT id FROM agenda_items WHERE meeting_id = ? AND kind = "
                              "'item' AND title = ?", [meeting.id, title])
         if same is None:
-            count = fetch_one(db, "SELECT COUNT(*) AS n FROM agenda_items WHERE meeting_id = ? "
-                                  "AND kind = 'item'", [meeting.id])
-            n = int(count["n"]) if count else 0
+            # after the last item (items removed or moved leave gaps and a different order)
+            last = fetch_one(db, "SELECT MAX(sort_key) AS k, COUNT(*) AS n FROM agenda_items "
+                                 "WHERE meeting_id = ? AND kind = 'item'", [meeting.id])
+            n = int(last["n"]) if last else 0
+            sort_key = int(last["k"]) + 1 if last and last["k"] is not None else KIND_ORDER["item"]
             item_id = insert(db, "agenda_items", {
-                "meeting_id": meeting.id, "sort_key": KIND_ORDER["item"] + n, "kind": "item",
-                "title": title, "lead": lead, "source": f"item:{n + 1}:{title}",
+                "meeting_id": meeting.id, "sort_key": sort_key, "kind": "item",
+                "title": title, "lead": lead, "source": _new_source(db, meeting, n + 1, title),
                 "created_at": to_iso(now)})
-            audit.record(db, at=now, actor="facilitator", action="agenda.add_item",
+            audit.record(db, at=now, actor=cmd.actor, action="agenda.add_item",
                          subject=meeting.ref, channel=cmd.channel,
                          detail={"title": title, "lead": lead})
             _changed(app, db, meeting, now, f"item added: {title}")
         else:
             item_id = int(same["id"])
         for upload in cmd.papers:
-            attach_paper(db, meeting, item_id, upload, cmd.channel, now)
+            attach_paper(db, meeting, item_id, upload, cmd.channel, now, actor=cmd.actor)
         agenda = read_agenda(app, db, meeting)
         return next(i for i in agenda.items if i.id == item_id)
 
 
 def attach_paper(db: Database, meeting: Meeting, item_id: int, upload: FileUpload,
-                 channel: str, now: datetime) -> tuple[Literal["added", "replaced", "same"], int]:
+                 channel: str, now: datetime, *, actor: str = "facilitator",
+                 ) -> tuple[Literal["added", "replaced", "same"], int]:
     """Keep the file and record it against the item, inside the caller's transaction: the same
     file again changes nothing, a file of the same name replaces the earlier one. Returns
     (status, paper id)."""
@@ -529,11 +595,141 @@ def attach_paper(db: Database, meeting: Meeting, item_id: int, upload: FileUploa
         "status": "current", "added_at": to_iso(now)})
     if earlier is not None:
         execute(db, "UPDATE papers SET status = 'replaced' WHERE id = ?", [earlier["id"]])
-    audit.record(db, at=now, actor="facilitator", action="papers.add", subject=meeting.ref,
+    audit.record(db, at=now, actor=actor, action="papers.add", subject=meeting.ref,
                  channel=channel, detail={"file": filename, "sha256": digest,
                                           "size": len(upload.content), "item_id": item_id,
                                           "replaces": earlier["id"] if earlier else None})
     return ("replaced" if earlier else "added"), paper_id
+
+
+def _new_source(db: Database, meeting: Meeting, n: int, title: str) -> str:
+    """A source no other item of the meeting has (``item:N:TITLE``; an item removed or renamed
+    may have left one that would clash)."""
+    source, extra = f"item:{n}:{title}", 1
+    while fetch_one(db, "SELECT 1 AS x FROM agenda_items WHERE meeting_id = ? AND kind = 'item' "
+                        "AND source = ?", [meeting.id, source]) is not None:
+        extra += 1
+        source = f"item:{n}.{extra}:{title}"
+    return source
+
+
+def _item_row(db: Database, meeting: Meeting, item_id: int) -> dict[str, Any] | None:
+    return fetch_one(db, "SELECT * FROM agenda_items WHERE id = ? AND meeting_id = ?",
+                     [item_id, meeting.id])
+
+
+def _refuse_unless(verdict: Verdict) -> None:
+    if not verdict.ok:
+        raise Refused(verdict.reason)
+
+
+def _number_of(app: Clerk, db: Database, meeting: Meeting, item_id: int) -> int:
+    return next(i.number for i in read_agenda(app, db, meeting).items if i.id == item_id)
+
+
+def rename_item(app: Clerk, cmd: RenameItem) -> ItemChanged:
+    """Give an item added by hand a new title (not a standing item, nor another item's title).
+    The agenda changes as when an item is added: the Chair is asked again, and once the papers
+    are out the change goes as a supplement."""
+    title = " ".join(cmd.title.split())
+    if not title:
+        raise BadInput("the item needs a title")
+    meeting = get_meeting(app, cmd.meeting)
+    refuse_if_over(app, meeting)
+    now = app.clock.now()
+    with app.store.write() as db:
+        sync_standing_items(app, db, meeting)
+        row = _item_row(db, meeting, cmd.item_id)
+        if row is None:
+            raise NotFound(f"that item is no longer on the agenda of {meeting.ref}")
+        _refuse_unless(may_change_item("rename", standing=row["kind"] != "item"))
+        if row["title"] == title:
+            return ItemChanged("same", meeting.ref, title, f'the item is called "{title}" '
+                               "already", _state(db, meeting).version)
+        if fetch_one(db, "SELECT 1 AS x FROM agenda_items WHERE meeting_id = ? AND kind = 'item' "
+                         "AND title = ? AND id != ?", [meeting.id, title, row["id"]]):
+            raise Refused(f'another item on the agenda is called "{title}"')
+        update(db, "agenda_items", row["id"], {"title": title})
+        audit.record(db, at=now, actor=cmd.actor, action="agenda.rename_item",
+                     subject=meeting.ref, channel=cmd.channel,
+                     detail={"item_id": row["id"], "from": row["title"], "to": title})
+        version = _changed(app, db, meeting, now, f"item renamed: {title}")
+        number = _number_of(app, db, meeting, row["id"])
+        return ItemChanged("changed", meeting.ref, title, f'item {number} "{row["title"]}" is '
+                           f'now called "{title}"', version)
+
+
+def move_item(app: Clerk, cmd: MoveItem) -> ItemChanged:
+    """Move an item added by hand one place up or down among such items (the standing items
+    stay first); the agenda changes as when an item is added."""
+    if cmd.direction not in ("up", "down"):
+        raise BadInput(f'an item moves "up" or "down", not "{cmd.direction}"')
+    meeting = get_meeting(app, cmd.meeting)
+    refuse_if_over(app, meeting)
+    now = app.clock.now()
+    with app.store.write() as db:
+        sync_standing_items(app, db, meeting)
+        row = _item_row(db, meeting, cmd.item_id)
+        if row is None:
+            raise NotFound(f"that item is no longer on the agenda of {meeting.ref}")
+        _refuse_unless(may_change_item("move", standing=row["kind"] != "item"))
+        order = [int(r["id"]) for r in fetch_all(
+            db, "SELECT id FROM agenda_items WHERE meeting_id = ? AND kind = 'item' ORDER BY "
+                "sort_key, id", [meeting.id])]
+        at = order.index(row["id"])
+        to = at - 1 if cmd.direction == "up" else at + 1
+        if not 0 <= to < len(order):
+            where = "first" if cmd.direction == "up" else "last"
+            return ItemChanged("same", meeting.ref, row["title"], f'"{row["title"]}" is the '
+                               f"{where} item already", _state(db, meeting).version)
+        order[at], order[to] = order[to], order[at]
+        for n, item_id in enumerate(order):  # numbered afresh: no two items share a place
+            execute(db, "UPDATE agenda_items SET sort_key = ? WHERE id = ?",
+                    [KIND_ORDER["item"] + n, item_id])
+        number = _number_of(app, db, meeting, row["id"])
+        audit.record(db, at=now, actor=cmd.actor, action="agenda.move_item",
+                     subject=meeting.ref, channel=cmd.channel,
+                     detail={"item_id": row["id"], "title": row["title"],
+                             "direction": cmd.direction, "number": number})
+        version = _changed(app, db, meeting, now, f"item moved {cmd.direction}: {row['title']}")
+        return ItemChanged("changed", meeting.ref, row["title"], f'"{row["title"]}" moved '
+                           f"{cmd.direction} to item {number}", version)
+
+
+def remove_item(app: Clerk, cmd: RemoveItem) -> ItemChanged:
+    """Take an item added by hand off the agenda, with its papers not yet circulated; refused
+    for a standing item, an item whose papers have been circulated or one with a declaration of
+    interest (:func:`clerk.rules.papers.may_change_item`). Removing it again changes nothing."""
+    meeting = get_meeting(app, cmd.meeting)
+    refuse_if_over(app, meeting)
+    now = app.clock.now()
+    with app.store.write() as db:
+        sync_standing_items(app, db, meeting)
+        row = _item_row(db, meeting, cmd.item_id)
+        if row is None:
+            return ItemChanged("same", meeting.ref, "", "that item is not on the agenda (removed "
+                               "already?)", _state(db, meeting).version)
+        papers = fetch_all(db, "SELECT id, filename, sha256, status, circulation_id FROM papers "
+                               "WHERE item_id = ? ORDER BY id", [row["id"]])
+        declared = fetch_one(db, "SELECT COUNT(*) AS n FROM declarations WHERE item_id = ?",
+                             [row["id"]])
+        _refuse_unless(may_change_item(
+            "remove", standing=row["kind"] != "item",
+            papers_circulated=sum(1 for p in papers if p["circulation_id"] is not None),
+            declarations=int(declared["n"]) if declared else 0))
+        number = _number_of(app, db, meeting, row["id"])
+        execute(db, "DELETE FROM papers WHERE item_id = ?", [row["id"]])
+        execute(db, "DELETE FROM agenda_items WHERE id = ?", [row["id"]])
+        audit.record(db, at=now, actor=cmd.actor, action="agenda.remove_item",
+                     subject=meeting.ref, channel=cmd.channel,
+                     detail={"item_id": row["id"], "title": row["title"], "number": number,
+                             "papers": [{"file": p["filename"], "sha256": p["sha256"]}
+                                        for p in papers]})
+        version = _changed(app, db, meeting, now, f"item removed: {row['title']}")
+        names = [p["filename"] for p in papers if p["status"] == "current"]
+        with_papers = f" with its papers ({', '.join(names)})" if names else ""
+        return ItemChanged("changed", meeting.ref, row["title"], f'item {number} "{row["title"]}" '
+                           f"removed{with_papers}", version)
 
 
 # ----------------------------------------------------------------------------- the Chair
@@ -572,9 +768,11 @@ def configured_chair(app: Clerk, db: Database, meeting: Meeting, email: str) -> 
         and normalise_email(chair.email) == normalise_email(email)
 
 
-def send_draft(app: Clerk, meeting_ref: str) -> DraftResult:
+def send_draft(app: Clerk, meeting_ref: str, *, actor: str = "facilitator",
+               channel: str = "email") -> DraftResult:
     """Email the draft agenda to the Chair (and the Vice-Chair where they may approve) to
-    approve by replying; sending the same version again sends nothing new."""
+    approve by replying; sending the same version again sends nothing new. ``actor`` and
+    ``channel`` are who asked and how, for the audit log."""
     meeting = get_meeting(app, meeting_ref)
     body = app.body(meeting.body)
     if not body.papers.chair_approves_agenda:
@@ -584,7 +782,7 @@ def send_draft(app: Clerk, meeting_ref: str) -> DraftResult:
     now = app.clock.now()
     with app.store.write() as db:
         sync_standing_items(app, db, meeting)
-        return _send_draft_in(app, db, meeting, now)
+        return _send_draft_in(app, db, meeting, now, actor=actor, channel=channel)
 
 
 def send_new_draft(app: Clerk, db: Database, meeting: Meeting) -> DraftResult:
@@ -594,7 +792,8 @@ def send_new_draft(app: Clerk, db: Database, meeting: Meeting) -> DraftResult:
 
 
 def _send_draft_in(app: Clerk, db: Database, meeting: Meeting, now: datetime, *,
-                   changed: bool = False) -> DraftResult:
+                   changed: bool = False, actor: str = "facilitator",
+                   channel: str = "email") -> DraftResult:
     """Queue the current draft for each approver (the standing items already stored)."""
     agenda = read_agenda(app, db, meeting)
     people = approvers(app, db, meeting)
@@ -632,8 +831,9 @@ def _send_draft_in(app: Clerk, db: Database, meeting: Meeting, now: datetime, *,
     execute(db, "UPDATE agendas SET sent_version = ? WHERE meeting_id = ?",
             [agenda.version, meeting.id])
     if sent:
-        audit.record(db, at=now, actor="clerk" if changed else "facilitator",
-                     action="agenda.sent", subject=meeting.ref, channel="email",
+        audit.record(db, at=now, actor="clerk" if changed else actor,
+                     action="agenda.sent", subject=meeting.ref,
+                     channel="email" if changed else channel,
                      detail={"version": agenda.version, "to": sent, "sha256": agenda.sha256})
     return DraftResult(meeting.ref, agenda.version, tuple(sent), already=not sent)
 

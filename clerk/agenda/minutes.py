@@ -8,6 +8,9 @@ says so) with the SHA-256 of the file approved, so any later change shows.
 - ``approve_minutes(app, ApproveMinutes(meeting))`` records the approval of the latest version.
 - ``minutes_state(app, meeting_ref)`` says which version was approved and whether the file
   kept now still has the approved hash.
+- ``next_meeting(app, meeting)``: the meeting their approval waits for.
+- ``minutes_version_file(app, meeting_ref, version) -> (MinutesVersion, bytes)`` reads one
+  version's file (reads only).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class AddMinutes:
     meeting: str
     file: FileUpload
     channel: str = "cli"
+    actor: str = "facilitator"
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class ApproveMinutes:
 
     meeting: str
     channel: str = "cli"
+    actor: str = "facilitator"
 
 
 @dataclass(frozen=True)
@@ -68,12 +73,13 @@ class MinutesVersion:
     approved_at: str | None
     approved_at_meeting: str
     approved_sha256: str
+    circulation_id: int | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> MinutesVersion:
         return cls(row["id"], row["version"], row["filename"], row["content_type"], row["sha256"],
                    row["added_at"], row["approved_at"] or None, row["approved_at_meeting"] or "",
-                   row["approved_sha256"] or "")
+                   row["approved_sha256"] or "", row["circulation_id"])
 
 
 def _latest(db: Database, meeting_id: int) -> MinutesVersion | None:
@@ -108,7 +114,7 @@ def add_minutes(app: Clerk, cmd: AddMinutes) -> MinutesResult:
             "meeting_id": meeting.id, "version": version, "filename": filename,
             "content_type": f"{main}/{sub}", "sha256": digest, "added_at": to_iso(now)})
         after_approval = bool(latest and latest.approved_at)
-        audit.record(db, at=now, actor="facilitator", action="minutes.add", subject=meeting.ref,
+        audit.record(db, at=now, actor=cmd.actor, action="minutes.add", subject=meeting.ref,
                      channel=cmd.channel,
                      detail={"version": version, "file": filename, "sha256": digest,
                              "after_approval": after_approval})
@@ -116,7 +122,7 @@ def add_minutes(app: Clerk, cmd: AddMinutes) -> MinutesResult:
                                 now.astimezone(app.tz).date())
         file = minutes_file(db, minutes_id, version, filename, digest, f"{main}/{sub}")
         result = circulate_minutes_in(app, db, meeting, version, file, timing,
-                                      actor="facilitator", channel=cmd.channel)
+                                      actor=cmd.actor, channel=cmd.channel)
         execute(db, "UPDATE minutes SET circulation_id = ? WHERE id = ?",
                 [result.circulation_id, minutes_id])
         execute(db, "UPDATE meetings SET minutes_circulated_at = ? WHERE id = ? AND "
@@ -133,6 +139,12 @@ def _next_meeting(db: Database, meeting: Meeting) -> Meeting | None:
                         "'cancelled' ORDER BY starts_at LIMIT 1",
                     [meeting.body, to_iso(meeting.starts_at)])
     return Meeting.from_row(row) if row else None
+
+
+def next_meeting(app: Clerk, meeting: Meeting) -> Meeting | None:
+    """The body's next meeting after ``meeting`` (not cancelled), where its minutes are approved
+    when the body approves them at its next meeting (reads only)."""
+    return _next_meeting(app.store.db, meeting)
 
 
 def approve_minutes(app: Clerk, cmd: ApproveMinutes) -> MinutesResult:
@@ -167,7 +179,7 @@ def approve_minutes(app: Clerk, cmd: ApproveMinutes) -> MinutesResult:
                           "hash recorded when it was added; it cannot be approved")
         execute(db, "UPDATE minutes SET approved_at = ?, approved_at_meeting = ?, "
                     "approved_sha256 = ? WHERE id = ?", [to_iso(now), at_meeting, digest, latest.id])
-        audit.record(db, at=now, actor="facilitator", action="minutes.approve",
+        audit.record(db, at=now, actor=cmd.actor, action="minutes.approve",
                      subject=meeting.ref, channel=cmd.channel,
                      detail={"version": latest.version, "sha256": digest,
                              "file": latest.filename, "at_meeting": at_meeting})
@@ -228,3 +240,15 @@ def approved_minutes_file(db: Database, meeting_id: int) -> tuple[MinutesVersion
         return None
     return record, content
 
+
+
+def minutes_version_file(app: Clerk, meeting_ref: str,
+                         version: int) -> tuple[MinutesVersion, bytes]:
+    """Version ``version`` of the meeting's minutes and its file (NotFound if there is none)."""
+    meeting = get_meeting(app, meeting_ref)
+    row = fetch_one(app.store.db, "SELECT * FROM minutes WHERE meeting_id = ? AND version = ?",
+                    [meeting.id, version])
+    if row is None:
+        raise NotFound(f"{meeting.ref} has no version {version} of its minutes")
+    record = MinutesVersion.from_row(row)
+    return record, read_file(app.store.db, record.sha256)

@@ -171,3 +171,35 @@ def plan_attachments(papers: Sequence[PaperSize], limit_bytes: int, large: Large
             reasons[paper.id] = (f"not sent: too large to email ({why}; the limit is "
                                  f"{limit_words}), and there is no web address to link to")
     return AttachmentPlan(ways, reasons)
+
+
+ItemChange = Literal["rename", "move", "remove"]
+ItemChangeCode = Literal["ok", "standing", "papers_circulated", "declared"]
+
+
+def may_change_item(change: ItemChange, *, standing: bool, papers_circulated: int = 0,
+                    declarations: int = 0) -> Verdict:
+    """Whether an agenda item may be renamed, moved or removed. Standing items (welcome and
+    apologies, declarations, the previous minutes, business carried forward) are clerk's: they
+    follow the body's terms and the record, so none is changed by hand. An item may be renamed
+    or moved at any time before the meeting (the Chair is asked again, and once the papers are
+    out the change goes as a supplement, as for an item added); it may not be removed once its
+    papers have gone to the members, or once someone has declared an interest in it, since
+    both are on the meeting's record."""
+    verb = {"rename": "renamed", "move": "moved", "remove": "removed"}[change]
+    if standing:
+        return Verdict(False, f"a standing item cannot be {verb}: clerk keeps the standing items "
+                              "as the body's terms of reference and its record say",
+                       code="standing")
+    if change == "remove" and papers_circulated:
+        return Verdict(False, f"the item cannot be removed: its papers "
+                              f"({plural(papers_circulated, 'paper')}) have been circulated to "
+                              "the members and are on the meeting's record; rename it instead "
+                              '(for example "Withdrawn: ...")', code="papers_circulated")
+    if change == "remove" and declarations:
+        return Verdict(False, "the item cannot be removed: "
+                              f"{plural(declarations, 'declaration')} of interest "
+                              f"{'is' if declarations == 1 else 'are'} recorded against it; "
+                              'rename it instead (for example "Withdrawn: ...")',
+                       code="declared")
+    return Verdict(True, f"the item may be {verb}", code="ok")

@@ -4,12 +4,14 @@ for :func:`web.app.make_console`."""
 from aiohttp.web import RouteTableDef
 
 from web.pages import (
+    agenda,
     audit,
     bodies,
     dashboard,
     inbox,
     meeting,
     members,
+    minutes,
     observers,
     register,
     sign_in,
@@ -22,6 +24,8 @@ PAGES: tuple[RouteTableDef, ...] = (
     bodies.routes,
     meeting.routes,
     register.routes,
+    agenda.routes,
+    minutes.routes,
     members.routes,
     votes.routes,
     observers.routes,
