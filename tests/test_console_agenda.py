@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from clerk.agenda import AddItem, add_item, read_agenda
 from clerk.app import Clerk
+from clerk.cli import main
 from clerk.clock import FakeClock
 from clerk.meetings import Meeting, get_meeting
 from clerk.store import audit
+from tests.app_fixtures import EXAMPLE_MEMBERS
 from tests.console_fixtures import ConsoleClient
 
 FACILITATOR = "facilitator@carers.example.org"
@@ -341,3 +347,29 @@ def test_another_bodys_facilitator_gets_403_for_every_page_and_form(
     assert clerk_app.store.one("SELECT id FROM outbox WHERE kind = 'agenda_draft'") is None
     # a meeting that does not exist is not found, for anyone
     assert other.get("/meetings/NOPE-1/agenda").status == 404
+
+
+def test_the_cli_renames_moves_and_removes_items_too(workdir: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(EXAMPLE_MEMBERS, workdir / "members.csv")
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    assert run("members", "import", "members.csv")[0] == 0
+    assert run("meetings", "add", "carers", "--at", "2035-01-11 10:00")[0] == 0
+    ref = "carers-2035-01-11"
+    for title in ("Budget", "Annual report"):
+        assert run("agenda", "add", ref, title)[0] == 0
+    code, out, _ = run("agenda", "move", ref, "4", "--up")
+    assert code == 0 and '"Annual report" moved up to item 3.' in out
+    code, out, _ = run("agenda", "rename", ref, "4", "Budget 2035")
+    assert code == 0 and 'Item 4 "Budget" is now called "Budget 2035".' in out
+    code, _, err = run("agenda", "remove", ref, "1")
+    assert code == 2 and "a standing item cannot be removed" in err
+    code, out, _ = run("agenda", "remove", ref, "3")
+    assert code == 0 and 'Item 3 "Annual report" removed.' in out
+    code, out, _ = run("agenda", "show", ref)
+    assert "Budget 2035" in out and "Annual report" not in out

@@ -1,10 +1,10 @@
-"""``clerk agenda add|show|send|approve``, ``clerk papers add|send``, ``clerk minutes
+"""``clerk agenda add|rename|move|remove|show|send|approve``, ``clerk papers add|send``, ``clerk minutes
 add|approve|show``, ``clerk declare`` and ``clerk publish``."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -139,6 +139,60 @@ def agenda_add_cmd(
         return
     console.print(f"Item {item.number} added: {item.title}.", markup=False)
     _print_agenda(agenda, clerk.tz)
+
+
+def _item_id(clerk: Any, meeting: str, number: int,
+             change: Literal["rename", "move", "remove"]) -> int:
+    """The stored id of agenda item ``number`` (a standing item not stored yet has none)."""
+    from clerk.agenda import read_agenda
+    from clerk.meetings import get_meeting
+    from clerk.rules.papers import may_change_item
+
+    item = read_agenda(clerk, clerk.store.db, get_meeting(clerk, meeting)).item(number)
+    if item.id is None:
+        raise Refused(may_change_item(change, standing=True).reason)
+    return item.id
+
+
+ItemArg = Annotated[int, typer.Argument(help="The item's number on the agenda.")]
+
+
+@agenda_app.command("rename")
+def agenda_rename_cmd(meeting: MeetingArg, item: ItemArg,
+                      title: Annotated[str, typer.Argument(help="The new title.")],
+                      config: ConfigOption = None) -> None:
+    """Give an agenda item (not a standing one) a new title."""
+    from clerk.agenda import RenameItem, rename_item
+
+    clerk = open_app(config)
+    result = rename_item(clerk, RenameItem(meeting, _item_id(clerk, meeting, item, "rename"),
+                                           title))
+    console.print(result.message[0].upper() + result.message[1:] + ".", markup=False)
+
+
+@agenda_app.command("move")
+def agenda_move_cmd(
+    meeting: MeetingArg, item: ItemArg,
+    up: Annotated[bool, typer.Option("--up/--down", help="Move it one place up, or down.")],
+    config: ConfigOption = None,
+) -> None:
+    """Move an agenda item (not a standing one) one place up or down."""
+    from clerk.agenda import MoveItem, move_item
+
+    clerk = open_app(config)
+    result = move_item(clerk, MoveItem(meeting, _item_id(clerk, meeting, item, "move"),
+                                       "up" if up else "down"))
+    console.print(result.message[0].upper() + result.message[1:] + ".", markup=False)
+
+
+@agenda_app.command("remove")
+def agenda_remove_cmd(meeting: MeetingArg, item: ItemArg, config: ConfigOption = None) -> None:
+    """Remove an agenda item (not a standing one, nor one whose papers were circulated)."""
+    from clerk.agenda import RemoveItem, remove_item
+
+    clerk = open_app(config)
+    result = remove_item(clerk, RemoveItem(meeting, _item_id(clerk, meeting, item, "remove")))
+    console.print(result.message[0].upper() + result.message[1:] + ".", markup=False)
 
 
 @agenda_app.command("show")
