@@ -68,7 +68,6 @@ __all__ = [
     "next_meeting",
     "paper_file",
     "papers_schedule",
-    "publish_site",
     "read_agenda",
     "record_declaration",
     "remove_item",
