@@ -115,6 +115,9 @@ def test_the_signed_out_pages_pass_axe(page: Page, clerk_app: Clerk, axe_violati
 
 def test_every_facilitator_page_passes_axe(page: Page, clerk_app: Clerk, world: World,
                                            axe_violations: Axe) -> None:
+    missing: list[str] = []  # a stylesheet, script or image the pages ask for and do not get
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 and "/static/" in r.url
+            else None)
     sign_in(page, clerk_app, FACILITATOR)
     failures: dict[str, object] = {}
     for path in facilitator_pages(world):
@@ -135,6 +138,7 @@ def test_every_facilitator_page_passes_axe(page: Page, clerk_app: Clerk, world: 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Check the import")
     check(page, axe_violations, "CSV preview", failures)
     assert failures == {}
+    assert missing == []
 
 
 def test_the_check_can_fail(page: Page, clerk_app: Clerk, axe_violations: Axe) -> None:
