@@ -21,6 +21,8 @@ from clerk.mail_in.inbox import quarantine_inbound
 from clerk.meetings.schedule import AddMeeting, Meeting, add_meeting
 from clerk.people.membership import list_members
 from clerk.people.undeliverable import mark_undeliverable
+from clerk.records.dashboard import dashboard
+from clerk.rules.access import Served
 from clerk.rules.deadlines import (
     JobKind,
     meeting_deadlines,
@@ -185,6 +187,35 @@ def test_another_bodys_meetings_never_appear(console: Console, clerk_app: Clerk,
     theirs = console(JCB).get("/").text
     assert jcb.ref in theirs and meeting.ref not in theirs
     assert "Carers Partnership" not in theirs
+
+
+def test_an_administrator_sees_every_body(clerk_app: Clerk, meeting: Meeting) -> None:
+    jcb = add_meeting(clerk_app, AddMeeting("cypsp-jcb",
+                                            parse_local("2026-12-03 14:00", clerk_app.tz),
+                                            venue="County Hall"))
+    quarantine_inbound(clerk_app, b"Subject: ?\r\n\r\nhello\r\n", reason="no handler yet",
+                       source="test", message_id="<q2@example.org>")
+    admin = Served("it.admin@council.example.org", True,
+                   {slug: frozenset({"admin"}) for slug in clerk_app.config.bodies})
+    seen = dashboard(clerk_app, admin)
+    assert {b.slug for b in seen.bodies} == set(clerk_app.config.bodies)
+    assert [m.ref for m in seen.meetings] == [jcb.ref, meeting.ref]  # in time order
+    jcb_line = seen.meetings[0]
+    assert not jcb_line.invited and jcb_line.counts.no_reply > 0
+    assert any(a.code == "mail_quarantined" and a.count == 1 for a in seen.attention)
+    # a Chair alone serves one body and is not shown the inbox
+    chair = Served(CHAIR, False, {"carers": frozenset({"chair"})})
+    theirs = dashboard(clerk_app, chair)
+    assert [m.ref for m in theirs.meetings] == [meeting.ref]
+    assert not any(a.code == "mail_quarantined" for a in theirs.attention)
+
+
+def test_a_meeting_not_yet_invited_says_so(console: Console, clerk_app: Clerk) -> None:
+    ref = add_meeting(clerk_app, AddMeeting("carers", parse_local("2027-02-11 10:00", clerk_app.tz),
+                                            venue="County Hall")).ref
+    page = console(FACILITATOR).get("/")
+    assert ref in page.text and "Not invited yet (20 members)" in page.text
+    assert "Send the invitations" in page.text  # a deadline still standing
 
 
 def test_the_attention_rules() -> None:
