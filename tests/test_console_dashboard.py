@@ -83,7 +83,7 @@ def test_a_facilitator_sees_the_replies_so_far_and_the_forecast_with_its_reason(
     assert f'href="/meetings/{meeting.ref}"' in page.text
     assert "Thursday 14 January 2027 at 10:00" in page.text
     members = len(list_members(clerk_app, "carers"))
-    for count in ("2 attending", "1 apologies", "0 substitutes", f"{members - 3} no reply"):
+    for count in ("2 attending", "1 apology", "0 substitutes", f"{members - 3} no reply"):
         assert count in page.text
     # the forecast and its reason, in the quorum rule's own words
     assert "Not yet quorate: 2 of the 3 carers needed are present" in page.text
