@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from bench.console import run_bench
 from clerk.app import Clerk
 from clerk.attendance.decisions import AddDecision, add_decision
+from clerk.attendance.quorum import forecast
 from clerk.attendance.register import RecordAttendance, record_attendance
 from clerk.attendance.replies import RecordReply, record_reply
 from clerk.ballots.ratification import open_ballot
@@ -208,6 +209,20 @@ def test_an_administrator_sees_every_body(clerk_app: Clerk, meeting: Meeting) ->
     theirs = dashboard(clerk_app, chair)
     assert [m.ref for m in theirs.meetings] == [meeting.ref]
     assert not any(a.code == "mail_quarantined" for a in theirs.attention)
+
+
+def test_the_dashboards_forecast_is_the_meeting_pages(clerk_app: Clerk,
+                                                     meeting: Meeting) -> None:
+    who = carers(clerk_app)
+    reply(clerk_app, meeting, who[0], "attend")
+    reply(clerk_app, meeting, who[1], "apologies")
+    record_reply(clerk_app, RecordReply(meeting.ref, who[2], "substitute",
+                                        substitute_email="sam.stand-in@example.org",
+                                        substitute_name="Sam Stand-in"))
+    served = Served(FACILITATOR, False, {"carers": frozenset({"facilitator"})})
+    line = dashboard(clerk_app, served).meetings[0]
+    assert line.forecast == forecast(clerk_app, meeting)
+    assert (line.counts.attend, line.counts.apologies, line.counts.substitute) == (1, 1, 1)
 
 
 def test_a_meeting_not_yet_invited_says_so(console: Console, clerk_app: Clerk) -> None:
