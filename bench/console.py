@@ -54,6 +54,7 @@ from clerk.composition.run import run_loop
 from clerk.config import parse_config
 from clerk.people.bodies import sync_bodies
 from clerk.people.membership import import_members
+from clerk.records.dashboard import HORIZON_DAYS
 from clerk.rules.deadlines import JobKind, meeting_deadlines
 from clerk.store import open_store
 from clerk.times import from_iso, localise, to_iso
@@ -193,16 +194,18 @@ def invite_day(app: Clerk, body: str, starts: datetime) -> datetime:
 
 def baseline_dashboard(conn: sqlite3.Connection, bodies: list[str]) -> int:
     """What the dashboard shows, read with plain queries: the bodies' members, their meetings of
-    the next six weeks with every reply, the meetings whose minutes are outstanding, the open
-    votes and the messages in quarantine. Returns the rows read."""
+    the next four weeks (and each body's next) with every reply, the meetings whose minutes are
+    outstanding, the open votes and the messages in quarantine. Returns the rows read."""
     marks = ", ".join("?" * len(bodies))
-    today, horizon = to_iso(NOW.replace(hour=0)), to_iso(NOW + timedelta(days=42))
+    today, horizon = to_iso(NOW.replace(hour=0)), to_iso(NOW + timedelta(days=HORIZON_DAYS))
     n = len(conn.execute(f"SELECT m.body, p.id, p.email, p.name, m.office, m.carer, "
                          f"p.undeliverable FROM memberships m JOIN people p ON p.id = m.person_id "
                          f"WHERE m.body IN ({marks}) AND m.active = 1", bodies).fetchall())
-    coming = conn.execute(f"SELECT * FROM meetings WHERE body IN ({marks}) AND starts_at >= ? "
-                          f"AND starts_at < ? AND status != 'cancelled'",
-                          [*bodies, today, horizon]).fetchall()
+    coming = conn.execute(f"SELECT * FROM meetings m WHERE body IN ({marks}) AND starts_at >= ? "
+                          f"AND status != 'cancelled' AND (starts_at < ? OR starts_at = (SELECT "
+                          f"MIN(starts_at) FROM meetings n WHERE n.body = m.body AND "
+                          f"n.starts_at >= ? AND n.status != 'cancelled'))",
+                          [*bodies, today, horizon, today]).fetchall()
     n += len(coming)
     ids = [row[0] for row in coming]
     if ids:

@@ -36,8 +36,9 @@ from clerk.rules.people import Seat
 from clerk.store.rows import fetch_all, fetch_one
 from clerk.times import from_iso, in_words, to_iso
 
-#: Every meeting in this many days is listed (and each body's next meeting, however far).
-HORIZON_DAYS = 42
+#: Every meeting in this many days is listed (and each body's next meeting, however far): four
+#: weeks, as far ahead as any body sends its invitations in the example configuration.
+HORIZON_DAYS = 28
 #: How many of the next deadlines are listed.
 NEXT_DEADLINES = 10
 REPLY_KINDS = ("attend", "apologies", "substitute", "no_reply")
