@@ -1,5 +1,6 @@
-"""The adapters' work that one-shot commands ask for: ``clerk mail ingest|read|send`` (the mail
-adapter) and ``clerk schedule`` (the deadline planner). The command line calls these, so that in
+"""The adapters' work that one-shot commands and the console ask for: ``clerk mail
+ingest|read|send`` and a kept message shown or replayed (the mail adapter), and ``clerk schedule``
+(the deadline planner). The command line calls these, so that in
 ``clerk`` only the composition root imports ``mail`` and ``scheduler``; each function loads its
 part of an adapter when called, so a command loads only what it needs."""
 
@@ -10,6 +11,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from clerk.app import Clerk
+from clerk.mail_in.review import ShownMessage, StoredMessage, note_replay
+from clerk.times import from_iso
 
 if TYPE_CHECKING:
     from clerk.mail_in import InboundOutcome
@@ -54,3 +57,38 @@ def next_due(app: Clerk, limit: int) -> list[PlannedJob]:
     from scheduler.plan import next_due as planned
 
     return planned(app, limit)
+
+
+#: The headers a person is shown of a kept message.
+SHOWN_HEADERS = ("From", "To", "Cc", "Date", "Subject", "Message-ID", "In-Reply-To")
+
+
+def show_message(app: Clerk, raw: bytes) -> ShownMessage:
+    """A kept message decoded for reading (the console's inbox); what clerk makes of it is None
+    when it cannot make sense of it, and the message is still shown as it is."""
+    from mail.ingest import understand
+    from mail.mime import parse_message
+
+    parsed = parse_message(raw)
+    try:
+        mail = understand(app, parsed, raw)
+    except Exception:  # shown all the same
+        mail = None
+    return ShownMessage(
+        headers=tuple((name, value) for name in SHOWN_HEADERS
+                      for value in parsed.header_all(name)),
+        text=parsed.text, html_only=bool(parsed.html) and not parsed.text,
+        attachments=tuple(parsed.attachments), mail=mail)
+
+
+def replay_message(app: Clerk, message: StoredMessage, *, actor: str,
+                   channel: str) -> InboundOutcome:
+    """Read a kept message again as it arrived (its source, IMAP uid and time received), and
+    record who replayed it and what became of it."""
+    from mail.ingest import ingest
+
+    line = message.line
+    outcome = ingest(app, message.raw, source=line.source, uidvalidity=message.uidvalidity,
+                     uid=message.uid, received_at=from_iso(line.received_at))
+    note_replay(app, message, outcome, actor=actor, channel=channel)
+    return outcome

@@ -183,6 +183,18 @@ def note_replay(app: Clerk, message: StoredMessage, outcome: InboundOutcome, *, 
 
 
 @dataclass(frozen=True)
+class ShownMessage:
+    """A kept message as a person may read it: chosen headers, the text (never HTML), the names
+    of its attachments, and what clerk makes of it (None when it cannot make sense of it)."""
+
+    headers: tuple[tuple[str, str], ...]
+    text: str
+    html_only: bool
+    attachments: tuple[str, ...]
+    mail: InboundMail | None
+
+
+@dataclass(frozen=True)
 class AttachReply:
     """Attach message ``inbound_id`` by hand: it is ``email``'s answer to the invitation to
     ``meeting``, meaning ``intent`` (with the substitute named, for ``substitute``)."""

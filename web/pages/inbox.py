@@ -8,8 +8,10 @@ Who sees a message is :func:`clerk.rules.access.may_see_inbound` (a message tied
 serving it; tied to none: any facilitator and the administrators; an answer to a ballot: the
 body's facilitator only); who may replay or attach it, :func:`clerk.rules.access.may_handle_inbound`.
 Only an answer to an invitation (or a message clerk cannot place) is attached by hand: a vote is
-the voter's to cast. The raw message is decoded here, by the mail
-adapter's own parser (the wire format stays out of clerk's services)."""
+the voter's to cast. The raw message is decoded, and a replay read,
+by the mail adapter through the composition root (:mod:`clerk.composition.commands`), as the
+command line's ``clerk mail ingest`` is: the wire format stays out of clerk's services and of the
+console."""
 
 from __future__ import annotations
 
@@ -20,17 +22,18 @@ from aiohttp import web
 
 from clerk.app import Clerk
 from clerk.attendance.replies import Intent
+from clerk.composition.commands import replay_message, show_message
 from clerk.errors import ClerkError, NotFound
 from clerk.mail_in import (
     REVIEW_STATUSES,
     AttachReply,
     Attribution,
     InboundMail,
+    ShownMessage,
     StoredMessage,
     attach_reply,
     attribute,
     messages_to_review,
-    note_replay,
     reading_of,
     stored_message,
     why_not_acted,
@@ -39,8 +42,6 @@ from clerk.meetings import get_meeting, list_meetings
 from clerk.people.membership import list_members
 from clerk.rules.access import may_handle_inbound, may_see_inbound
 from clerk.times import from_iso, in_words
-from mail.ingest import ingest, understand
-from mail.mime import ParsedMessage, parse_message
 from web.context import (
     CHANNEL,
     Forbidden,
@@ -65,15 +66,11 @@ INTENTS = (("attend", "Attending"), ("apologies", "Apologies"),
            ("substitute", "Apologies, with a substitute attending in their place"))
 #: Meetings offered when attaching a message: those still to come and those held this long ago.
 RECENT = timedelta(days=90)
-HEADERS = ("From", "To", "Cc", "Date", "Subject", "Message-ID", "In-Reply-To")
 
 
-def _decode(app: Clerk, message: StoredMessage) -> tuple[ParsedMessage, InboundMail | None]:
-    parsed = parse_message(message.raw)
-    try:
-        return parsed, understand(app, parsed, message.raw)
-    except Exception:  # a message clerk cannot make sense of is still shown as it is
-        return parsed, None
+def _decode(app: Clerk, message: StoredMessage) -> tuple[ShownMessage, InboundMail | None]:
+    shown = show_message(app, message.raw)
+    return shown, shown.mail
 
 
 def _attribution(app: Clerk, mail: InboundMail | None) -> Attribution:
@@ -82,7 +79,7 @@ def _attribution(app: Clerk, mail: InboundMail | None) -> Attribution:
     return attribute(app, mail)
 
 
-def _message(request: web.Request) -> tuple[StoredMessage, ParsedMessage, InboundMail | None,
+def _message(request: web.Request) -> tuple[StoredMessage, ShownMessage, InboundMail | None,
                                              Attribution]:
     """The message in the path, if the viewer may see it (404 / 403 otherwise)."""
     app = clerk_of(request)
@@ -157,7 +154,7 @@ def _attach_choices(request: web.Request, whose: Attribution) -> tuple[list[tupl
     return sorted(members.items(), key=lambda kv: kv[1].casefold()), meetings
 
 
-def _message_page(request: web.Request, message: StoredMessage, parsed: ParsedMessage,
+def _message_page(request: web.Request, message: StoredMessage, parsed: ShownMessage,
                   mail: InboundMail | None, whose: Attribution, *, status: int = 200,
                   errors: list[tuple[str, str]] | None = None,
                   values: dict[str, str] | None = None) -> web.Response:
@@ -174,9 +171,9 @@ def _message_page(request: web.Request, message: StoredMessage, parsed: ParsedMe
                   "intent": reading.intent if reading and reading.intent != "unclear" else "",
                   "substitute_name": (reading.substitute_name or "") if reading else "",
                   "substitute_email": (reading.substitute_email or "") if reading else ""}
-    headers = [(name, value) for name in HEADERS for value in parsed.header_all(name)]
+    headers = list(parsed.headers)
     text = parsed.text or ("(no text: the message is HTML only; it is not shown as HTML)"
-                           if parsed.html else "(no text)")
+                           if parsed.html_only else "(no text)")
     return render(request, "console/inbox_message.html", status=status, message=line,
                   state=STATUS_WORDS.get(line.status, line.status),
                   colour=STATUS_COLOURS.get(line.status, "grey"),
@@ -217,11 +214,7 @@ async def replay(request: web.Request) -> web.StreamResponse:
     if message.line.status != "quarantined":
         raise done(request, path, "Only a message kept for later can be replayed; this one was "
                                   "read already, so replaying it would change nothing.")
-    app = clerk_of(request)
-    line = message.line
-    outcome = ingest(app, message.raw, source=line.source, uidvalidity=message.uidvalidity,
-                     uid=message.uid, received_at=from_iso(line.received_at))
-    note_replay(app, message, outcome, actor=actor(request), channel=CHANNEL)
+    outcome = replay_message(clerk_of(request), message, actor=actor(request), channel=CHANNEL)
     raise done(request, path, f"The message was read again: {outcome.status}: {outcome.action}")
 
 
