@@ -175,6 +175,14 @@ def test_only_the_composition_root_and_the_cli_import_the_adapters() -> None:
         + "\n".join(wrong)
 
 
+def test_the_console_imports_clerk_and_no_other_adapter() -> None:
+    """web/ turns a request into a call of clerk's operations; what it needs of the mail adapter
+    (showing or replaying a kept message) it asks of the composition root."""
+    wrong = [str(i) for i in all_imports()
+             if _top(i.importer) == "web" and _top(i.target) in set(ADAPTERS) - {"web"}]
+    assert not wrong, "web/ may not import mail, bot or scheduler:\n" + "\n".join(wrong)
+
+
 def test_only_compose_and_ops_import_the_email_package() -> None:
     wrong = [str(i) for i in all_imports()
              if _top(i.importer) == "clerk" and _top(i.target) == "email"
