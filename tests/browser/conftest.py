@@ -67,9 +67,13 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def clerk_app(clock: FakeClock, tmp_path: Path) -> Iterator[Clerk]:
-    """clerk on the example configuration and membership, as tests/app_fixtures.py's, but on a
-    database file opened for use from any thread: the console serves it from its own thread."""
-    app = Clerk(config=load_config(EXAMPLE_CONFIG), store=open_store(tmp_path / "clerk.db"), clock=clock)
+    """clerk on the example configuration and membership, as tests/app_fixtures.py's, but from a
+    copy of the configuration in ``tmp_path`` (so its database file, opened for use from any
+    thread as the console serves it from its own, and its Maildir are the test's own)."""
+    config = tmp_path / "config.toml"
+    config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    settings = load_config(config)
+    app = Clerk(config=settings, store=open_store(settings.database_path), clock=clock)
     sync_bodies(app)
     report = import_members(app, EXAMPLE_MEMBERS.read_text(encoding="utf-8"))
     assert report.ok, report.errors

@@ -3,13 +3,16 @@ axe findings are govuk-frontend's own known issue rather than the console's."""
 
 from __future__ import annotations
 
+import mailbox
 import re
+import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from playwright.sync_api import Page, expect
 
 from clerk.app import Clerk
+from clerk.composition.commands import send_outbox
 
 FACILITATOR = "facilitator@carers.example.org"  # the Carers Partnership's (config.example.toml)
 CHAIR = "alice.ashworth@example.org"  # its Chair (members.example.csv)
@@ -18,18 +21,29 @@ SERIOUS = {"serious", "critical"}
 
 
 def mailed_link(app: Clerk, email: str) -> str:
-    """The path of the last sign-in link emailed to ``email``, read from the mail clerk queued
-    (the outbox holds each message as it will be sent)."""
-    row = app.store.one("SELECT raw FROM outbox WHERE kind = 'console_link' AND to_addr = ? "
-                        "ORDER BY id DESC", [email])
-    assert row is not None, f"no sign-in link was emailed to {email}"
-    message = message_from_bytes(bytes(row["raw"]), policy=policy.default)
-    assert isinstance(message, EmailMessage)
-    body = message.get_body(("plain",))
-    assert body is not None
-    found = re.search(r"https?://[^/\s]+(/sign-in/[A-Za-z0-9_-]+)", str(body.get_content()))
-    assert found is not None, "the email has no sign-in link"
-    return found.group(1)
+    """The path of the sign-in link emailed to ``email``, read from the Maildir as a facilitator
+    on a fresh install would: the outbox is sent (with no mail server configured, into the
+    Maildir's ``outbox`` folder) and the message found there is taken out, so the next call finds
+    the next one."""
+    # sent from a thread of its own: sync Playwright holds this thread's event loop
+    sender = threading.Thread(target=send_outbox, args=(app,))
+    sender.start()
+    sender.join(30)
+    folder = mailbox.Maildir(app.config.maildir_path / "outbox", factory=None, create=False)
+    links: list[str] = []
+    for key, raw in list(folder.items()):
+        message = message_from_bytes(raw.as_bytes(), policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        if email not in str(message["To"]) or "sign in" not in str(message["Subject"]):
+            continue
+        body = message.get_body(("plain",))
+        assert body is not None
+        found = re.search(r"https?://[^/\s]+(/sign-in/[A-Za-z0-9_-]+)", str(body.get_content()))
+        assert found is not None, "the email has no sign-in link"
+        links.append(found.group(1))
+        folder.remove(key)
+    assert len(links) == 1, f"{len(links)} sign-in emails to {email} in the Maildir"
+    return links[0]
 
 
 def sign_in(page: Page, app: Clerk, email: str) -> None:
