@@ -104,6 +104,8 @@ def test_a_meeting_that_cannot_be_quorate_needs_attention_at_once(
     found = attention(console(FACILITATOR).get("/").text)
     assert "Cannot be quorate" in found and f"/meetings/{meeting.ref}" in links(found)
     assert "cannot be quorate even if everyone who has not replied comes" in found
+    assert "(2 of the 3 carers needed are present)" in found  # the rule's reason, said once
+    assert found.count("cannot be quorate") == 1
 
 
 def test_short_of_quorum_from_the_chairs_warning(console: Console, clerk_app: Clerk,

@@ -316,8 +316,10 @@ def _coming_attention(app: Clerk, line: MeetingLine, now: datetime,
 
     quorum = short_of_quorum(line.forecast.confirmed.ok, line.forecast.possible.ok,
                              at[JobKind.QUORUM_FORECAST], meeting.starts_at, now)
-    if quorum:
-        found.append(item(quorum.code, line.forecast.summary))
+    if quorum:  # why, in the quorum rule's words: of everyone who may come, or who is coming
+        verdict = line.forecast.possible if quorum.code == "cannot_be_quorate" else \
+            line.forecast.confirmed
+        found.append(item(quorum.code, verdict.reason))
     papers = papers_late(line.papers_sent, at[JobKind.PAPERS_DUE], at[JobKind.PAPERS_OVERDUE],
                          meeting.starts_at, now)
     if papers:
