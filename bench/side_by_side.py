@@ -49,6 +49,10 @@ class Figure:
 
 BOT_P95 = r"update -> the bot's answer:\s+n=\d+\s+p50\s+[\d.]+ ms\s+p95\s+([\d.]+) ms"
 BENCHMARKS: dict[str, tuple[list[str], list[Figure]]] = {
+    "console": (["bench.bench_console"], [
+        Figure("dashboard (admin), server p95 ms", r"dashboard, admin: server p95 ([\d.]+) ms"),
+        Figure("meeting page, server p95 ms", r"meeting page: server p95 ([\d.]+) ms"),
+    ]),
     "startup": (["bench.bench_startup"], [
         Figure("meetings list --json, median s", r"clerk meetings list --json\s+median ([\d.]+) s"),
         Figure("clerk --help, median s", r"clerk --help\s+median ([\d.]+) s"),

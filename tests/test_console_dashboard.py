@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bench.console import run_bench
+from bench.bench_console import run_bench
 from clerk.app import Clerk
 from clerk.attendance.decisions import AddDecision, add_decision
 from clerk.attendance.quorum import forecast

@@ -4,8 +4,8 @@ each page, the p50 and p95 of N requests, beside the time to read the same data 
 SQLite (plain queries, the rows fetched and nothing else) in the same run.
 Target: p95 under 50 ms.
 
-    .venv/bin/python -m bench.console
-    .venv/bin/python -m bench.console --requests 50 --bodies 10 --meetings 60 --members 300
+    .venv/bin/python -m bench.bench_console
+    .venv/bin/python -m bench.bench_console --requests 50 --bodies 10 --meetings 60 --members 300
 
 What is measured:
 
