@@ -161,3 +161,12 @@ def test_an_unexpected_failure_is_a_page_not_a_traceback(console: Callable[[str]
     page = client.get("/")
     assert page.status == 500 and "Traceback" not in page.text
     assert "Sorry, there is a problem" in page.text
+
+
+def test_an_upload_too_large_is_a_page_saying_so(console: Callable[[str], ConsoleClient]
+                                                 ) -> None:
+    client = console(FACILITATOR)
+    page = client.post("/sign-out", files={"paper": ("huge.pdf", b"x" * (51 * 1024 * 1024),
+                                                     "application/pdf")})
+    assert page.status == 413 and "up to 50 MB" in page.text and "Nothing was changed" in page.text
+    assert client.get("/").path == "/"  # still signed in

@@ -70,6 +70,11 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return render(request, "console/error.html", status=403, title="You cannot see this page",
                       message="This page belongs to a body you do not serve. Ask its facilitator "
                               "if you need it.")
+    except web.HTTPRequestEntityTooLarge:
+        return render(request, "console/error.html", status=413, title="That is too large",
+                      message=f"The console takes up to {MAX_REQUEST // (1024 * 1024)} MB in one "
+                              "go. Send large files one at a time, or ask for them to be made "
+                              "smaller. Nothing was changed.")
     except web.HTTPNotFound:
         return render(request, "console/error.html", status=404, title="Page not found",
                       message="If you typed the address, check it is correct.")
