@@ -3,24 +3,15 @@ and what answers on its address (clerk's own console, nothing yet, or another pr
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import urllib.error
 import urllib.request
 
 from clerk.config import Config
+from clerk.ops.mail_checks import is_loopback
 from clerk.ops.verdicts import Check, Part, fail, ok, warn
 
 TIMEOUT = 2.0
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_console(config: Config) -> list[Check]:
@@ -29,13 +20,13 @@ def check_console(config: Config) -> list[Check]:
     if not web.listen:
         return [ok(part, "listen", "[web] listen is not set: the console is off")]
     found: list[Check] = []
-    if not _loopback(web.host) and not web.public_url.startswith("https://"):
+    if not is_loopback(web.host) and not web.public_url.startswith("https://"):
         found.append(warn(part, "tls", f"the console listens on {web.listen}, beyond this "
                           "machine, and no https:// public_url is set: sign-in links and session "
                           "cookies would cross the network unencrypted",
                           'listen on 127.0.0.1 behind a TLS reverse proxy (README: "The console") '
                           'and set public_url = "https://..."', web.listen))
-    elif web.public_url.startswith("http://") and not _loopback(
+    elif web.public_url.startswith("http://") and not is_loopback(
             web.public_url.removeprefix("http://").split("/")[0].rsplit(":", 1)[0].strip("[]")):
         found.append(warn(part, "tls", f"public_url {web.public_url} is not https: the session "
                           "cookie is not marked Secure", "serve it through a TLS proxy and set "

@@ -25,7 +25,8 @@ from clerk.ops.verdicts import Check, Part, Verdict, fail, ok, warn
 CONNECT_TIMEOUT = 10.0
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine (``localhost`` or a loopback address)."""
     if host == "localhost":
         return True
     try:
@@ -163,7 +164,7 @@ async def _smtp_tls(smtp: object, s: SmtpSettings, where: str) -> Check:
                         "with tls = true; if its certificate is private, trust its CA on this "
                         "machine", where)
         return ok(part, "TLS", "STARTTLS, certificate verified", where)
-    if _is_loopback(s.host):
+    if is_loopback(s.host):
         return ok(part, "TLS", "no TLS (a server on this machine)", where)
     return warn(part, "TLS", "no TLS: mail and the password cross the network in clear",
                 "set starttls = true (port 587) or tls = true (port 465) in [mail.smtp]", where)
@@ -227,7 +228,7 @@ def check_imap(config: Config, *, ssl_context: ssl.SSLContext | None = None) -> 
                                    "this machine", where))
                 return checks
             checks.append(ok(part, "TLS", "STARTTLS, certificate verified", where))
-        elif _is_loopback(s.host):
+        elif is_loopback(s.host):
             checks.append(ok(part, "TLS", "no TLS (a server on this machine)", where))
         else:
             checks.append(warn(part, "TLS", "no TLS: mail and the password cross the network in "
