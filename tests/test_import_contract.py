@@ -48,6 +48,7 @@ LAZY: dict[tuple[str, str], str] = {
     # The composition root: `clerk run` loads python-telegram-bot only when a Telegram token is
     # configured; each one-shot mail command (and `clerk schedule`) loads only its adapter.
     ("clerk.composition.run", "bot."): "the bot is loaded only when a token is configured",
+    ("clerk.composition.run", "web."): "the console is loaded only when [web] listen is set",
     ("clerk.composition.commands", "mail."): "a mail command loads only its part of the adapter",
     ("clerk.composition.commands", "scheduler."): "`clerk schedule` loads only the planner",
     # The SMTP and IMAP clients load the OAuth2 client only when auth = "oauth2" (issue 13: less

@@ -30,7 +30,6 @@ from clerk.outbox import queued_count
 from clerk.workers import Worker
 from mail import worker as mail_worker
 from scheduler.keeper import DeadlineKeeper
-from web import worker as web_worker
 
 log = logging.getLogger("clerk")
 
@@ -46,7 +45,10 @@ def workers_for(app: Clerk) -> list[Worker]:
     listen`` is set, and the bot's when a token is configured (python-telegram-bot is only loaded
     then)."""
     found = mail_worker.workers(app)
-    found.extend(web_worker.workers(app))
+    if app.config.web.listen:  # aiohttp's server (about 11 MB) is loaded only then
+        from web import worker as web_worker
+
+        found.extend(web_worker.workers(app))
     if secret(app.config.telegram.token_env):
         from bot import worker as bot_worker
 
