@@ -12,6 +12,9 @@ comes back to clerk's inbox) with the body's name as its CN, and the one ATTENDE
 recipient (``RSVP=TRUE``, ``PARTSTAT=NEEDS-ACTION``, ``ROLE=REQ-PARTICIPANT`` in a request).
 The email carries it as the last ``multipart/alternative`` part, ``text/calendar`` with the same
 ``method`` as the METHOD written here (:mod:`clerk.outbox.compose`).
+
+:func:`build_feed` writes a body's whole calendar as a public subscription feed (METHOD PUBLISH)
+with the same UIDs and SEQUENCEs, and nothing personal in it.
 """
 
 from __future__ import annotations
@@ -85,4 +88,58 @@ def build_ics(event: CalendarEvent, method: Method, now: datetime) -> bytes:
     vevent.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     vevent.add("transp", "OPAQUE")
     cal.add_component(vevent)
+    return bytes(cal.to_ical())
+
+
+# ----------------------------------------------------------------------------- subscription feed
+# A body's whole calendar for the public to subscribe to (``BODY/calendar.ics`` on the published
+# site): METHOD PUBLISH, one VEVENT per meeting with the UID its invitations carry, so a calendar
+# that has both the invitation and the feed sees one meeting. Only public facts: no organiser, no
+# attendee, no joining link.
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    """One meeting in a public feed. ``stamp`` is when it last changed (DTSTAMP), so the feed
+    is the same file until a meeting changes."""
+
+    uid: str
+    sequence: int
+    starts_at: datetime
+    summary: str
+    stamp: datetime
+    cancelled: bool = False
+    location: str = ""
+    description: str = ""
+    length: timedelta = DEFAULT_LENGTH
+
+
+def build_feed(name: str, events: list[FeedEvent], description: str = "") -> bytes:
+    """A ``text/calendar`` subscription feed (METHOD PUBLISH) named ``name``: cancelled
+    meetings stay in it with STATUS CANCELLED, so subscribers' calendars remove them."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    if description:
+        cal.add("x-wr-caldesc", description)
+    for event in events:
+        if event.starts_at.tzinfo is None or event.stamp.tzinfo is None:
+            raise ValueError("calendar times must be aware datetimes")
+        vevent = Event()
+        vevent.add("uid", event.uid)
+        vevent.add("sequence", event.sequence)
+        vevent.add("dtstamp", event.stamp.astimezone(UTC))
+        vevent.add("dtstart", event.starts_at.astimezone(UTC))
+        vevent.add("dtend", (event.starts_at + event.length).astimezone(UTC))
+        vevent.add("summary", event.summary)
+        if event.location:
+            vevent.add("location", event.location)
+        if event.description:
+            vevent.add("description", event.description)
+        vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
+        vevent.add("transp", "OPAQUE")
+        cal.add_component(vevent)
     return bytes(cal.to_ical())

@@ -20,7 +20,8 @@ from clerk.cli.common import ConfigOption, _state
 MODULES: tuple[str, ...] = (
     "setup_cmds", "ops_cmds", "members_cmds", "meetings_cmds", "outbound_cmds", "mail_cmds",
     "inbound_cmds", "run_cmds", "papers_cmds", "ratify_cmds", "bookings_cmds", "audit_cmds",
-    "console_cmds",
+    "console_cmds", "plan_cmds", "report_cmds", "extraordinary_cmds",
+    "actions_cmds",
 )
 
 _MAIL = ("mail_cmds", "outbound_cmds", "inbound_cmds")
@@ -32,7 +33,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "init": ("setup_cmds",),
     "check-config": ("setup_cmds",),
     "members": ("members_cmds",),
-    "meetings": ("meetings_cmds", "outbound_cmds"),
+    "meetings": ("meetings_cmds", "outbound_cmds", "plan_cmds", "extraordinary_cmds"),
     "attendance": ("meetings_cmds",),
     "decisions": ("meetings_cmds",),
     "invite": ("outbound_cmds",),
@@ -50,6 +51,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "doctor": ("ops_cmds",),
     "backup": ("ops_cmds",),
     "console": ("console_cmds",),
+    "report": ("report_cmds",),
+    "actions": ("actions_cmds",),
 }
 
 #: The root options that take a value (the word after them is not a command).

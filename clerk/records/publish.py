@@ -3,7 +3,9 @@
 ``publish_site(app, out_dir)`` writes plain HTML (``templates/site/``) the facilitator uploads
 as it is: an index of bodies, an index per body, and one page per meeting with its agenda and
 papers (once circulated), its approved minutes (the approved file, checked against its hash)
-and its decisions. Only bodies that publish their records (``minutes.publish = true``) appear;
+and its decisions, and the action log of the meeting (each action, its owner by name, when it
+is due and whether it is done) once its minutes are approved. Only bodies that publish their
+records (``minutes.publish = true``) appear;
 draft minutes, uncirculated papers and cancelled meetings never do. Every link is relative, so
 the folder works wherever it is put.
 
@@ -13,24 +15,33 @@ but never the online joining link (that goes to members and booked observers), m
 their date (clerk's references appear only in the addresses of the pages), and decisions in
 plain words. The approved minutes' fingerprint (SHA-256) is kept out of sight, under a plain
 explanation, for whoever wants to check a copy.
+
+Each body's folder also has ``calendar.ics``, its meetings as a subscription feed
+(:mod:`clerk.records.feed`: cancelled ones marked so), linked from its page.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
+from clerk.actions.log import list_actions
 from clerk.agenda.items import papers_out, read_agenda
 from clerk.agenda.minutes import approved_minutes_file
 from clerk.app import Clerk
 from clerk.attendance.decisions import list_decisions
+from clerk.attendance.report import attendance_report
 from clerk.errors import NotFound
 from clerk.meetings.schedule import Meeting, get_meeting, list_meetings
 from clerk.messages import environment
+from clerk.records.feed import FEED_NAME, body_feed
+from clerk.rules.attendance import annual_report_period, latest_annual_report_year
+from clerk.rules.terms import Body
 from clerk.store.files import read_file, safe_filename
 from clerk.store.rows import fetch_one
 from clerk.times import day_in_words, in_words, to_iso
@@ -96,10 +107,17 @@ def _meeting_page(app: Clerk, meeting: Meeting, folder: Path,
                    "approved_at_day": _meeting_day(app, approved_at) if approved_at else ""}
     decisions = [{"number": d.number, "text": _without_addresses(db, d.text), "status": d.status}
                  for d in list_decisions(app, meeting.ref)]
+    actions = [{"text": _without_addresses(db, a.text),
+                "owner": _without_addresses(db, a.owner_name), "status": a.status,
+                "due": day_in_words(datetime(a.due.year, a.due.month, a.due.day, 12,
+                                             tzinfo=app.tz), app.tz) if a.due else ""}
+               for a in list_actions(app, meeting=meeting.ref)
+               if a.status != "withdrawn"] if minutes else []
     page = {"ref": meeting.ref, "when": in_words(meeting.starts_at, app.tz),
             "day": day_in_words(meeting.starts_at, app.tz), "venue": meeting.venue,
             "online": bool(meeting.online_url), "iso": to_iso(meeting.starts_at),
             "agenda_items": items, "minutes": minutes, "decisions": decisions,
+            "actions": actions,
             "papers_out": circulated,
             "observers_book": app.body(meeting.body).observers.public}
     return page
@@ -128,6 +146,23 @@ def _meeting_day(app: Clerk, ref: str) -> str:
         return ref
 
 
+def _attendance_page(app: Clerk, slug: str, body: Body, out: Path, report: PublishReport) -> str:
+    """A body that sets ``attendance.annual_report_month`` publishes its latest annual
+    attendance report (the twelve months before the latest report day that has come) as
+    ``attendance.html``: members by name and organisation, never an address. Returns the link
+    to it from the body's page ("" when the body publishes none)."""
+    month = body.attendance.annual_report_month
+    if month is None:
+        return ""
+    today = app.clock.now().astimezone(app.tz).date()
+    start, end = annual_report_period(month, latest_annual_report_year(month, today))
+    _write(out / slug / "attendance.html", _render(
+        "attendance", body=body, slug=slug, root="../", report=attendance_report(
+            app, slug, start, end), organisation=app.config.clerk.organisation))
+    report.pages += 1
+    return "attendance.html"
+
+
 def publish_site(app: Clerk, out: Path) -> PublishReport:
     """Write the site into ``out`` (created if need be; files clerk wrote before are replaced)."""
     out = Path(out)
@@ -149,8 +184,13 @@ def publish_site(app: Clerk, out: Path) -> PublishReport:
                    _render("meeting", body=body, slug=slug, meeting=page, root="../../",
                            organisation=app.config.clerk.organisation))
             report.pages += 1
+        _write(out / slug / FEED_NAME, body_feed(app, slug))
+        report.files += 1
+        attendance = _attendance_page(app, slug, body, out, report)
         _write(out / slug / "index.html", _render("body", body=body, slug=slug,
                                                   meetings=list(reversed(pages)), root="../",
+                                                  attendance=attendance,
+                                                  feed=FEED_NAME,
                                                   organisation=app.config.clerk.organisation))
         report.pages += 1
         bodies.append({"slug": slug, "name": body.name, "count": len(pages)})

@@ -85,8 +85,9 @@ def facilitator_pages(w: World) -> list[str]:
             f"/meetings/{w.past}/agenda", f"/meetings/{w.past}/agenda/items/{w.item}",
             f"/meetings/{w.past}/minutes", f"/meetings/{w.past}/observers",
             "/bodies/carers/members", f"/bodies/carers/members/{w.carol}",
-            "/bodies/carers/members/import", f"/votes/{w.vote}", f"/votes/{w.vote}/verify",
-            "/inbox", f"/inbox/{w.inbound}", "/audit", "/audit/verify", "/no-such-page"]
+            "/bodies/carers/members/import", "/bodies/carers/plan", f"/votes/{w.vote}",
+            f"/votes/{w.vote}/verify", "/inbox", f"/inbox/{w.inbound}", "/audit", "/audit/verify",
+            "/no-such-page"]
 
 
 def check(page: Page, axe: Axe, where: str, failures: dict[str, object]) -> None:

@@ -4,7 +4,9 @@ for :func:`web.app.make_console`."""
 from aiohttp.web import RouteTableDef
 
 from web.pages import (
+    actions,
     agenda,
+    attendance,
     audit,
     bodies,
     dashboard,
@@ -13,6 +15,7 @@ from web.pages import (
     members,
     minutes,
     observers,
+    plan,
     register,
     sign_in,
     votes,
@@ -22,13 +25,16 @@ PAGES: tuple[RouteTableDef, ...] = (
     sign_in.routes,
     dashboard.routes,
     bodies.routes,
+    plan.routes,
     meeting.routes,
     register.routes,
     agenda.routes,
     minutes.routes,
+    actions.routes,
     members.routes,
     votes.routes,
     observers.routes,
+    attendance.routes,
     audit.routes,
     inbox.routes,
 )
