@@ -4,12 +4,21 @@ the store. Nothing here is kept: the plan is recomputed whenever the state chang
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
+from clerk.agenda.referred import reports_due
 from clerk.app import Clerk
 from clerk.observers.jobs import meetings_to_erase
-from clerk.rules.deadlines import MORNING, JobKind, meeting_deadlines
+from clerk.rules.actions import reminder_day
+from clerk.rules.attendance import (
+    annual_report_day,
+    annual_report_period,
+    next_annual_report_year,
+)
+from clerk.rules.deadlines import MORNING, JobKind, meeting_deadlines, report_chaser_day
+from clerk.rules.extraordinary import lapse_at as extraordinary_lapse_at
+from clerk.rules.extraordinary import warn_at as extraordinary_warn_at
 from clerk.rules.frequency import check_frequency
 from clerk.rules.observers import booking_closes, erase_after, reminder_at, takes_observers
 from clerk.rules.workdays import add_working_days
@@ -77,6 +86,73 @@ def _frequency_jobs(app: Clerk, now: datetime) -> list[PlannedJob]:
             fingerprint = ",".join(sorted(d.isoformat() for d in days if d.year == year)) or "none"
             jobs.append(_job(at, JobKind.FREQUENCY, f"{slug}:{year}:{fingerprint}", slug,
                              f"warn that {body.label}'s {year} schedule is short", verdict.reason))
+    return jobs
+
+
+def _annual_report_jobs(app: Clerk, now: datetime) -> list[PlannedJob]:
+    """The annual attendance report of each body that sets ``attendance.annual_report_month``:
+    on the first working day of that month, 09:00, for the twelve months before; once a year
+    (its key names the year). Reads only the configuration."""
+    jobs = []
+    today = now.astimezone(app.tz).date()
+    for slug, body in app.config.bodies.items():
+        month = body.attendance.annual_report_month
+        if month is None:
+            continue
+        year = next_annual_report_year(month, today)
+        at = datetime.combine(annual_report_day(month, year), MORNING, tzinfo=app.tz)
+        start, end = annual_report_period(month, year)
+        jobs.append(_job(at, JobKind.ANNUAL_REPORT, f"{slug}:{year}", slug,
+                         f"email the Chair and facilitator {body.label}'s attendance report "
+                         f"({start:%B %Y} to {end:%B %Y})",
+                         "the annual report's month (attendance.annual_report_month)"))
+    return jobs
+
+
+def _action_jobs(app: Clerk) -> list[PlannedJob]:
+    """Each open action with a date and an owner clerk can write to: a reminder
+    ``actions.remind_working_days_before`` working days before it is due, at 09:00 (a new due
+    date, a new reminder). None when that day had passed when the action was last changed: the
+    owner was just told."""
+    jobs = []
+    for row in app.store.all("SELECT id, body, due_on, updated_at FROM actions WHERE status = "
+                             "'open' AND due_on != '' AND owner_id IS NOT NULL"):
+        body = app.config.bodies.get(row["body"])
+        if body is None:
+            continue
+        due = date.fromisoformat(row["due_on"])
+        n = body.actions.remind_working_days_before
+        at = datetime.combine(reminder_day(due, n), MORNING, tzinfo=app.tz)
+        if at <= from_iso(row["updated_at"]):
+            continue
+        jobs.append(_job(at, JobKind.ACTION_REMINDER, f"action-{row['id']}:{row['due_on']}",
+                         f"action-{row['id']}", "remind the owner that their action is due",
+                         f"{n} working day(s) before it is due (actions.remind_working_days_"
+                         "before)"))
+    return jobs
+
+
+def _report_jobs(app: Clerk, rows: Iterable[dict[str, Any]]) -> list[PlannedJob]:
+    """A meeting at which reports from other bodies are due (``[[bodies.X.reports]]``): on the
+    agenda chaser's day, the facilitator of each body whose paper has not arrived is chased."""
+    receiving = {report.to for body in app.config.bodies.values() for report in body.reports}
+    jobs = []
+    for row in rows:
+        body = app.config.bodies.get(row["body"])
+        if body is None or row["body"] not in receiving:
+            continue
+        starts = from_iso(row["starts_at"])
+        due = reports_due(app, row["body"], starts)
+        if not due:
+            continue
+        day = report_chaser_day(body, starts.astimezone(app.tz).date())
+        at = datetime.combine(day, MORNING, tzinfo=app.tz)
+        jobs.append(_job(at, JobKind.REPORT_CHASER, f"{row['ref']}:{_stamp(app, at)}",
+                         row["ref"], "chase the reports due from other bodies if their papers "
+                         "have not arrived: " + ", ".join(r.from_label for r in due),
+                         f"the agenda chaser's day, "
+                         f"{body.deadlines.agenda_chaser_working_days_before_papers} working "
+                         "day(s) before the papers are due"))
     return jobs
 
 
@@ -153,6 +229,26 @@ def _observer_jobs(app: Clerk, rows: Iterable[dict[str, Any]]) -> list[PlannedJo
     return jobs
 
 
+def _extraordinary_jobs(app: Clerk) -> list[PlannedJob]:
+    """A called request for an extraordinary meeting with no meeting set: the facilitator and
+    the Chair are warned a few days before its last day, and told on the day."""
+    jobs = []
+    for row in app.store.all("SELECT ref, body, complete_at, hold_by FROM extraordinary_requests "
+                             "WHERE status = 'called' AND hold_by != ''"):
+        last = date.fromisoformat(row["hold_by"])
+        complete_on = from_iso(row["complete_at"]).astimezone(app.tz).date()
+        warn = extraordinary_warn_at(last, app.tz, complete_on)
+        jobs.append(_job(warn, JobKind.EXTRAORDINARY_NO_DATE, f"{row['ref']}:{_stamp(app, warn)}",
+                         row["ref"], "warn that no date is set for the extraordinary meeting",
+                         f"it must be held by {last.isoformat()}"))
+        lapse = extraordinary_lapse_at(last, app.tz)
+        jobs.append(_job(lapse, JobKind.EXTRAORDINARY_LAST_DAY,
+                         f"{row['ref']}:{_stamp(app, lapse)}", row["ref"],
+                         "tell the facilitator and the Chair that today is the last day",
+                         "the terms' time for the extraordinary meeting runs out today"))
+    return jobs
+
+
 def plan(app: Clerk, now: datetime | None = None) -> list[PlannedJob]:
     """Every deadline not yet run, earliest first (past ones included: they are due now)."""
     now = now or app.clock.now()
@@ -160,7 +256,8 @@ def plan(app: Clerk, now: datetime | None = None) -> list[PlannedJob]:
     rows = app.store.all("SELECT ref, body, starts_at FROM meetings WHERE status = 'scheduled' "
                          "AND starts_at >= ?", [horizon])
     jobs = (_meeting_jobs(app, rows) + _frequency_jobs(app, now) + _ballot_jobs(app)
-            + _ratify_jobs(app, rows) + _observer_jobs(app, rows))
+            + _ratify_jobs(app, rows) + _observer_jobs(app, rows) + _report_jobs(app, rows)
+            + _annual_report_jobs(app, now) + _action_jobs(app) + _extraordinary_jobs(app))
     done = {r["key"] for r in app.store.all("SELECT key FROM job_runs")}
     pending = [j for j in jobs if j.key not in done]
     pending.sort(key=lambda j: j.at)

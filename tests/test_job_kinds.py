@@ -70,6 +70,15 @@ def every_kind_app(tmp_path, clock: FakeClock) -> Iterator[Clerk]:
                                 "name": "Ann Observer", "status": "offered",
                                 "offer_expires_at": to_iso(clock.now() + timedelta(hours=24)),
                                 "created_at": now, "updated_at": now})
+        person = db.execute("SELECT id FROM people LIMIT 1").fetchone()[0]
+        insert(db, "extraordinary_requests", {
+            "ref": "cypsp-jcb-request-1", "body": "cypsp-jcb", "requested_by": person,
+            "status": "called", "channel": "cli", "recorded_by": "facilitator",
+            "complete_at": now, "hold_by": "2026-12-07", "created_at": now, "updated_at": now})
+        insert(db, "actions", {"meeting_id": carers.id, "body": "carers", "text": "Book the hall",
+                               "owner_id": person, "due_on": "2027-02-01",
+                               "first_due_on": "2027-02-01", "created_at": now,
+                               "updated_at": now})
     yield app
     app.store.close()
 

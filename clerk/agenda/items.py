@@ -26,8 +26,10 @@ Writing (each an operation: one transaction, idempotent and audited):
   to the Chair, after a decision is recorded or a ballot closed.
 
 Standing items, on every agenda until it is approved: welcome and apologies, declarations of
-interest, approval of the minutes of the previous meeting, and each decision of an earlier
-meeting still unresolved (:func:`clerk.agenda.carried.carried_decisions`). A read shows them as
+interest, approval of the minutes of the previous meeting, the action log (while actions of
+earlier meetings are open: :mod:`clerk.actions.log`), each decision of an earlier
+meeting still unresolved (:func:`clerk.agenda.carried.carried_decisions`), each decision another
+body referred here and each report due from another body (:mod:`clerk.agenda.referred`). A read shows them as
 they stand now; they are stored by the next operation on the agenda, and when that changes a
 draft already sent to the Chair, the agenda gets a new version and the Chair the new draft.
 
@@ -45,7 +47,9 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from clerk.actions.log import open_actions_before
 from clerk.agenda.carried import carried_decisions
+from clerk.agenda.referred import referral_items, reports_due
 from clerk.app import Clerk
 from clerk.errors import BadInput, NotFound, Refused
 from clerk.meetings.schedule import Meeting, get_meeting, previous_meeting
@@ -65,7 +69,9 @@ from clerk.store.rows import execute, fetch_all, fetch_one, insert, update
 from clerk.times import day_in_words, from_iso, in_words, to_iso
 from clerk.tokens.reply_keys import issue_key
 
-KIND_ORDER = {"apologies": 100, "declarations": 200, "minutes": 300, "carried": 400, "item": 1000}
+KIND_ORDER = {"apologies": 100, "declarations": 200, "minutes": 300, "actions": 350,
+              "carried": 400,
+              "referral": 500, "report": 600, "item": 1000}
 
 
 @dataclass(frozen=True)
@@ -328,8 +334,14 @@ def _standing(app: Clerk, meeting: Meeting) -> list[_Standing]:
                  if body.minutes.approved_at_next_meeting
                  else f"Minutes of the previous meeting ({day})")
         wanted.append(("minutes", previous.ref, title))
+    if open_actions_before(app.store.db, meeting.body, meeting.starts_at):
+        wanted.append(("actions", "standing", "Action log"))
     wanted += [("carried", f"decision:{c.decision_id}", c.title)
                for c in carried_decisions(app, meeting)]
+    # business from other bodies: decisions referred here, reports due (clerk.agenda.referred)
+    wanted += [("referral", r.source, r.title) for r in referral_items(app, meeting)]
+    wanted += [("report", r.source, r.title)
+               for r in reports_due(app, meeting.body, meeting.starts_at)]
     return [_Standing(kind, source, title, KIND_ORDER[kind] + n)
             for n, (kind, source, title) in enumerate(wanted)]
 

@@ -4,7 +4,8 @@ says so) with the SHA-256 of the file approved, so any later change shows.
 - ``add_minutes(app, AddMinutes(meeting, FileUpload(...)))`` records a draft (a new version when
   the file differs; the same file again changes nothing) and circulates it to the distribution
   list at once; ``meetings.minutes_circulated_at`` is set, so the minutes deadline is met, or
-  chased by the scheduler if nothing comes.
+  chased by the scheduler if nothing comes. Its ``ACTION:`` lines become action points
+  (:func:`clerk.actions.log.read_from_minutes`).
 - ``approve_minutes(app, ApproveMinutes(meeting))`` records the approval of the latest version.
 - ``minutes_state(app, meeting_ref)`` says which version was approved and whether the file
   kept now still has the approved hash.
@@ -20,6 +21,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from clerk.actions.log import read_from_minutes
 from clerk.agenda.circulation import circulate_minutes_in, minutes_file
 from clerk.app import Clerk
 from clerk.errors import NotFound, Refused
@@ -129,8 +131,11 @@ def add_minutes(app: Clerk, cmd: AddMinutes) -> MinutesResult:
                     "minutes_circulated_at IS NULL", [to_iso(now), meeting.id])
         note = " (the approved version is kept; this edit is not approved)" if after_approval \
             else ""
+        actions = read_from_minutes(app, db, meeting, filename, cmd.file.content,
+                                    actor=cmd.actor, channel=cmd.channel)
+        read = f"; {actions.message}" if actions.added else ""
         return MinutesResult("recorded", meeting.ref, version, digest,
-                             f"minutes version {version} recorded{note}; {result.message}",
+                             f"minutes version {version} recorded{note}; {result.message}{read}",
                              late=timing.late)
 
 

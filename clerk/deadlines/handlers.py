@@ -12,21 +12,26 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
+from clerk.actions.log import remind_owner
 from clerk.agenda.circulation import circulate_in
 from clerk.agenda.items import ensure_draft_sent
+from clerk.agenda.reports import chase_reports
 from clerk.app import Clerk
+from clerk.attendance.extraordinary import chase_request
 from clerk.attendance.invitations import invite
 from clerk.attendance.quorum import forecast
 from clerk.attendance.register import attendance_verdict, flagged_members
 from clerk.attendance.reminders import queue_reminders
+from clerk.attendance.report import as_csv, attendance_report
 from clerk.ballots.ratification import close_ballot, open_ballot, remind_voters
 from clerk.errors import Refused
 from clerk.meetings.schedule import Meeting, get_meeting
 from clerk.messages import render_email
 from clerk.observers.jobs import close_bookings, erase_personal_data, remind_observers
 from clerk.observers.waiting import lapse_offers
-from clerk.outbox.mail import Outgoing, queue
+from clerk.outbox.mail import Attachment, Outgoing, queue
 from clerk.people.officers import officer_addresses
+from clerk.rules.attendance import annual_report_period
 from clerk.rules.deadlines import BEFORE_MEETING, JobKind, kind_of, papers_due
 from clerk.rules.frequency import check_frequency
 from clerk.rules.terms import Body
@@ -185,6 +190,45 @@ def run_frequency(app: Clerk, db: Database, job: DueJob) -> str:
     return f"warned the facilitator: {verdict.reason}"
 
 
+def run_annual_report(app: Clerk, db: Database, job: DueJob) -> str:
+    """Email the body's attendance report for the twelve months before to the Chair and the
+    facilitator: the table in the text and the HTML, and the same as a CSV attachment."""
+    body = app.body(job.subject_ref)
+    month = body.attendance.annual_report_month
+    if month is None:
+        return "the body no longer sets attendance.annual_report_month"
+    year = int(job.key.split(":")[2])
+    start, end = annual_report_period(month, year)
+    report = attendance_report(app, job.subject_ref, start, end, db)
+    to = officer_addresses(db, job.subject_ref, body)
+    csv_file = Attachment(f"attendance-{job.subject_ref}-{start:%Y-%m}-to-{end:%Y-%m}.csv",
+                          as_csv(report).encode("utf-8"), "text", "csv")
+    now = app.clock.now()
+    sent = 0
+    for email, name in to:
+        r = render_email("annual_attendance", recipient_name=name, body=body, report=report)
+        if queue(db, app.config.mail, Outgoing(
+                kind="annual_attendance", to_addr=email, to_name=name, subject=r.subject,
+                text=r.text, html=r.html, subject_ref=job.subject_ref,
+                attachments=(csv_file,), dedupe_key=f"{job.key}:{email}"), now):
+            sent += 1
+    if not to:
+        return "no Chair or facilitator to send the attendance report to"
+    return (f"sent the attendance report ({len(report.held)} meeting(s), "
+            f"{len(report.members)} member(s)) to {sent} of {len(to)}")
+
+
+def run_action_reminder(app: Clerk, db: Database, job: DueJob) -> str:
+    """Remind the owner of an open action that it is due soon (``action-12``)."""
+    return remind_owner(app, db, int(job.subject_ref.removeprefix("action-")), job.key)
+
+
+def run_report_chaser(app: Clerk, db: Database, job: DueJob) -> str:
+    """Chase the reporting body's facilitator for each report due at the meeting whose paper
+    has not arrived (nothing when every paper is in)."""
+    return chase_reports(app, db, get_meeting(app, job.subject_ref), job.key)
+
+
 def run_ballot_reminder(app: Clerk, db: Database, job: DueJob) -> str:
     return f"reminded {remind_voters(app, job.subject_ref, job.key)} who have not voted"
 
@@ -221,6 +265,14 @@ def run_observer_erase(app: Clerk, db: Database, job: DueJob) -> str:
     return "erased: " + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items())
 
 
+def run_extraordinary_no_date(app: Clerk, db: Database, job: DueJob) -> str:
+    return chase_request(app, db, job.subject_ref, job.key, lapsed=False)
+
+
+def run_extraordinary_last_day(app: Clerk, db: Database, job: DueJob) -> str:
+    return chase_request(app, db, job.subject_ref, job.key, lapsed=True)
+
+
 HANDLERS: dict[JobKind, Handler] = {
     JobKind.INVITE: run_invite,
     JobKind.REMINDER: run_reminder,
@@ -238,6 +290,11 @@ HANDLERS: dict[JobKind, Handler] = {
     JobKind.OBSERVER_REMINDER: run_observer_reminder,
     JobKind.OFFER_LAPSE: run_offer_lapse,
     JobKind.OBSERVER_ERASE: run_observer_erase,
+    JobKind.EXTRAORDINARY_NO_DATE: run_extraordinary_no_date,
+    JobKind.EXTRAORDINARY_LAST_DAY: run_extraordinary_last_day,
+    JobKind.REPORT_CHASER: run_report_chaser,
+    JobKind.ANNUAL_REPORT: run_annual_report,
+    JobKind.ACTION_REMINDER: run_action_reminder,
 }
 
 #: The kinds not known to this version already reported in the log (each is reported once).

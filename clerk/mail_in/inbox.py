@@ -16,7 +16,9 @@ In order, for each message:
    ``clerk members resume-mail`` does.
 3. **Is the sender believable?** Only our own mail server's ``Authentication-Results`` are read
    (:mod:`clerk.rules.messages.sender_auth`); a failed or forged one refuses the message, unanswered.
-4. **Whose reply is it?** The reply key must be one clerk issued, not withdrawn nor expired, and
+4. **Whose reply is it?** A message with no reply key from a person clerk knows may be a
+   request for an extraordinary meeting (:mod:`clerk.mail_in.extraordinary`); otherwise the
+   reply key must be one clerk issued, not withdrawn nor expired, and
    the sender's address must be the key owner's, or that of a substitute standing in for the
    owner at that meeting. Display names are never looked at.
 5. **What does it say?** The key's purpose picks the handler (:data:`PURPOSE_HANDLERS`): ``rsvp``
@@ -50,8 +52,10 @@ from sqlite_utils import Database
 from clerk.app import Clerk
 from clerk.config import MailSettings
 from clerk.errors import ClerkError
+from clerk.mail_in.action import handle_action_reply
 from clerk.mail_in.agenda import handle_agenda_reply, handle_papers_reply
 from clerk.mail_in.bounces import bounced_messages
+from clerk.mail_in.extraordinary import handle_request, handle_support
 from clerk.mail_in.message import (
     Decision,
     InboundLine,
@@ -78,13 +82,15 @@ PurposeHandler = Callable[[Clerk, Database, VerifiedReply], Decision]
 
 PURPOSE_HANDLERS: dict[str, PurposeHandler] = {"rsvp": handle_rsvp, "agenda": handle_agenda_reply,
                                                  "papers": handle_papers_reply,
-                                                 "vote": handle_vote}
+                                                 "vote": handle_vote, "action": handle_action_reply,
+                                                 "support": handle_support}
 """Who reads a verified reply, by the purpose of its key. A handler runs inside the message's
 transaction, returns a :class:`Decision`, and raises :class:`clerk.errors.ClerkError` to refuse
 (the sender is then told the error's sentence). Features add their own (``vote``, ``agenda``)."""
 
 _PURPOSE_WORDS = {"rsvp": "an invitation", "vote": "a ballot", "agenda": "a draft agenda",
-                  "papers": "the papers", "booking": "a booking"}
+                  "papers": "the papers", "booking": "a booking", "action": "an action point",
+                  "support": "a request for an extraordinary meeting"}
 
 @dataclass(frozen=True)
 class Told:
@@ -233,6 +239,11 @@ def _decide(app: Clerk, db: Database, mail: InboundMail, received: datetime,
         known = replace(known, undeliverable=None)
     if not mail.reply_key and known is not None and mail.calendar_reply is not None:
         mail = replace(mail, reply_key=_calendar_key(db, mail.calendar_reply, known.id))
+    if not mail.reply_key and known is not None:  # a request written to clerk's own address
+        with app.store.write():  # a savepoint, as for a purpose handler
+            asked = handle_request(app, db, mail, known, received)
+        if asked is not None:
+            return asked
     if not mail.reply_key:
         return refuse("not_ours", "no reply key: it does not answer one of clerk's emails",
                       "a message that answers none of clerk's emails", answer=known is not None,

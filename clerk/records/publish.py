@@ -119,7 +119,9 @@ def _meeting_page(app: Clerk, meeting: Meeting, folder: Path,
             "agenda_items": items, "minutes": minutes, "decisions": decisions,
             "actions": actions,
             "papers_out": circulated,
-            "observers_book": app.body(meeting.body).observers.public}
+            "observers_book": app.body(meeting.body).observers.public,
+            "extraordinary": meeting.kind == "extraordinary",
+            "reason": _without_addresses(db, meeting.reason)}
     return page
 
 

@@ -40,6 +40,11 @@ class JobKind(StrEnum):
     OBSERVER_REMINDER = "observer-reminder"
     OFFER_LAPSE = "offer-lapse"
     OBSERVER_ERASE = "observer-erase"
+    ANNUAL_REPORT = "annual-report"
+    ACTION_REMINDER = "action-reminder"
+    REPORT_CHASER = "report-chaser"
+    EXTRAORDINARY_NO_DATE = "extraordinary-no-date"
+    EXTRAORDINARY_LAST_DAY = "extraordinary-last-day"
 
 
 _REMINDER_PREFIX = f"{JobKind.REMINDER.value}-"
@@ -48,6 +53,7 @@ _REMINDER_PREFIX = f"{JobKind.REMINDER.value}-"
 BEFORE_MEETING = frozenset({
     JobKind.INVITE, JobKind.REMINDER, JobKind.QUORUM_FORECAST, JobKind.AGENDA_CHASER,
     JobKind.PAPERS_DUE, JobKind.PAPERS_OVERDUE, JobKind.BOOKING_CLOSE, JobKind.OBSERVER_REMINDER,
+    JobKind.REPORT_CHASER,
 })
 
 
@@ -115,6 +121,14 @@ class _Rule:
 def papers_due(body: Body, meeting_day: date) -> date:
     """The last day the papers may go out."""
     return notice_deadline(meeting_day, body.papers.notice, body.papers.unit)
+
+
+def report_chaser_day(body: Body, meeting_day: date) -> date:
+    """When a report due at a meeting of ``body`` (the receiving body) is chased if its paper
+    has not arrived: the agenda chaser's day, ``agenda_chaser_working_days_before_papers``
+    working days before the papers are due."""
+    return add_working_days(papers_due(body, meeting_day),
+                            -body.deadlines.agenda_chaser_working_days_before_papers)
 
 
 def minutes_due(body: Body, meeting_day: date) -> date | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from clerk.rules.frequency import FrequencyPolicy
 from clerk.rules.people import Who
@@ -35,6 +35,28 @@ class PapersPolicy(Section):
     link_base_url: str = ""
 
 
+class UnresolvedPolicy(Section):
+    """Where a matter the body cannot resolve goes: ``refer_to`` a body (its slug, or its name,
+    which the configuration resolves to the slug), and a note in words. The old form, a sentence
+    (``unresolved = "referred to the Board"``), loads as the note alone: nothing is referred."""
+
+    refer_to: str = ""
+    note: str = ""
+
+
+ReportEvery = Literal["meeting", "quarter", "half-year", "year"]
+
+
+class ReportPolicy(Section):
+    """A report this body makes to another: ``what`` it is, ``to`` which body (slug or name) and
+    how often: at every meeting of that body, or at its first meeting of each quarter,
+    half-year or year."""
+
+    to: str = Field(min_length=1)
+    what: str = Field(min_length=1)
+    every: ReportEvery
+
+
 class DecisionPolicy(Section):
     """How decisions are taken, and what happens to those taken while inquorate."""
 
@@ -48,7 +70,12 @@ class DecisionPolicy(Section):
         "more_for_than_against"
     )
     participation: Condition | None = None
-    unresolved: str = ""
+    unresolved: UnresolvedPolicy = UnresolvedPolicy()
+
+    @field_validator("unresolved", mode="before")
+    @classmethod
+    def _sentence_is_a_note(cls, value: object) -> object:
+        return {"note": value} if isinstance(value, str) else value
 
 
 class ObserverPolicy(Section):
@@ -88,12 +115,58 @@ class DeadlinePolicy(Section):
     agenda_chaser_working_days_before_papers: int = Field(default=2, ge=0)
 
 
+Caller = Literal["chair", "member", "member_with_support"]
+"""Who may call an extraordinary meeting: the Chair alone, any member alone, or a member with the
+written support of another member."""
+
+
+def callers_in_words(text: str) -> tuple[Caller, ...]:
+    """The callers a ``called_by`` written in words names (files written before it was a list):
+    "the Chair" gives ``chair``; "a member" gives ``member_with_support`` when the sentence speaks
+    of support or of another member, else ``member``."""
+    low = text.casefold()
+    found: list[Caller] = []
+    if "chair" in low:
+        found.append("chair")
+    if "member" in low:
+        found.append("member_with_support" if ("support" in low or "another" in low
+                                                or "second" in low) else "member")
+    return tuple(found)
+
+
+class ActionsPolicy(Section):
+    """Action points: how many working days before an action is due its owner is reminded."""
+
+    remind_working_days_before: int = Field(default=3, ge=0)
+
+
 class ExtraordinaryPolicy(Section):
-    """Extraordinary meetings: who may call one, and how soon it is held."""
+    """Extraordinary meetings: whether the body holds them, who may call one (``called_by``, a
+    list of :data:`Caller`; a sentence in words is still read, see :func:`callers_in_words`), how
+    soon after the request is complete it is held (``within_days``), and the terms' own words
+    (``note``)."""
 
     allowed: bool = False
     within_days: int | None = Field(default=None, ge=1)
-    called_by: str = ""
+    called_by: list[Caller] | str = ["chair"]
+    note: str = ""
+
+    @property
+    def callers(self) -> tuple[Caller, ...]:
+        if isinstance(self.called_by, str):
+            return callers_in_words(self.called_by)
+        return tuple(self.called_by)
+
+    @property
+    def words(self) -> str:
+        """Who may call one, in the terms' words where the file gives them."""
+        if self.note:
+            return self.note
+        if isinstance(self.called_by, str):
+            return self.called_by
+        said = {"chair": "the Chair", "member": "any member",
+                "member_with_support": "any member with the written support of another"}
+        return ", or ".join(said[c] for c in self.called_by)
 
 
 class Body(Section):
@@ -115,9 +188,14 @@ class Body(Section):
     attendance: AttendancePolicy = AttendancePolicy()
     minutes: MinutesPolicy = MinutesPolicy()
     deadlines: DeadlinePolicy = DeadlinePolicy()
+    actions: ActionsPolicy = ActionsPolicy()
     extraordinary: ExtraordinaryPolicy = ExtraordinaryPolicy()
     declarations_of_interest: bool = True
+    #: The bodies this one answers to (slugs, or names the configuration resolves to slugs): the
+    #: one its unresolved decisions go to when it names just one and ``decisions.unresolved``
+    #: names none.
     reports_to: list[str] = []
+    reports: list[ReportPolicy] = []
 
     @property
     def label(self) -> str:

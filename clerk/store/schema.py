@@ -571,3 +571,105 @@ def m011_inbound_by_status(db: Database) -> None:
         CREATE INDEX inbound_by_status ON inbound (status);
         """,
     )
+
+
+@migrations()
+def m013_actions(db: Database) -> None:
+    """Action points agreed at a meeting: the text, the owner (a person clerk knows, or only a
+    name until the facilitator gives an address), the due date (``YYYY-MM-DD``; the first one
+    kept as ``first_due_on``), open or done (overdue is worked out, never stored), where the
+    action came from (the minutes' line, or added by hand) and what could not be read of it; and
+    every update (the owner's words, a new date, done), who gave it, when and by which channel."""
+    run_script(
+        db,
+        """
+        CREATE TABLE actions (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            body TEXT NOT NULL,
+            text TEXT NOT NULL,
+            owner_id INTEGER REFERENCES people(id),
+            owner_name TEXT NOT NULL DEFAULT '',
+            due_on TEXT NOT NULL DEFAULT '',
+            first_due_on TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'open',
+            source TEXT NOT NULL DEFAULT 'added',
+            line TEXT NOT NULL DEFAULT '',
+            problems TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            done_at TEXT
+        );
+        CREATE INDEX actions_by_meeting ON actions (meeting_id);
+        CREATE INDEX actions_open ON actions (body, status, due_on);
+        CREATE TABLE action_updates (
+            id INTEGER PRIMARY KEY,
+            action_id INTEGER NOT NULL REFERENCES actions(id),
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            said TEXT NOT NULL DEFAULT '',
+            due_before TEXT NOT NULL DEFAULT '',
+            due_after TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX action_updates_by_action ON action_updates (action_id, at);
+        """,
+    )
+
+
+@migrations()
+def m014_extraordinary(db: Database) -> None:
+    """Requests for an extraordinary meeting: the body, who asked (and by which channel), the
+    reason, the member named as supporter and whether they confirmed, the status (``awaiting_
+    support``, ``declined``, ``called`` once the terms are met, ``held`` once a meeting is set for
+    it, ``withdrawn``), when it became complete and the last day the meeting may be held; and a
+    meeting's reason (why an extraordinary meeting is called, said in its invitation and on the site)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE extraordinary_requests (
+            id INTEGER PRIMARY KEY,
+            ref TEXT NOT NULL UNIQUE,
+            body TEXT NOT NULL,
+            requested_by INTEGER NOT NULL REFERENCES people(id),
+            reason TEXT NOT NULL DEFAULT '',
+            supporter_id INTEGER REFERENCES people(id),
+            supporter_name TEXT NOT NULL DEFAULT '',
+            support TEXT NOT NULL DEFAULT 'awaiting',
+            status TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            recorded_by TEXT NOT NULL,
+            message_key TEXT NOT NULL DEFAULT '',
+            complete_at TEXT,
+            hold_by TEXT NOT NULL DEFAULT '',
+            meeting_id INTEGER REFERENCES meetings(id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX extraordinary_open ON extraordinary_requests (body, status);
+        ALTER TABLE meetings ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+        """,
+    )
+
+
+@migrations()
+def m015_referrals(db: Database) -> None:
+    """Decisions a body could not resolve, referred to another body (its parent): which decision,
+    to which body, the note given, who referred it and when. The referral is an item on the first
+    coming agenda of that body still open to it (worked out, not stored)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE referrals (
+            id INTEGER PRIMARY KEY,
+            decision_id INTEGER NOT NULL UNIQUE REFERENCES decisions(id),
+            from_meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+            to_body TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            referred_by TEXT NOT NULL,
+            referred_at TEXT NOT NULL
+        );
+        CREATE INDEX referrals_to_body ON referrals (to_body, referred_at);
+        """,
+    )

@@ -17,7 +17,8 @@ from sqlite_utils import Database
 from clerk.store.rows import execute, fetch_one, insert
 from clerk.times import from_iso, to_iso
 
-Purpose = Literal["rsvp", "vote", "agenda", "papers", "link", "booking"]
+Purpose = Literal["rsvp", "vote", "agenda", "papers", "link", "booking", "support",
+                  "action"]
 
 KeyProblem = Literal["unknown", "withdrawn", "expired"]
 """Why a key may not be used: not one clerk issued, withdrawn (a newer email replaced the one it
