@@ -336,6 +336,22 @@ def test_the_console_shows_corrects_adds_and_marks_done(
     assert "write to the hospital trust" not in page.text  # done
 
 
+def test_overdue_actions_are_flagged_on_the_dashboard(
+        console: Console, clerk_app: Clerk, clock: FakeClock, meeting: Meeting) -> None:
+    held(clerk_app, clock, meeting)
+    client = console(FACILITATOR)
+    assert "Actions overdue" not in client.get("/").text
+    clock.set(datetime(2027, 2, 5, 9, 0, tzinfo=UTC))  # Dev's room was due on 3 February
+    client.sign_in(FACILITATOR)
+    page = client.get("/")
+    assert "Actions overdue" in page.text and "1 action is past the date due" in page.text
+    assert 'href="/bodies/carers/actions"' in page.text
+    other = console(OTHER_FACILITATOR)
+    other.sign_in(OTHER_FACILITATOR)
+    page = other.get("/")
+    assert page.path == "/" and "Actions overdue" not in page.text
+
+
 def test_another_bodys_facilitator_gets_403(console: Console, clerk_app: Clerk,
                                             clock: FakeClock, meeting: Meeting) -> None:
     held(clerk_app, clock, meeting)
@@ -352,3 +368,53 @@ def test_another_bodys_facilitator_gets_403(console: Console, clerk_app: Clerk,
                       {"text": "forged", "owner": CAROL}).status == 403
     assert clerk_app.store.one("SELECT COUNT(*) AS n FROM audit") == before
     assert get_action(clerk_app, action.id).status == "open"
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def test_the_command_line(workdir: Path, capsys: pytest.CaptureFixture[str],
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import shutil
+
+    from clerk.cli import main
+    from clerk.clock import SystemClock
+    from tests.app_fixtures import EXAMPLE_MEMBERS
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    monkeypatch.setattr(SystemClock, "now", lambda self: datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    shutil.copy(EXAMPLE_MEMBERS, workdir / "members.csv")
+    assert run("init")[0] == 0
+    assert run("members", "import", "members.csv")[0] == 0
+    assert run("meetings", "add", "carers", "--at", "2027-01-14 10:00")[0] == 0
+    monkeypatch.setattr(SystemClock, "now", lambda self: datetime(2027, 1, 18, 9, 0, tzinfo=UTC))
+    ref = "carers-2027-01-14"
+    (workdir / "minutes.md").write_text(MINUTES, encoding="utf-8")
+    code, out, _ = run("minutes", "add", ref, "minutes.md")
+    assert code == 0 and "5 action point(s) read from the minutes, 3 to check" in out
+    code, out, _ = run("actions", "show", ref)
+    assert "read from: ACTION: Jane Smith - write to the hospital trust" in out
+    assert "to check: the owner is not a member and has no address" in out
+    jane = next(a for a in json.loads(run("actions", "show", ref, "--json")[1])
+                if a["owner"] == "Jane Smith")
+    code, out, _ = run("actions", "edit", str(jane["id"]), "--email",
+                       "jane.smith@trust.example.org", "--due", "1 March 2027")
+    assert code == 0 and "the owner is emailed" in out
+    code, out, _ = run("actions", "add", ref, "Send the newsletter", "--owner", "Priya Patel",
+                       "--due", "2027-01-20")
+    assert code == 0 and "recorded for Priya Patel" in out
+    code, out, _ = run("actions", "add", ref, "Tea", "--owner", "Priya Patel", "--due", "soon")
+    assert code == 2 and "is not a date" in _
+    monkeypatch.setattr(SystemClock, "now", lambda self: datetime(2027, 2, 5, 9, 0, tzinfo=UTC))
+    code, out, _ = run("actions", "list", "carers", "--overdue")
+    assert "Send the newsletter" in out and "OVERDUE" in out and "hospital trust" not in out
+    newsletter = next(a for a in json.loads(run("actions", "list", "--json")[1])
+                      if a["text"] == "Send the newsletter")
+    assert newsletter["overdue"] is True
+    assert run("actions", "done", str(newsletter["id"]))[0] == 0
+    assert "Send the newsletter" not in run("actions", "list", "carers", "--open")[1]

@@ -270,6 +270,16 @@ def open_actions_before(db: Database, body: str, before: datetime) -> int:
     return int(row["n"]) if row else 0
 
 
+def overdue_actions(db: Database, bodies: list[str], today: date) -> dict[str, int]:
+    """How many open actions are past their date, by body (the console's dashboard)."""
+    if not bodies:
+        return {}
+    rows = fetch_all(db, "SELECT body, COUNT(*) AS n FROM actions WHERE status = 'open' AND "
+                         f"due_on != '' AND due_on < ? AND body IN ({', '.join('?' for _ in bodies)})"
+                         " GROUP BY body", [today.isoformat(), *bodies])
+    return {str(r["body"]): int(r["n"]) for r in rows}
+
+
 # ----------------------------------------------------------------------------- owners
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from clerk.actions.log import overdue_actions
 from clerk.app import Clerk
 from clerk.attendance.quorum import Forecast, ReplyLine, forecast_of
 from clerk.meetings.schedule import Meeting
@@ -45,7 +46,8 @@ REPLY_KINDS = ("attend", "apologies", "substitute", "no_reply")
 
 #: The order attention items are listed in: the most pressing kinds first.
 ATTENTION_ORDER = ("cannot_be_quorate", "papers_late", "short_of_quorum", "papers_due_today",
-                   "vote_closing", "minutes_overdue", "addresses_bouncing", "mail_quarantined")
+                   "vote_closing", "minutes_overdue", "actions_overdue", "addresses_bouncing",
+                   "mail_quarantined")
 
 
 @dataclass(frozen=True)
@@ -95,10 +97,11 @@ class DeadlineLine:
 @dataclass(frozen=True)
 class Attention:
     """Something that needs the person's attention. ``code`` is one of
-    :data:`clerk.rules.deadlines.AttentionCode`, ``addresses_bouncing`` or
-    ``mail_quarantined``; ``ref`` is the meeting's reference, or the vote's for
-    ``vote_closing`` (``""`` for the others); ``when`` the meeting's time in words, or the
-    vote's deadline; ``count`` the addresses or messages, where there are several."""
+    :data:`clerk.rules.deadlines.AttentionCode`, ``actions_overdue`` (a body's open actions
+    past their date), ``addresses_bouncing`` or ``mail_quarantined``; ``ref`` is the
+    meeting's reference, or the vote's for ``vote_closing`` (``""`` for the others); ``when``
+    the meeting's time in words, or the vote's deadline; ``count`` the addresses, messages or
+    actions, where there are several."""
 
     code: str
     body: str = ""
@@ -201,7 +204,11 @@ def dashboard(app: Clerk, served: Served) -> Dashboard:
     for meeting in outstanding:
         attention.extend(_minutes_attention(app, meeting, now, deadlines))
     attention.extend(_votes_attention(app, db, slugs, now))
+    overdue = overdue_actions(db, slugs, now.astimezone(app.tz).date())
     for slug in slugs:
+        if overdue.get(slug):
+            attention.append(Attention("actions_overdue", slug, app.config.bodies[slug].label,
+                                       count=overdue[slug], reason=f"{overdue[slug]} overdue"))
         if bouncing[slug]:
             attention.append(Attention("addresses_bouncing", slug, app.config.bodies[slug].label,
                                        count=bouncing[slug],

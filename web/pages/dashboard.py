@@ -18,6 +18,7 @@ PAGE_FOR = {
     "papers_due_today": "/meetings/{ref}/agenda",
     "papers_late": "/meetings/{ref}/agenda",
     "minutes_overdue": "/meetings/{ref}/minutes",
+    "actions_overdue": "/bodies/{body}/actions",
     "vote_closing": "/votes/{ref}",
     "addresses_bouncing": "/bodies/{body}/members",
     "mail_quarantined": "/inbox",
