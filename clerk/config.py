@@ -22,12 +22,8 @@ NOT_YET_ACTED_ON: frozenset[str] = frozenset({
     "meetings.note",
     "substitutes.note",
     "decisions.method",
-    "decisions.unresolved",
     "chairing.appointed",
     "chairing.elected_annually",
-    "attendance.annual_report_month",
-    "extraordinary",
-    "reports_to",
 })
 
 
@@ -277,6 +273,17 @@ class Config(_Section):
     def body(self, slug: str) -> Body:
         return self.bodies[slug]
 
+    def slug_for(self, text: str) -> str | None:
+        """The slug of the body ``text`` names: its slug, or its name or short name (any case)."""
+        if text in self.bodies:
+            return text
+        wanted = text.casefold().strip()
+        for slug, body in self.bodies.items():
+            if wanted in (body.name.casefold().strip(), body.short_name.casefold().strip()) \
+                    and wanted:
+                return slug
+        return None
+
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.clerk.timezone)
@@ -360,9 +367,48 @@ def load_config(path: Path | str) -> Config:
 def parse_config(data: dict[str, Any], path: Path | str = "<config>") -> Config:
     """Validate already-parsed TOML data."""
     try:
-        return Config.model_validate({**data, "path": Path(path)})
+        config = Config.model_validate({**data, "path": Path(path)})
     except ValidationError as exc:
         raise ConfigError(path, [describe_error(err) for err in exc.errors()]) from exc
+    return link_bodies(config, path)
+
+
+def link_bodies(config: Config, path: Path | str = "<config>") -> Config:
+    """The configuration with every body one body names (``reports_to``, ``reports[].to``,
+    ``decisions.unresolved.refer_to``) written as its slug: a slug is kept, a body's name or
+    short name (any case) becomes its slug; anything else is a ConfigError naming the key."""
+    problems: list[str] = []
+
+    def slug_of(slug: str, key: str, value: str) -> str:
+        found = config.slug_for(value)
+        if not found:
+            problems.append(f'body "{slug}": {key} names no body in this file, got "{value}" '
+                            f"(give a body's slug, such as {', '.join(sorted(config.bodies))}, "
+                            "or its name)")
+        elif found == slug:
+            problems.append(f'body "{slug}": {key} names the body itself')
+        return found or value
+
+    bodies: dict[str, Body] = {}
+    for slug, body in config.bodies.items():
+        reports_to = [slug_of(slug, f"reports_to[{i}]", v) for i, v in enumerate(body.reports_to)]
+        reports = [r.model_copy(update={"to": slug_of(slug, f"reports[{i}].to", r.to)})
+                   for i, r in enumerate(body.reports)]
+        update: dict[str, Any] = {}
+        if reports_to != body.reports_to:
+            update["reports_to"] = reports_to
+        if reports != body.reports:
+            update["reports"] = reports
+        unresolved = body.decisions.unresolved
+        if unresolved.refer_to:
+            refer_to = slug_of(slug, "decisions.unresolved.refer_to", unresolved.refer_to)
+            if refer_to != unresolved.refer_to:
+                update["decisions"] = body.decisions.model_copy(update={
+                    "unresolved": unresolved.model_copy(update={"refer_to": refer_to})})
+        bodies[slug] = body.model_copy(update=update) if update else body
+    if problems:
+        raise ConfigError(path, problems)
+    return config.model_copy(update={"bodies": bodies})
 
 
 _TAGS = {"all_of", "any_of", "at_least", "office", "distinct", "none"}
