@@ -1,5 +1,5 @@
-"""Members: /link EMAIL and its code, /unlink, /papers, and the buttons on invitations and
-ballots (each answer goes through the same service as the email reply)."""
+"""Members: /link EMAIL and its code, /unlink, /papers, and the buttons on invitations,
+ballots and action points (each answer goes through the same service as the email reply)."""
 
 from __future__ import annotations
 
@@ -27,10 +27,12 @@ from bot.handlers.common import (
     update_key,
 )
 from clerk.chat import (
+    ChatActionAnswer,
     ChatRsvp,
     ChatVote,
     ConfirmLink,
     RequestLink,
+    answer_action,
     answer_invitation,
     ballot_choice,
     confirm_link,
@@ -148,6 +150,16 @@ async def vote_cast(update: Update, context: Context) -> None:
     await edit(update, vote_in_chat(clerk_of(context), _vote(update)))
 
 
+async def action(update: Update, context: Context) -> None:
+    """Done / Need more time (and the weeks) pressed on an action card."""
+    query = update.callback_query
+    assert query is not None
+    _kind, action_id, answer = parse(query.data)  # answer: as the handler's pattern allows
+    await edit(update, answer_action(clerk_of(context), ChatActionAnswer(
+        chat_id(update), int(action_id), answer,  # type: ignore[arg-type]
+        evidence=evidence(update), idempotency_key=update_key(update))))
+
+
 def substitute_handler() -> ConversationHandler[Context]:
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     return ConversationHandler(
@@ -170,4 +182,5 @@ def handlers() -> list[Handler]:
         CallbackQueryHandler(rsvp, pattern=r"^rsvp:\d+:(attend|apologies)$"),
         CallbackQueryHandler(vote_choice, pattern=r"^vote:\d+:[ars-]+:\d+$"),
         CallbackQueryHandler(vote_cast, pattern=r"^cast:\d+:[ars]+:\d+$"),
+        CallbackQueryHandler(action, pattern=r"^act:\d+:(done|more|w1|w2|w4)$"),
     ]

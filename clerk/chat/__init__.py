@@ -1,5 +1,6 @@
 """What people do in the chat bot, channel-neutral: linking a chat to a member
-(:mod:`.links`), a member answering and voting (:mod:`.members`, cards in :mod:`.cards`), the
+(:mod:`.links`), a member answering and voting (:mod:`.members`, cards in :mod:`.cards`) and
+answering for an action point (:mod:`.actions`), the
 facilitator and chair (:mod:`.staff`), and where each chat is in a conversation
 (:mod:`.conversations`).
 
@@ -7,6 +8,7 @@ Its public operations and types are gathered here for the adapters (mail, bot, t
 inside clerk import the module that defines a name.
 """
 
+from clerk.chat.actions import ChatActionAnswer, answer_action
 from clerk.chat.cards import render_mirrored
 from clerk.chat.conversations import load_conversations, save_conversation
 from clerk.chat.links import (
@@ -34,10 +36,12 @@ from clerk.chat.staff import (
 
 __all__ = [
     "ApproveInChat",
+    "ChatActionAnswer",
     "ChatRsvp",
     "ChatVote",
     "ConfirmLink",
     "RequestLink",
+    "answer_action",
     "answer_invitation",
     "approve_agenda_in_chat",
     "ballot_choice",

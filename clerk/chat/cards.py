@@ -1,6 +1,6 @@
 """The messages a linked member sees in chat, with their buttons: a meeting card (invitation,
-reminder) with Attending / Apologies / Send a substitute, and a ballot card with Approve /
-Reject / Abstain per decision.
+reminder) with Attending / Apologies / Send a substitute, a ballot card with Approve /
+Reject / Abstain per decision, and an action card (:mod:`clerk.chat.actions`).
 
 A ballot card keeps the member's choices so far in its buttons' data (``vote:BALLOT:SEL:VER``,
 ``SEL`` one letter per decision: ``a`` approve, ``r`` reject, ``s`` abstain, ``-`` not yet), so
@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from clerk.app import Clerk
 from clerk.ballots.ratification import Ballot, get_ballot, latest_votes
+from clerk.chat.actions import render_action_copy
 from clerk.errors import NotFound
 from clerk.meetings.schedule import Meeting, get_meeting
 from clerk.messages import render_chat
@@ -139,6 +140,8 @@ def render_mirrored(app: Clerk, copy: MirroredCopy) -> ChatReply | None:
     """The chat copy of an email to a linked member, as things stand now (None: drop it)."""
     now = app.clock.now()
     kind = copy.kind
+    if kind in ("action_recorded", "action_reminder"):
+        return render_action_copy(app, copy.subject_ref, copy.person_id, kind)
     try:
         if kind in ("ballot", "ballot_reminder"):
             ballot = get_ballot(app, copy.subject_ref)

@@ -36,7 +36,8 @@ from clerk.times import from_iso, to_iso
 
 #: Email kinds a linked member also receives in chat.
 MIRRORED = frozenset({"invitation", "substitute_invitation", "reminder", "meeting_moved",
-                      "meeting_cancelled", "ballot", "ballot_reminder"})
+                      "meeting_cancelled", "ballot", "ballot_reminder", "action_recorded",
+                      "action_reminder"})
 LEASE = timedelta(minutes=5)
 
 
