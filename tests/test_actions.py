@@ -196,8 +196,10 @@ def test_done_sent_tuesday_by_email(clerk_app: Clerk, clock: FakeClock,
     assert "Done - sent Tuesday" in text_of(notice[0]) and "recorded as done" in text_of(notice[0])
     receipt = outbox(clerk_app, "action_receipt")
     assert [r["to_addr"] for r in receipt] == [CAROL]
-    # the same message again changes nothing
+    # "done" again (another message) changes nothing and tells nobody again
+    assert _answer(clerk_app, carol.id, CAROL, "done").status == "processed"
     assert len(outbox(clerk_app, "action_update")) == 1
+    assert len(get_action(clerk_app, carol.id).updates) == 1
 
 
 def test_need_until_april_by_email_and_unclear_asked_again(

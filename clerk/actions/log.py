@@ -525,6 +525,8 @@ def record_update(app: Clerk, cmd: RecordUpdate) -> ActionResult:
         action = _get(db, cmd.id)
         if cmd.idempotency_key and audit.seen(db, cmd.idempotency_key):
             return ActionResult("already", action, "this answer was recorded already")
+        if cmd.code == "done" and action.status == "done":
+            return ActionResult("unchanged", action, f"action {action.id} is done already")
         changes: dict[str, Any] = {"updated_at": to_iso(now)}
         refusal = ""
         if cmd.code == "done":

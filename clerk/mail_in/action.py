@@ -41,6 +41,9 @@ def handle_action_reply(app: Clerk, db: Database, reply: VerifiedReply) -> Decis
         in_reply_to=reply.mail.message_id))
     if result.status == "refused":
         return _ask_again(app, db, action, reply, "past")
+    if result.status == "unchanged":
+        return Decision("processed", f"action {action.id}: done", result.message,
+                        meeting=action.meeting_ref)
     if result.status == "already":
         return Decision("duplicate", f"an answer about action {action.id}", result.message,
                         meeting=action.meeting_ref)
