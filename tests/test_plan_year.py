@@ -139,6 +139,18 @@ def test_the_plan_follows_the_latest_meeting_and_a_cancelled_one_does_not_count(
     assert changed.basis.endswith("changed as asked")
 
 
+def test_an_extraordinary_meeting_neither_fills_a_month_nor_sets_the_pattern(
+        clerk_app: Clerk) -> None:
+    add_meeting(clerk_app, AddMeeting(body="cypsp-jcb", starts_at=parse_local("2027-01-12 10:00",
+                                                                             clerk_app.tz)))
+    add_meeting(clerk_app, AddMeeting(body="cypsp-jcb", kind="extraordinary", reason="a bid",
+                                      starts_at=parse_local("2027-03-05 16:00", clerk_app.tz)))
+    plan = plan_year(clerk_app, PlanYear(body="cypsp-jcb", year=2027))
+    assert "Tuesday 12 January 2027 at 10:00" in plan.basis
+    assert plan.slots[2].day == date(2027, 3, 9) and plan.slots[2].code == "usual"
+    assert plan.slots[0].code == "has_meeting" and len(plan.starts) == 11
+
+
 def test_accepting_checks_as_adding_one_does(clerk_app: Clerk) -> None:
     with pytest.raises(BadInput, match="must start with https://"):
         accept_plan(clerk_app, PlanYear(body="cypsp-board", year=2027), online_url="teams")

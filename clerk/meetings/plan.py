@@ -2,7 +2,8 @@
 rule is :func:`clerk.rules.planning.propose_year`) and accepting them all (:func:`accept_plan`),
 each scheduled through :func:`clerk.meetings.schedule.schedule_meeting` with its usual checks.
 
-Unless told otherwise, the plan follows the body's latest meeting (cancelled ones aside): its
+Unless told otherwise, the plan follows the body's latest meeting (cancelled and extraordinary
+ones aside, which also leave a period without its meeting): its
 weekday, its week of the month, its time and its place in the period (the middle month of a
 quarter stays the middle month); a body with no meeting yet gets the second Thursday of the first
 month of each period at 10:00.
@@ -80,7 +81,10 @@ def plan_year(app: Clerk, cmd: PlanYear) -> YearPlan:
     body = app.body(cmd.body)
     if not 2000 <= cmd.year <= 2200:
         raise BadInput(f"{cmd.year} is not a year to plan: give one such as 2027")
-    meetings = [m for m in list_meetings(app, cmd.body) if m.status != "cancelled"]
+    # an extraordinary meeting is held besides the ordinary ones: it neither fills a period nor
+    # sets the pattern
+    meetings = [m for m in list_meetings(app, cmd.body)
+                if m.status != "cancelled" and m.kind != "extraordinary"]
     latest = meetings[-1].starts_at.astimezone(app.tz) if meetings else None
     weekday, week, at, offset = DEFAULT_WEEKDAY, DEFAULT_WEEK, DEFAULT_TIME, 0
     basis = "clerk's usual pattern, as the body has no meeting yet"
