@@ -18,6 +18,7 @@ from clerk.app import Clerk
 from clerk.attendance.invitations import cancel_meeting, invite, move_meeting
 from clerk.errors import BadInput
 from clerk.meetings import AddMeeting, PlanYear, accept_plan, add_meeting, list_meetings, plan_year
+from clerk.records.feed import body_feed
 from clerk.records.publish import publish_site
 from clerk.rules.frequency import FrequencyPolicy
 from clerk.rules.planning import parse_weekday, propose_year
@@ -149,6 +150,10 @@ def test_an_extraordinary_meeting_neither_fills_a_month_nor_sets_the_pattern(
     assert "Tuesday 12 January 2027 at 10:00" in plan.basis
     assert plan.slots[2].day == date(2027, 3, 9) and plan.slots[2].code == "usual"
     assert plan.slots[0].code == "has_meeting" and len(plan.starts) == 11
+    feed = Calendar.from_ical(body_feed(clerk_app, "cypsp-jcb"))
+    called = [e for e in feed.walk("VEVENT") if "extraordinary" in str(e["SUMMARY"])]
+    assert [str(e["DESCRIPTION"]) for e in called] == [
+        "An extraordinary meeting, called to consider: a bid."]
 
 
 def test_accepting_checks_as_adding_one_does(clerk_app: Clerk) -> None:

@@ -6,6 +6,8 @@ link, the organiser or anyone invited."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from clerk.app import Clerk
 from clerk.calendar import FeedEvent, build_feed
 from clerk.store.rows import fetch_all
@@ -20,12 +22,18 @@ def _location(venue: str, online: bool) -> str:
     return venue or ("Online" if online else "")
 
 
+def _why(row: dict[str, Any]) -> str:
+    """What the site says of an extraordinary meeting: that it is one, and why it is called."""
+    reason = str(row.get("reason") or "").strip()
+    return f"An extraordinary meeting, called to consider: {reason}." if reason else \
+        "An extraordinary meeting."
+
+
 def body_feed(app: Clerk, slug: str) -> bytes:
     """The ``.ics`` feed of every meeting of the body ``slug``, earliest first."""
     body = app.body(slug)
-    rows = fetch_all(app.store.db, "SELECT uid, sequence, starts_at, venue, online_url, kind, "
-                                   "status, created_at, updated_at FROM meetings WHERE body = ? "
-                                   "ORDER BY starts_at, id", [slug])
+    rows = fetch_all(app.store.db, "SELECT * FROM meetings WHERE body = ? ORDER BY starts_at, id",
+                     [slug])
     events = []
     for row in rows:
         extraordinary = row["kind"] == "extraordinary"
@@ -35,5 +43,5 @@ def body_feed(app: Clerk, slug: str) -> bytes:
             stamp=from_iso(row["updated_at"] or row["created_at"]),
             cancelled=row["status"] == "cancelled",
             location=_location(row["venue"], bool(row["online_url"])),
-            description="An extraordinary meeting." if extraordinary else ""))
+            description=_why(row) if extraordinary else ""))
     return build_feed(body.name, events, description=f"Meetings of the {body.name}")
