@@ -123,7 +123,7 @@ def test_clerk_backup_command(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "Backed up the database to backups/clerk.db" in out.stdout
     names = [m.name for m in migrations.pending(ClerkDatabase(memory=True))]  # (all of them)
-    assert f"schema {names[-1]} ({len(names)} of {len(names)} migrations), 6 bodies" in out.stdout
+    assert f"schema {names[-1]} ({len(names)} of {len(names)} migrations), 7 bodies" in out.stdout
     assert mode(tmp_path / "backups" / "clerk.db") == 0o600
     nowhere = subprocess.run([*CLERK, "backup", "nowhere/clerk.db", "-c", "config.toml"], cwd=tmp_path,
                              capture_output=True, text=True)

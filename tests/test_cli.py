@@ -21,7 +21,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_check_config_summarises_every_body(workdir: Path, capsys) -> None:
     code, out, _ = run(capsys, "check-config", "config.toml")
     assert code == 0
-    assert "config.toml: OK, 6 bodies." in out
+    assert "config.toml: OK, 7 bodies." in out
     assert "Worcestershire Carers Partnership (carers)" in out
     assert "quorum: at least 3 carers" in out
     assert "papers: 7 working days before; agenda agreed by the Chair first" in out

@@ -46,7 +46,7 @@ def test_run_starts_on_the_example_config_refuses_a_second_and_stops_cleanly(
     first = start(tmp_path)
     try:
         out = wait_for(first, "clerk is running")
-        assert "6 bodies" in out
+        assert "7 bodies" in out
         second = subprocess.run([*CLERK, "run", "--config", "config.toml"], cwd=tmp_path,
                                 capture_output=True, text=True, timeout=30)
         assert second.returncode == 2

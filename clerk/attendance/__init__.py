@@ -2,7 +2,9 @@
 (:mod:`.invitations`), who is invited (:mod:`.roster`), the replies (:mod:`.replies`,
 :mod:`.substitute_notices`; as the facilitator reads them, :mod:`.answers`), the quorum
 forecast (:mod:`.quorum`), reminders to those who have not replied (:mod:`.reminders`), the
-register on the day (:mod:`.register`), and the decisions taken (:mod:`.decisions`).
+register on the day (:mod:`.register`), the decisions taken (:mod:`.decisions`) and those
+referred to another body (:mod:`.referrals`), and requests for an extraordinary meeting
+(:mod:`.extraordinary`).
 
 Its public operations and types are gathered here for the adapters (mail, bot, the CLI); modules
 inside clerk import the module that defines a name.
@@ -10,6 +12,12 @@ inside clerk import the module that defines a name.
 
 from clerk.attendance.answers import Answer, reply_sheet
 from clerk.attendance.decisions import AddDecision, add_decision, list_decisions
+from clerk.attendance.extraordinary import (
+    ExtraordinaryRequest,
+    RequestMeeting,
+    list_requests,
+    request_meeting,
+)
 from clerk.attendance.invitations import (
     ChangePreview,
     InviteResult,
@@ -19,6 +27,7 @@ from clerk.attendance.invitations import (
     preview_change,
 )
 from clerk.attendance.quorum import forecast
+from clerk.attendance.referrals import ReferDecision, Referral, list_referrals, refer_decision
 from clerk.attendance.register import (
     RecordAttendance,
     RegisterCheck,
@@ -34,25 +43,33 @@ __all__ = [
     "AddDecision",
     "Answer",
     "ChangePreview",
+    "ExtraordinaryRequest",
     "Intent",
     "InviteResult",
     "RecordAttendance",
     "RecordReply",
+    "ReferDecision",
+    "Referral",
     "RegisterCheck",
     "RegisterSheet",
     "Reminded",
     "ReplyOutcome",
+    "RequestMeeting",
     "add_decision",
     "cancel_meeting",
     "check_register",
     "forecast",
     "invite",
     "list_decisions",
+    "list_referrals",
+    "list_requests",
     "move_meeting",
     "preview_change",
     "record_attendance",
     "record_reply",
+    "refer_decision",
     "register_sheet",
     "remind_now",
     "reply_sheet",
+    "request_meeting",
 ]

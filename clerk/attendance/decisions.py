@@ -20,6 +20,7 @@ STATUS_WORDS = {
     "carried_forward": "not decided: carried forward to the next meeting",
     "ratified": "ratified by email vote",
     "not_ratified": "not ratified: carried forward to the next meeting",
+    "referred": "not resolved: referred to another body",
 }
 
 
@@ -73,7 +74,7 @@ def add_decision(app: Clerk, cmd: AddDecision) -> Decision:
         same = fetch_one(db, "SELECT * FROM decisions WHERE meeting_id = ? AND text = ?",
                          [meeting.id, text])
         if same:
-            return _decision(meeting, same)
+            return decision_from_row(meeting, same)
         last = fetch_one(db, "SELECT COALESCE(MAX(number), 0) AS n FROM decisions WHERE "
                              "meeting_id = ?", [meeting.id])
         number = int(last["n"]) + 1 if last else 1
@@ -86,16 +87,17 @@ def add_decision(app: Clerk, cmd: AddDecision) -> Decision:
         refresh_standing_items(app, db, meeting.body)  # business carried to the next agenda
         row = fetch_one(db, "SELECT * FROM decisions WHERE id = ?", [did])
         assert row is not None  # inserted just above
-        return _decision(meeting, row)
+        return decision_from_row(meeting, row)
 
 
-def _decision(meeting: Meeting, row: dict[str, Any]) -> Decision:
+def decision_from_row(meeting: Meeting, row: dict[str, Any]) -> Decision:
+    """A stored decision of ``meeting``."""
     return Decision(row["id"], meeting.ref, row["number"], row["text"], row["status"],
                     row["status_reason"])
 
 
 def list_decisions(app: Clerk, meeting_ref: str) -> list[Decision]:
     meeting = get_meeting(app, meeting_ref)
-    return [_decision(meeting, r) for r in fetch_all(
+    return [decision_from_row(meeting, r) for r in fetch_all(
         app.store.db, "SELECT * FROM decisions WHERE meeting_id = ? ORDER BY number",
         [meeting.id])]

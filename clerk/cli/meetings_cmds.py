@@ -62,6 +62,14 @@ def add_cmd(
     at: Annotated[str, typer.Option("--at", help='Local date and time, "2027-01-14 10:00".')],
     venue: Annotated[str, typer.Option(help="Where it is held.")] = "",
     online: Annotated[str, typer.Option(help="The joining link for an online meeting.")] = "",
+    extraordinary: Annotated[bool, typer.Option(
+        "--extraordinary", help="An extraordinary meeting (the body's terms must allow one).")] = False,
+    reason: Annotated[str, typer.Option(
+        help="Why an extraordinary meeting is called (said in the invitation and on the site; "
+             "default: the request's reason).")] = "",
+    request: Annotated[str, typer.Option(
+        help="The request it answers (clerk meetings requests; default: the body's only open "
+             "one).")] = "",
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -70,16 +78,21 @@ def add_cmd(
 
     clerk = open_app(config)
     starts = parse_start(at, clerk.tz)
-    done = schedule_meeting(clerk, AddMeeting(body=body, starts_at=starts, venue=venue,
-                                              online_url=online))
+    if (reason or request) and not extraordinary:
+        raise BadInput("--reason and --request are for an extraordinary meeting: add --extraordinary")
+    done = schedule_meeting(clerk, AddMeeting(
+        body=body, starts_at=starts, venue=venue, online_url=online,
+        kind="extraordinary" if extraordinary else "ordinary", reason=reason, request=request))
     m = done.meeting
     if as_json:
         print_json({"ref": m.ref, "body": m.body, "starts_at": to_iso(m.starts_at),
-                    "where": m.where, "added": done.added,
+                    "where": m.where, "added": done.added, "kind": m.kind, "reason": m.reason,
                     "warnings": warnings_json(done.warnings)})
         return
+    kind = " (extraordinary" + (f": {m.reason})" if m.reason else ")") \
+        if m.kind == "extraordinary" else ""
     console.print(f"{m.ref}: {clerk.body(body).name}, {in_words(m.starts_at, clerk.tz)}, "
-                  f"{m.where}", markup=False)
+                  f"{m.where}{kind}", markup=False)
     print_warnings(done.warnings, m.ref)
 
 
@@ -296,3 +309,38 @@ def list_decisions_cmd(meeting: MeetingArg, config: ConfigOption = None,
         return
     for d in rows:
         console.print(f"{d.number}. {d.text} — {d.status_words}", markup=False)
+
+
+@decisions.command("refer")
+def refer_decision_cmd(
+    meeting: MeetingArg,
+    number: Annotated[int, typer.Argument(help="The decision's number (clerk decisions list).")],
+    to: Annotated[str, typer.Option("--to", help="The body to refer it to, by slug or name "
+                                                 "(default: decisions.unresolved.refer_to, "
+                                                 "else the one body of reports_to).")] = "",
+    note: Annotated[str, typer.Option("--note", help="A note for both facilitators.")] = "",
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Refer a decision the body could not resolve to another body: it goes on that body's next
+    agenda with a link back, and both facilitators are emailed."""
+    from clerk.attendance import ReferDecision, refer_decision
+
+    r = refer_decision(open_app(config), ReferDecision(meeting=meeting, number=number, to=to,
+                                                       note=note))
+    if as_json:
+        print_json({"meeting": r.decision.meeting, "number": r.decision.number,
+                    "text": r.decision.text, "to": r.to_body, "on_agenda_of": r.to_meeting,
+                    "note": r.note, "already": r.already, "told": list(r.told)})
+        return
+    where = (f"on the agenda of {r.to_meeting}" if r.to_meeting
+             else f"on the {r.to_label}'s next agenda, once a meeting is scheduled")
+    if r.already:
+        console.print(f"Decision {r.decision.number} was already referred to the {r.to_label}; "
+                      f"it is {where}.", markup=False)
+        return
+    console.print(f"Decision {r.decision.number} referred to the {r.to_label}: {where}.",
+                  markup=False)
+    if r.told:
+        console.print(f"Told: {', '.join(r.told)}. Run `clerk mail send` to send the outbox now.",
+                      markup=False)

@@ -53,7 +53,8 @@ def meeting_view(app: Clerk, ref: str) -> dict[str, Any]:
         },
         "attendance": None if judged is None else {"quorate": judged.ok, "reason": judged.reason},
         "decisions": [{"number": d.number, "text": d.text, "status": d.status,
-                       "status_words": d.status_words} for d in list_decisions(app, meeting.ref)],
+                       "status_words": d.status_words, "reason": d.reason}
+                      for d in list_decisions(app, meeting.ref)],
         "deadlines": [
             {"at": to_iso(d.at), "when": in_words(d.at, app.tz), "kind": d.kind, "what": d.what,
              "why": d.why, "past": d.at < now}

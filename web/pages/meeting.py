@@ -2,7 +2,7 @@
 forecast with its reason, the next deadlines and the decisions; and what the facilitator does
 from there, each the same clerk operation as the CLI: invite, record a reply given by phone,
 remind now, move or cancel (after a preview of who will be told), delete a meeting added by
-mistake, add a decision, open a ratification vote."""
+mistake, add a decision, refer one to another body, open a ratification vote."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from clerk.attendance import (
     AddDecision,
     Intent,
     RecordReply,
+    ReferDecision,
     ReplyOutcome,
     add_decision,
     cancel_meeting,
@@ -22,6 +23,7 @@ from clerk.attendance import (
     move_meeting,
     preview_change,
     record_reply,
+    refer_decision,
     remind_now,
     reply_sheet,
 )
@@ -30,6 +32,7 @@ from clerk.errors import ClerkError, NotFound
 from clerk.meetings import Meeting, check_start, delete_meeting, may_delete, meeting_by_id
 from clerk.records import meeting_view, ratification
 from clerk.rules.meetings import meeting_still_open
+from clerk.rules.referrals import REFERABLE
 from clerk.times import day_in_words, in_words
 from web.context import CHANNEL, actor, body_for, clerk_of, done, field, form, render
 from web.pages.bodies import notes, read_start
@@ -95,7 +98,19 @@ def _page(request: web.Request, meeting: Meeting, *, errors: list[tuple[str, str
                                                                                meeting.ref).ok,
         deadlines=[d for d in view["deadlines"] if not d["past"]][:4],
         ratify=ratification(app, meeting.ref), people=people,
+        referable=REFERABLE, refer_to=_refer_to(request, meeting),
+        refer_error=dict(errors or []).get("refer", ""),
         errors=errors or [], values=values or {})
+
+
+def _refer_to(request: web.Request, meeting: Meeting) -> list[tuple[str, str]]:
+    """The bodies a decision of this meeting may be referred to from the page, as (slug,
+    label): the body's ``decisions.unresolved.refer_to``, else each body of ``reports_to``."""
+    config = clerk_of(request).config
+    body = config.bodies[meeting.body]
+    slugs = [body.decisions.unresolved.refer_to] if body.decisions.unresolved.refer_to \
+        else body.reports_to
+    return [(s, config.bodies[s].label) for s in slugs if s in config.bodies]
 
 
 @routes.get("/meetings/{ref}")
@@ -188,6 +203,29 @@ async def decide(request: web.Request) -> web.StreamResponse:
                      values={"decision": text}, status=400)
     raise done(request, f"/meetings/{meeting.ref}",
                f"Decision {d.number} recorded: {d.status_words} ({d.reason}).")
+
+
+@routes.post("/meetings/{ref}/decisions/{number}/refer")
+async def refer(request: web.Request) -> web.StreamResponse:
+    """Refer a decision to another body (the same operation as ``clerk decisions refer``)."""
+    meeting = meeting_for(request, request.match_info["ref"])
+    number = request.match_info["number"]
+    if not number.isdigit():
+        raise web.HTTPNotFound()
+    data = await form(request)
+    try:
+        r = refer_decision(clerk_of(request), ReferDecision(
+            meeting=meeting.ref, number=int(number), to=field(data, "to"), channel=CHANNEL,
+            actor=actor(request)))
+    except ClerkError as exc:
+        return _page(request, meeting, errors=[("refer", sentence(exc))], status=400)
+    app = clerk_of(request)
+    where = (f"it is on the agenda of the meeting of "
+             f"{in_words(meeting_by_id(app, r.to_meeting).starts_at, app.tz)}"
+             if r.to_meeting else "it will be on the agenda of its next meeting")
+    told = f" Told: {', '.join(r.told)}." if r.told else ""
+    raise done(request, f"/meetings/{meeting.ref}",
+               f"Decision {r.decision.number} referred to the {r.to_label}: {where}.{told}")
 
 
 @routes.post("/meetings/{ref}/votes")

@@ -1,0 +1,121 @@
+"""Business from other bodies on a meeting's agenda: decisions referred to the body (each on the
+first coming agenda of the body still open to it, with a link back to the referring meeting and
+decision), and the reports other bodies make to it (a standing item at the meetings their
+frequency makes them due at, expecting a paper from the reporting body; its facilitator is
+chased when the paper has not arrived, :func:`clerk.agenda.reports.chase_reports`).
+
+Reading (standing items, :mod:`clerk.agenda.items`): ``referral_items(app, meeting)`` and
+``reports_due(app, body, starts_at)``. The chaser is :mod:`clerk.agenda.reports`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from clerk.app import Clerk
+from clerk.meetings.schedule import Meeting
+from clerk.rules.referrals import every_words, report_due
+from clerk.rules.terms import ReportEvery
+from clerk.store.rows import fetch_all, fetch_one
+from clerk.times import day_in_words, from_iso, to_iso
+
+
+@dataclass(frozen=True)
+class ReferralItem:
+    """A decision another body referred to this one."""
+
+    referral_id: int
+    decision_id: int
+    from_body: str
+    from_label: str
+    from_meeting: str
+    from_day: str
+    number: int
+    text: str
+    note: str
+
+    @property
+    def source(self) -> str:
+        return f"decision:{self.decision_id}"
+
+    @property
+    def title(self) -> str:
+        return (f"Referred by the {self.from_label} (meeting of {self.from_day}, "
+                f"{self.from_meeting}, decision {self.number}): {self.text}")
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    """A report another body makes to this one, due at this meeting."""
+
+    from_body: str
+    from_label: str
+    what: str
+    every: ReportEvery
+
+    @property
+    def source(self) -> str:
+        return f"{self.from_body}:{self.what}"
+
+    @property
+    def title(self) -> str:
+        return f"{self.what} (from the {self.from_label}, {every_words(self.every)})"
+
+
+def _frozen(db: Database, meeting_id: int) -> bool:
+    """Whether a meeting's agenda takes no new standing items: approved as it stands."""
+    row = fetch_one(db, "SELECT version, approved_version FROM agendas WHERE meeting_id = ?",
+                    [meeting_id])
+    return bool(row and row["approved_version"] == row["version"])
+
+
+def target_meeting(db: Database, decision_id: int, to_body: str,
+                   referred_at: str) -> dict[str, Any] | None:
+    """The meeting row a referral is on the agenda of: the first meeting of ``to_body`` after the
+    referral (not cancelled) that already has it, or whose agenda is still open; None while the
+    body has no such meeting scheduled."""
+    for row in fetch_all(db, "SELECT * FROM meetings WHERE body = ? AND status != 'cancelled' "
+                             "AND starts_at > ? ORDER BY starts_at", [to_body, referred_at]):
+        stored = fetch_one(db, "SELECT 1 AS x FROM agenda_items WHERE meeting_id = ? AND kind = "
+                               "'referral' AND source = ?", [row["id"], f"decision:{decision_id}"])
+        if stored is not None or not _frozen(db, row["id"]):
+            return row
+    return None
+
+
+def referral_items(app: Clerk, meeting: Meeting) -> list[ReferralItem]:
+    """The decisions referred to this meeting's body that are on this meeting's agenda."""
+    db = app.store.db
+    out = []
+    for r in fetch_all(db, "SELECT r.id, r.decision_id, r.to_body, r.note, r.referred_at, d.number, d.text, "
+                           "m.ref, m.body, m.starts_at FROM referrals r JOIN decisions d ON "
+                           "d.id = r.decision_id JOIN meetings m ON m.id = r.from_meeting_id "
+                           "WHERE r.to_body = ? AND r.referred_at < ? ORDER BY r.referred_at, "
+                           "r.id", [meeting.body, to_iso(meeting.starts_at)]):
+        target = target_meeting(db, r["decision_id"], r["to_body"], r["referred_at"])
+        if target is None or target["id"] != meeting.id:
+            continue
+        body = app.config.bodies.get(r["body"])
+        out.append(ReferralItem(r["id"], r["decision_id"], r["body"],
+                                body.label if body else r["body"], r["ref"],
+                                day_in_words(from_iso(r["starts_at"]), app.tz), r["number"],
+                                r["text"], r["note"]))
+    return out
+
+
+def reports_due(app: Clerk, body: str, starts_at: datetime) -> list[ReportItem]:
+    """The reports other bodies make to ``body`` that are due at its meeting at ``starts_at``."""
+    wanted = [(slug, other, report) for slug, other in app.config.bodies.items()
+              for report in other.reports if report.to == body]
+    if not wanted:
+        return []
+    earlier = [from_iso(r["starts_at"]).astimezone(app.tz).date() for r in fetch_all(
+        app.store.db, "SELECT starts_at FROM meetings WHERE body = ? AND status != 'cancelled' "
+                      "AND starts_at < ?", [body, to_iso(starts_at)])]
+    day = starts_at.astimezone(app.tz).date()
+    return [ReportItem(slug, other.label, report.what, report.every)
+            for slug, other, report in wanted if report_due(report.every, day, earlier)]
