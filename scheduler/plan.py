@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from clerk.agenda.referred import reports_due
+from clerk.agenda.referred import reports_due_by_meeting
 from clerk.app import Clerk
 from clerk.observers.jobs import meetings_to_erase
 from clerk.rules.actions import reminder_day
@@ -135,17 +135,15 @@ def _action_jobs(app: Clerk) -> list[PlannedJob]:
 def _report_jobs(app: Clerk, rows: Iterable[dict[str, Any]]) -> list[PlannedJob]:
     """A meeting at which reports from other bodies are due (``[[bodies.X.reports]]``): on the
     agenda chaser's day, the facilitator of each body whose paper has not arrived is chased."""
-    receiving = {report.to for body in app.config.bodies.values() for report in body.reports}
+    due_at = {slug: reports_due_by_meeting(app, slug) for slug in
+              {report.to for body in app.config.bodies.values() for report in body.reports}}
     jobs = []
     for row in rows:
         body = app.config.bodies.get(row["body"])
-        if body is None or row["body"] not in receiving:
+        due = due_at.get(row["body"], {}).get(row["ref"])
+        if body is None or not due:
             continue
-        starts = from_iso(row["starts_at"])
-        due = reports_due(app, row["body"], starts)
-        if not due:
-            continue
-        day = report_chaser_day(body, starts.astimezone(app.tz).date())
+        day = report_chaser_day(body, from_iso(row["starts_at"]).astimezone(app.tz).date())
         at = datetime.combine(day, MORNING, tzinfo=app.tz)
         jobs.append(_job(at, JobKind.REPORT_CHASER, f"{row['ref']}:{_stamp(app, at)}",
                          row["ref"], "chase the reports due from other bodies if their papers "

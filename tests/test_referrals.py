@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from clerk.attendance import (
     AddDecision,
     ReferDecision,
     add_decision,
+    cancel_meeting,
     list_decisions,
     list_referrals,
     refer_decision,
@@ -30,7 +32,7 @@ from clerk.clock import FakeClock
 from clerk.config import parse_config
 from clerk.errors import ConfigError, NotFound, Refused
 from clerk.meetings.schedule import AddMeeting, add_meeting, get_meeting
-from clerk.rules.referrals import report_due
+from clerk.rules.referrals import due_in_order, report_due
 from clerk.store.files import FileUpload
 from clerk.times import parse_local
 from mail.sender import send_outbox
@@ -127,12 +129,9 @@ def test_with_no_meeting_yet_it_waits_for_the_next_one_and_a_cancelled_one_passe
     ref = a_matter_not_resolved(app, clock)
     referral = refer_decision(app, ReferDecision(ref, 1))
     assert referral.to_meeting == ""
-    assert "once a meeting is scheduled" not in referral.to_label  # the label is the body's
     board = meet(app, "worcs-board", "2027-01-14 10:00")
     later = meet(app, "worcs-board", "2027-03-11 10:00")
     assert len(titles(app, board, "referral")) == 1
-    from clerk.attendance import cancel_meeting
-
     cancel_meeting(app, board, "the Leader is away")
     assert len(titles(app, later, "referral")) == 1
 
@@ -182,16 +181,21 @@ def test_the_quarterly_report_is_on_the_first_pab_meeting_of_each_quarter(app: C
     report = ["Programme Board quarterly progress report (from the Programme Board, quarterly)"]
     assert [titles(app, ref, "report") for ref in (dec, dec2, jan, feb)] == [report, [], report, []]
     # the JCB gets its own; the Board and the Partnership get none
-    assert titles(app, meet(app, "cypsp-jcb", "2027-01-13 10:00"), "report") == report
+    jcb = meet(app, "cypsp-jcb", "2027-01-13 10:00")
+    assert titles(app, jcb, "report") == report
     assert titles(app, meet(app, "cypsp-board", "2027-01-13 10:00"), "report") == []
+
+    def chased() -> set[str]:
+        return {j.subject_ref for j in plan(app) if j.kind == "report-chaser"}
+
+    assert chased() == {dec, jan, jcb}  # the planner agrees with the agendas
     # a meeting added earlier in the quarter takes the report over
     nov = meet(app, "cypsp-pab", "2026-11-26 14:00")
     assert titles(app, nov, "report") == report and titles(app, dec, "report") == []
+    assert chased() == {nov, jan, jcb}
 
 
 def test_report_frequencies() -> None:
-    from datetime import date
-
     d = date(2027, 5, 12)
     assert report_due("meeting", d, [date(2027, 5, 1)])
     assert report_due("quarter", d, [date(2027, 3, 30)])
@@ -199,6 +203,11 @@ def test_report_frequencies() -> None:
     assert not report_due("half-year", d, [date(2027, 1, 4)])
     assert report_due("half-year", date(2027, 7, 1), [date(2027, 6, 30)])
     assert not report_due("year", d, [date(2027, 1, 4)])
+    days = [date(2026, 12, 8), date(2026, 12, 22), date(2027, 1, 12), date(2027, 7, 1)]
+    assert due_in_order("quarter", days) == [True, False, True, True]
+    assert due_in_order("half-year", days) == [True, False, True, True]
+    assert due_in_order("year", days) == [True, False, True, False]
+    assert due_in_order("meeting", days) == [True] * 4
 
 
 def chasers(app: Clerk) -> list[dict]:

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from clerk.app import Clerk
 from clerk.meetings.schedule import Meeting
-from clerk.rules.referrals import every_words, report_due
+from clerk.rules.referrals import due_in_order, every_words, report_due
 from clerk.rules.terms import ReportEvery
 from clerk.store.rows import fetch_all, fetch_one
 from clerk.times import day_in_words, from_iso, to_iso
@@ -119,3 +119,21 @@ def reports_due(app: Clerk, body: str, starts_at: datetime) -> list[ReportItem]:
     day = starts_at.astimezone(app.tz).date()
     return [ReportItem(slug, other.label, report.what, report.every)
             for slug, other, report in wanted if report_due(report.every, day, earlier)]
+
+
+def reports_due_by_meeting(app: Clerk, body: str) -> dict[str, list[ReportItem]]:
+    """For each meeting of ``body`` (not cancelled), the reports due at it, keyed by its ref:
+    :func:`reports_due` for every meeting at once (one query), for the planner."""
+    wanted = [(slug, other, report) for slug, other in app.config.bodies.items()
+              for report in other.reports if report.to == body]
+    if not wanted:
+        return {}
+    rows = fetch_all(app.store.db, "SELECT ref, starts_at FROM meetings WHERE body = ? AND "
+                                   "status != 'cancelled' ORDER BY starts_at", [body])
+    days = [from_iso(r["starts_at"]).astimezone(app.tz).date() for r in rows]
+    out: dict[str, list[ReportItem]] = {r["ref"]: [] for r in rows}
+    for slug, other, report in wanted:
+        for row, due in zip(rows, due_in_order(report.every, days), strict=True):
+            if due:
+                out[row["ref"]].append(ReportItem(slug, other.label, report.what, report.every))
+    return out

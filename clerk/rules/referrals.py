@@ -79,6 +79,19 @@ def report_due(every: ReportEvery, meeting_day: date, earlier_days: Iterable[dat
     return all(period_of(every, day) != period for day in earlier_days)
 
 
+def due_in_order(every: ReportEvery, days: list[date]) -> list[bool]:
+    """For a receiving body's meetings on ``days`` (in time order, cancelled ones left out),
+    whether a report ``every`` so often is due at each: :func:`report_due` for them all at once."""
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for day in days:
+        period = period_of(every, day)
+        out.append(period is None or period not in seen)
+        if period is not None:
+            seen.add(period)
+    return out
+
+
 def every_words(every: ReportEvery) -> str:
     """``quarterly``, ``every meeting``...: how often, in words."""
     return {"meeting": "every meeting", "quarter": "quarterly", "half-year": "twice a year",
