@@ -32,6 +32,10 @@ def _day(text: str | None, option: str) -> date | None:
         raise BadInput(f'{option} must be a date as YYYY-MM-DD, got "{text}"') from None
 
 
+def _words(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 def _pct(t: Tally) -> str:
     return "-" if t.percentage is None else f"{t.percentage}%"
 
@@ -44,8 +48,8 @@ def _counts(t: Tally) -> list[str]:
 def _print_text(report: AttendanceReport) -> None:
     from rich.table import Table
 
-    console.print(f"{report.body_name}: attendance from {report.start:%d %B %Y} to "
-                  f"{report.end:%d %B %Y}", markup=False)
+    console.print(f"{report.body_name}: attendance from {_words(report.start)} to "
+                  f"{_words(report.end)}", markup=False)
     said = [f"{len(report.held)} meeting(s) counted"]
     if report.cancelled:
         said.append(f"{len(report.cancelled)} cancelled (counted against nobody)")
@@ -59,6 +63,9 @@ def _print_text(report: AttendanceReport) -> None:
     console.print(f"The {report.rule}.", markup=False)
     heads = ("due", "in person", "by substitute", "apologies", "absent without notice",
              "attendance")
+    if not report.members:
+        console.print("No member was due at a meeting in this period.", markup=False)
+        return
     members = Table(title="Members")
     for heading in ("member", "organisation", *heads):
         members.add_column(heading)

@@ -19,8 +19,8 @@ Mark = Literal["in_person", "substitute", "apologies", "absent_without_notice"]
 DueCode = Literal["due", "after_membership_ended"]
 
 #: The percentage, in words: every format of the report says it.
-PERCENTAGE_RULE = ("attendance % = meetings attended in person or by a substitute, divided by "
-                   "the meetings the member was due at, to the nearest whole per cent")
+PERCENTAGE_RULE = ("attendance percentage is the meetings attended in person or by a substitute, "
+                   "divided by the meetings the member was due at, to the nearest whole per cent")
 
 
 def mark_of(status: str, member_id: int, present_by: int | None) -> Mark:
