@@ -323,3 +323,12 @@ def test_the_console_refers_a_decision_with_a_button(
     # refused: shown on the page, nothing changed
     page = client.post(f"/meetings/{ref}/decisions/1/refer", {"to": "cypsp-board"})
     assert page.status == 400 and "was referred to worcs-board already" in page.text
+
+
+def test_check_config_says_where_each_body_refers_and_reports(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", str(EXAMPLE_CONFIG)]) == 0
+    out = capsys.readouterr().out
+    assert "  reports to: worcs-board\n  unresolved: referred to worcs-board\n" in out
+    assert ("  reports: Programme Board quarterly progress report to cypsp-pab, quarterly; "
+            "Programme Board quarterly progress report to cypsp-jcb, quarterly\n") in out

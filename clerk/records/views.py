@@ -13,6 +13,7 @@ from clerk.attendance.register import attendance_verdict
 from clerk.meetings.schedule import get_meeting
 from clerk.observers.jobs import booking_list
 from clerk.rules.deadlines import meeting_deadlines
+from clerk.rules.referrals import every_words
 from clerk.rules.tally import may_open_ballot
 from clerk.rules.terms import Body
 from clerk.rules.verdict import Verdict
@@ -98,6 +99,12 @@ def body_summary(slug: str, body: Body) -> dict[str, Any]:
                       else "not public"),
         "minutes": (f"due {describe(body.minutes.due, body.minutes.unit)} after"
                     if body.minutes.due else "no deadline set"),
+        # between bodies: empty when the body sets none (check-config leaves the line out)
+        "reports_to": ", ".join(body.reports_to),
+        "unresolved": (f"referred to {body.decisions.unresolved.refer_to}"
+                       if body.decisions.unresolved.refer_to else ""),
+        "reports": "; ".join(f"{r.what} to {r.to}, {every_words(r.every)}"
+                             for r in body.reports),
     }
 
 
