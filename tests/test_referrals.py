@@ -47,6 +47,7 @@ PARTNERSHIP_FACILITATOR = "partnership.support@worcs.example.org"
 BOARD_FACILITATOR = "partnership.board@worcs.example.org"
 PROGRAMME_FACILITATOR = "performance@worcs.example.org"
 PAB_FACILITATOR = "pab.support@worcs.example.org"
+ADMIN = "it.admin@council.example"
 UMA, VICTOR, WENDY = ("uma.upton@example.org", "victor.vaughan@example.org",
                       "wendy.walker@example.org")
 
@@ -332,3 +333,18 @@ def test_check_config_says_where_each_body_refers_and_reports(
     assert "  reports to: worcs-board\n  unresolved: referred to worcs-board\n" in out
     assert ("  reports: Programme Board quarterly progress report to cypsp-pab, quarterly; "
             "Programme Board quarterly progress report to cypsp-jcb, quarterly\n") in out
+
+
+def test_the_boards_console_agenda_links_back_for_whoever_serves_both(
+        console: Callable[[str], ConsoleClient], clerk_app: Clerk, clock: FakeClock) -> None:
+    web = clerk_app.config.web.model_copy(update={"admins": (ADMIN,)})
+    clerk_app.config = clerk_app.config.model_copy(update={"web": web})
+    board = meet(clerk_app, "worcs-board", "2026-12-10 10:00")
+    ref = a_matter_not_resolved(clerk_app, clock)
+    refer_decision(clerk_app, ReferDecision(ref, 1))
+    link = f'href="/meetings/{ref}#decisions"'
+    page = console(BOARD_FACILITATOR).get(f"/meetings/{board}/agenda")
+    assert page.status == 200
+    assert "Referred by the Worcestershire Partnership" in page.text
+    assert link not in page.text  # the Board's facilitator does not serve the Partnership
+    assert console(ADMIN).get(f"/meetings/{board}/agenda").text.count(link) == 1

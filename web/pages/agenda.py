@@ -40,6 +40,7 @@ from clerk.agenda import (
 )
 from clerk.agenda.circulation import size_words
 from clerk.agenda.items import AgendaItem, PaperInfo, PapersSchedule
+from clerk.agenda.referred import referral_items
 from clerk.errors import BadInput, ClerkError, NotFound
 from clerk.meetings import Meeting, get_meeting
 from clerk.rules.meetings import meeting_still_open
@@ -172,7 +173,10 @@ def agenda_page(request: web.Request, meeting: Meeting, body: Body, *, errors: E
         approved_on=day_in_words(agenda.approved_at, app.tz) if agenda.approved_at else "",
         open=meeting_still_open(meeting, app.clock.now()).ok,
         declarations=list_declarations(app, meeting.ref),
-        declarants=declarants(app, meeting.ref))
+        declarants=declarants(app, meeting.ref),
+        # a referred decision links back to the referring meeting, for a viewer who serves it
+        referred_from={f"referral:{r.source}": f"/meetings/{r.from_meeting}#decisions"
+                       for r in referral_items(app, meeting) if who.served.serves(r.from_body)})
 
 
 @routes.get("/meetings/{ref}/agenda")
