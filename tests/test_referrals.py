@@ -95,8 +95,8 @@ def test_a_referred_decision_goes_on_the_boards_next_agenda_and_both_facilitator
     assert (referral.to_body, referral.to_meeting) == ("worcs-board", first)
     # the link back: the referring body, its meeting and the decision's number
     assert titles(app, first, "referral") == [
-        "Referred by the Worcestershire Partnership (meeting of Tuesday 1 December 2026, "
-        f"{ref}, decision 1): Whether to fund the county transport review"]
+        "Referred by the Worcestershire Partnership (its meeting of Tuesday 1 December 2026, "
+        "decision 1): Whether to fund the county transport review"]
     assert titles(app, second, "referral") == [] and titles(app, early, "referral") == []
     decision = list_decisions(app, ref)[0]
     assert decision.status == "referred"

@@ -44,8 +44,10 @@ class ReferralItem:
 
     @property
     def title(self) -> str:
-        return (f"Referred by the {self.from_label} (meeting of {self.from_day}, "
-                f"{self.from_meeting}, decision {self.number}): {self.text}")
+        # the body and the day name the meeting (its reference is the two together), and the
+        # title may be published: clerk's references stay out of the site's text
+        return (f"Referred by the {self.from_label} (its meeting of {self.from_day}, decision "
+                f"{self.number}): {self.text}")
 
 
 @dataclass(frozen=True)
