@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from clerk.actions import AddAction, add_action
 from clerk.agenda import AddItem, AddMinutes, add_item, add_minutes
 from clerk.app import Clerk
 from clerk.attendance import RecordAttendance, invite, record_attendance
@@ -76,6 +77,9 @@ def world(clerk_app: Clerk, clock: FakeClock) -> World:
     ballot = open_ballot(app, past.ref)
     cast_vote(app, CastVote(ballot.ref, "dev.davies@example.org", {1: "approve"}))
     add_minutes(app, AddMinutes(past.ref, FileUpload("minutes.pdf", PDF)))
+    add_action(app, AddAction(past.ref, "Circulate the carers survey", CAROL,
+                              due=past.starts_at.date() - timedelta(days=1)))  # overdue
+    add_action(app, AddAction(past.ref, "Write to the hospital trust", "Jane Smith"))
     return World(past.ref, coming.ref, item.id, ballot.ref, inbound, person_id(app, CAROL))
 
 
@@ -84,7 +88,8 @@ def facilitator_pages(w: World) -> list[str]:
             f"/meetings/{w.coming}/cancel", f"/meetings/{w.past}", f"/meetings/{w.past}/register",
             f"/meetings/{w.past}/agenda", f"/meetings/{w.past}/agenda/items/{w.item}",
             f"/meetings/{w.past}/minutes", f"/meetings/{w.past}/observers",
-            "/bodies/carers/members", f"/bodies/carers/members/{w.carol}",
+            f"/meetings/{w.past}/actions", "/bodies/carers/actions", "/bodies/carers/members",
+            f"/bodies/carers/members/{w.carol}",
             "/bodies/carers/members/import", "/bodies/carers/plan", f"/votes/{w.vote}",
             f"/votes/{w.vote}/verify", "/inbox", f"/inbox/{w.inbound}", "/audit", "/audit/verify",
             "/no-such-page"]
@@ -184,6 +189,7 @@ def test_on_a_phone_no_page_scrolls_sideways(phone_page: Page, clerk_app: Clerk,
     wide = {}
     for path in ("/", "/bodies/carers", f"/meetings/{world.past}", f"/meetings/{world.past}/register",
                  f"/meetings/{world.past}/agenda", f"/meetings/{world.past}/minutes",
+                 f"/meetings/{world.past}/actions", "/bodies/carers/actions",
                  "/bodies/carers/members", f"/bodies/carers/members/{world.carol}"):
         phone_page.goto(path)
         width = phone_page.evaluate("() => document.documentElement.scrollWidth")
