@@ -363,6 +363,7 @@ def _context(app: Clerk, meeting: Meeting, person: _Recipient, key: str | None,
         "online_url": meeting.online_url,
         "where": meeting.where,
         "extraordinary": meeting.kind == "extraordinary",
+        "extraordinary_reason": meeting.reason,
         "reply_address": reply_address(mail, key) if key else "",
         "can_substitute": may_offer_substitute(body.substitutes, person.office,
                                                is_substitute=person.is_substitute).ok,
@@ -382,7 +383,10 @@ def _context(app: Clerk, meeting: Meeting, person: _Recipient, key: str | None,
 def _event(app: Clerk, meeting: Meeting, person: _Recipient) -> CalendarEvent:
     body = app.body(meeting.body)
     mail = app.config.mail
-    lines = [f"Meeting of the {body.name}."]
+    extraordinary = meeting.kind == "extraordinary"
+    lines = [f"{'Extraordinary meeting' if extraordinary else 'Meeting'} of the {body.name}."]
+    if extraordinary and meeting.reason:
+        lines.append(f"Called to consider: {meeting.reason}")
     if person.stands_for_name:
         lines.append(f"You are attending in place of {person.stands_for_name}.")
     if meeting.online_url:
@@ -390,7 +394,8 @@ def _event(app: Clerk, meeting: Meeting, person: _Recipient) -> CalendarEvent:
     lines.append("To reply, answer the email this invitation came with: YES or NO.")
     return CalendarEvent(
         uid=meeting.uid, sequence=meeting.sequence, starts_at=meeting.starts_at,
-        summary=body.name, organizer_email=mail.from_address, organizer_name=body.name,
+        summary=f"{body.name}{': extraordinary meeting' if extraordinary else ''}",
+        organizer_email=mail.from_address, organizer_name=body.name,
         attendee_email=person.email, attendee_name=person.name,
         location=meeting.venue or (meeting.online_url if meeting.online_url else ""),
         url=meeting.online_url, description="\n".join(lines))

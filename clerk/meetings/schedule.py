@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlite_utils import Database
 
 from clerk.app import Clerk
 from clerk.errors import BadInput, NotFound, Refused
+from clerk.rules.extraordinary import may_hold, meets_deadline
 from clerk.rules.meetings import may_delete_meeting, refusal, start_problems, warnings
 from clerk.rules.verdict import Verdict
 from clerk.store import audit
@@ -30,6 +31,10 @@ class AddMeeting:
     kind: str = "ordinary"
     actor: str = "facilitator"  # who scheduled it, for the audit log (the console: their address)
     channel: str = "cli"
+    #: An extraordinary meeting: why it is called, and the request it answers (its reference;
+    #: left out, the body's one open request, if it has exactly one).
+    reason: str = ""
+    request: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,13 +49,14 @@ class Meeting:
     status: str
     sequence: int
     uid: str
+    reason: str = ""
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Meeting:
         return cls(id=row["id"], ref=row["ref"], body=row["body"],
                    starts_at=from_iso(row["starts_at"]), venue=row["venue"],
                    online_url=row["online_url"], kind=row["kind"], status=row["status"],
-                   sequence=row["sequence"], uid=row["uid"])
+                   sequence=row["sequence"], uid=row["uid"], reason=row.get("reason") or "")
 
     @property
     def where(self) -> str:
@@ -91,6 +97,12 @@ def schedule_meeting(app: Clerk, cmd: AddMeeting) -> Scheduled:
         raise Refused(f"{body.name} does not meet online")
     if cmd.online_url and not cmd.online_url.startswith(("https://", "http://")):
         raise BadInput(f'the online link must start with https://, got "{cmd.online_url}"')
+    if cmd.kind == "extraordinary":
+        held = may_hold(body.extraordinary, body.name)
+        if not held:
+            raise Refused(held.reason)
+    elif cmd.request:
+        raise BadInput("only an extraordinary meeting answers a request (add --extraordinary)")
     found = check_start(app, cmd.starts_at)
     now = app.clock.now()
     starts = to_iso(cmd.starts_at)
@@ -99,6 +111,13 @@ def schedule_meeting(app: Clerk, cmd: AddMeeting) -> Scheduled:
                              "status != 'cancelled'", [cmd.body, starts])
         if same:
             return Scheduled(Meeting.from_row(same), added=False, warnings=found)
+        request = _request_answered(db, cmd) if cmd.kind == "extraordinary" else None
+        reason = cmd.reason.strip() or (str(request["reason"]) if request else "")
+        if request is not None and request["hold_by"]:
+            late = meets_deadline(date.fromisoformat(request["hold_by"]),
+                                  cmd.starts_at.astimezone(app.tz).date())
+            if not late:
+                found = (*found, late)
         day = cmd.starts_at.astimezone(app.tz).date().isoformat()
         ref = f"{cmd.body}-{day}"
         n = 2
@@ -108,10 +127,16 @@ def schedule_meeting(app: Clerk, cmd: AddMeeting) -> Scheduled:
         row = {"ref": ref, "body": cmd.body, "starts_at": starts, "venue": cmd.venue.strip(),
                "online_url": cmd.online_url.strip(), "kind": cmd.kind, "status": "scheduled",
                "sequence": 0, "uid": f"{uuid.uuid4()}@{app.config.mail.reply_domain}",
-               "created_at": to_iso(now), "updated_at": to_iso(now)}
+               "created_at": to_iso(now), "updated_at": to_iso(now), "reason": reason}
         mid = insert(db, "meetings", row)
         detail: dict[str, Any] = {"starts_at": starts, "venue": row["venue"],
                                   "online_url": row["online_url"]}
+        if cmd.kind == "extraordinary":
+            detail.update(kind="extraordinary", reason=reason,
+                          request=request["ref"] if request else "")
+        if request is not None:
+            execute(db, "UPDATE extraordinary_requests SET status = 'held', meeting_id = ?, "
+                        "updated_at = ? WHERE id = ?", [mid, to_iso(now), request["id"]])
         if found:
             detail["warned"] = [v.code for v in found]
         audit.record(db, at=now, actor=cmd.actor, action="meeting.add", subject=ref,
@@ -119,6 +144,26 @@ def schedule_meeting(app: Clerk, cmd: AddMeeting) -> Scheduled:
         added = fetch_one(db, "SELECT * FROM meetings WHERE id = ?", [mid])
         assert added is not None  # inserted just above
         return Scheduled(Meeting.from_row(added), added=True, warnings=found)
+
+
+def _request_answered(db: Database, cmd: AddMeeting) -> dict[str, Any] | None:
+    """The request an extraordinary meeting answers: the one named (it must be this body's and
+    called: its terms met, no meeting set yet), else the body's only called request, if any."""
+    if cmd.request:
+        row = fetch_one(db, "SELECT * FROM extraordinary_requests WHERE ref = ? OR "
+                            "CAST(id AS TEXT) = ?", [cmd.request, cmd.request])
+        if row is None or row["body"] != cmd.body:
+            raise NotFound(f'{cmd.body} has no request "{cmd.request}" (see clerk meetings '
+                           "requests)")
+        if row["status"] != "called":
+            said = {"awaiting_support": "its supporter has not confirmed it yet",
+                    "held": "a meeting is already set for it", "declined": "it was not "
+                    "supported", "withdrawn": "it was withdrawn"}
+            raise Refused(f"{row['ref']} cannot be answered: {said.get(row['status'], row['status'])}")
+        return row
+    rows = fetch_all(db, "SELECT * FROM extraordinary_requests WHERE body = ? AND status = "
+                         "'called'", [cmd.body])
+    return rows[0] if len(rows) == 1 else None
 
 
 def add_meeting(app: Clerk, cmd: AddMeeting) -> Meeting:

@@ -1,6 +1,7 @@
-"""A body's page: its meetings (upcoming and past), adding a meeting (its time checked by
-clerk: never in the past, a weekend or bank holiday pointed out), and deleting one added by
-mistake while nothing has been sent for it."""
+"""A body's page: its meetings (upcoming and past), the open requests for an extraordinary
+meeting (with the day each must be held by), adding a meeting (its time checked by clerk: never
+in the past, a weekend or bank holiday pointed out; an extraordinary one checked against the
+body's terms), and deleting one added by mistake while nothing has been sent for it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from clerk.attendance import list_requests
 from clerk.errors import ClerkError
 from clerk.meetings import AddMeeting, Meeting, list_meetings, may_delete, schedule_meeting
 from clerk.rules.verdict import Verdict
@@ -61,9 +63,14 @@ def _page(request: web.Request, slug: str, *, errors: list[tuple[str, str]] | No
     upcoming = [_meeting_row(request, m, upcoming=True) for m in meetings if m.starts_at >= now]
     past = [_meeting_row(request, m, upcoming=False) for m in reversed(meetings)
             if m.starts_at < now]
+    requests = [{"ref": r.ref, "by": r.requested_by.name, "reason": r.reason,
+                 "waiting": r.status == "awaiting_support",
+                 "supporter": r.supporter.name if r.supporter else r.supporter_name,
+                 "hold_by": f"{r.hold_by:%A %-d %B %Y}" if r.hold_by else ""}
+                for r in list_requests(app, slug, open_only=True)]
     return render(request, "console/body.html", status=status, slug=slug, body=body,
                   upcoming=upcoming, past=past, errors=errors or [], values=values or {},
-                  quorum=body.quorum.describe())
+                  quorum=body.quorum.describe(), requests=requests)
 
 
 @routes.get("/bodies/{slug}")
@@ -77,7 +84,9 @@ async def add_meeting(request: web.Request) -> web.StreamResponse:
     body_for(request, slug)
     data = await form(request)
     values = {name: field(data, name) for name in
-              ("at-day", "at-month", "at-year", "at-time", "venue", "online")}
+              ("at-day", "at-month", "at-year", "at-time", "venue", "online", "extraordinary",
+               "reason", "request")}
+    extraordinary = values["extraordinary"] == "yes"
     try:
         starts = read_start(request, data, "at")
     except ValueError as exc:
@@ -86,13 +95,18 @@ async def add_meeting(request: web.Request) -> web.StreamResponse:
     try:
         scheduled = schedule_meeting(clerk_of(request), AddMeeting(
             body=slug, starts_at=starts, venue=values["venue"], online_url=values["online"],
-            actor=actor(request), channel=CHANNEL))
+            actor=actor(request), channel=CHANNEL,
+            kind="extraordinary" if extraordinary else "ordinary",
+            reason=values["reason"] if extraordinary else "",
+            request=values["request"] if extraordinary else ""))
     except ClerkError as exc:
-        target = "online" if "online" in str(exc) else "at-day"
+        target = ("online" if "online" in str(exc) else "extraordinary"
+                  if extraordinary and "extraordinary" in str(exc) else "at-day")
         return _page(request, slug, errors=[(target, str(exc)[:1].upper() + str(exc)[1:])],
                      values=values, status=400)
     m = scheduled.meeting
     when = in_words(m.starts_at, clerk_of(request).tz)
-    said = (f"Meeting added: {when}, {m.where}." if scheduled.added else
+    kind = "Extraordinary meeting" if m.kind == "extraordinary" else "Meeting"
+    said = (f"{kind} added: {when}, {m.where}." if scheduled.added else
             f"That meeting was already scheduled: {when}.")
     raise done(request, f"/meetings/{m.ref}", said + notes(scheduled.warnings))
