@@ -4,9 +4,16 @@ from pathlib import Path
 
 
 class ClerkError(Exception):
-    """Something a person asked for cannot be done; the message says what and what to do."""
+    """Something a person asked for cannot be done; the message says what and what to do.
+    ``about`` names, as a code, the part of the request it is about (``starts_at``,
+    ``online_url``, ``kind``, ``request``...; empty when it is about the whole), so that a form
+    can put the message beside the right field without reading its words."""
 
     exit_code = 2
+
+    def __init__(self, message: str = "", *, about: str = "") -> None:
+        super().__init__(message)
+        self.about = about
 
 
 class NotFound(ClerkError):

@@ -110,6 +110,13 @@ def test_a_meeting_in_the_past_or_without_a_time_is_refused_with_the_form_kept(
         "at-day": "14", "at-month": "1", "at-year": "2027", "at-time": ""})
     assert no_time.status == 400 and "Enter the time the meeting starts" in no_time.text
     assert 'href="#at-time"' in no_time.text
+    # a refusal is put beside the field it is about (by its code, not its words)
+    bad_link = client.post("/bodies/carers/meetings", {
+        "at-day": "14", "at-month": "1", "at-year": "2027", "at-time": "10:00",
+        "online": "meet.example.org/board"})
+    assert bad_link.status == 400 and 'href="#online"' in bad_link.text
+    assert "must start with https://" in bad_link.text
+    assert 'href="#at-day"' in past.text
     assert clerk_app.store.one("SELECT id FROM meetings") is None
 
 

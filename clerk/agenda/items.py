@@ -551,11 +551,11 @@ def add_item(app: Clerk, cmd: AddItem) -> AgendaItem:
     returns the existing item (adding any new papers to it)."""
     title = " ".join(cmd.title.split())
     if not title:
-        raise BadInput("the item needs a title")
+        raise BadInput("the item needs a title", about="title")
     lead = cmd.lead.strip()
     if lead and "@" in lead:
         if not is_email(lead):
-            raise BadInput(f'the lead "{lead}" is not an email address')
+            raise BadInput(f'the lead "{lead}" is not an email address', about="lead")
         lead = normalise_email(lead)
     meeting = get_meeting(app, cmd.meeting)
     refuse_if_over(app, meeting)
@@ -645,7 +645,7 @@ def rename_item(app: Clerk, cmd: RenameItem) -> ItemChanged:
     are out the change goes as a supplement."""
     title = " ".join(cmd.title.split())
     if not title:
-        raise BadInput("the item needs a title")
+        raise BadInput("the item needs a title", about="title")
     meeting = get_meeting(app, cmd.meeting)
     refuse_if_over(app, meeting)
     now = app.clock.now()

@@ -80,12 +80,13 @@ def check_start(app: Clerk, starts_at: datetime) -> tuple[Verdict, ...]:
     """Refuse a start in the past (BadInput, saying when it is now); otherwise the warnings on
     it (a weekend, a bank holiday) for the facilitator."""
     if starts_at.tzinfo is None:
-        raise BadInput("say which time zone the time is in")
+        raise BadInput("say which time zone the time is in", about="starts_at")
     now = app.clock.now()
     problems = start_problems(starts_at, now, app.tz)
     if refusal(problems) is not None:
         raise BadInput(f"the meeting would start on {in_words(starts_at, app.tz)}, which is in "
-                       f"the past (it is now {in_words(now, app.tz)}): give a time still to come")
+                       f"the past (it is now {in_words(now, app.tz)}): give a time still to come",
+                       about="starts_at")
     return warnings(problems)
 
 
@@ -94,15 +95,17 @@ def schedule_meeting(app: Clerk, cmd: AddMeeting) -> Scheduled:
     time returns the same meeting. A weekend or bank holiday does not stop it: it is a warning."""
     body = app.body(cmd.body)
     if cmd.online_url and not body.online_allowed:
-        raise Refused(f"{body.name} does not meet online")
+        raise Refused(f"{body.name} does not meet online", about="online_url")
     if cmd.online_url and not cmd.online_url.startswith(("https://", "http://")):
-        raise BadInput(f'the online link must start with https://, got "{cmd.online_url}"')
+        raise BadInput(f'the online link must start with https://, got "{cmd.online_url}"',
+                       about="online_url")
     if cmd.kind == "extraordinary":
         held = may_hold(body.extraordinary, body.name)
         if not held:
-            raise Refused(held.reason)
+            raise Refused(held.reason, about="kind")
     elif cmd.request:
-        raise BadInput("only an extraordinary meeting answers a request (add --extraordinary)")
+        raise BadInput("only an extraordinary meeting answers a request (add --extraordinary)",
+                       about="request")
     found = check_start(app, cmd.starts_at)
     now = app.clock.now()
     starts = to_iso(cmd.starts_at)
@@ -154,12 +157,13 @@ def _request_answered(db: Database, cmd: AddMeeting) -> dict[str, Any] | None:
                             "CAST(id AS TEXT) = ?", [cmd.request, cmd.request])
         if row is None or row["body"] != cmd.body:
             raise NotFound(f'{cmd.body} has no request "{cmd.request}" (see clerk meetings '
-                           "requests)")
+                           "requests)", about="request")
         if row["status"] != "called":
             said = {"awaiting_support": "its supporter has not confirmed it yet",
                     "held": "a meeting is already set for it", "declined": "it was not "
                     "supported", "withdrawn": "it was withdrawn"}
-            raise Refused(f"{row['ref']} cannot be answered: {said.get(row['status'], row['status'])}")
+            raise Refused(f"{row['ref']} cannot be answered: "
+                          f"{said.get(row['status'], row['status'])}", about="request")
         return row
     rows = fetch_all(db, "SELECT * FROM extraordinary_requests WHERE body = ? AND status = "
                          "'called'", [cmd.body])

@@ -41,7 +41,7 @@ from clerk.agenda import (
 from clerk.agenda.circulation import size_words
 from clerk.agenda.items import AgendaItem, PaperInfo, PapersSchedule
 from clerk.agenda.referred import referral_items
-from clerk.errors import BadInput, ClerkError, NotFound
+from clerk.errors import ClerkError, NotFound
 from clerk.meetings import Meeting, get_meeting
 from clerk.rules.meetings import meeting_still_open
 from clerk.rules.papers import day_words
@@ -202,8 +202,7 @@ async def add_an_item(request: web.Request) -> web.StreamResponse:
             meeting.ref, title, lead=lead, papers=tuple(uploads(data, "item-papers")),
             channel=CHANNEL, actor=actor(request)))
     except ClerkError as exc:
-        where = "title" if isinstance(exc, BadInput) and "title" in str(exc) else \
-            "lead" if isinstance(exc, BadInput) and "lead" in str(exc) else "item-papers"
+        where = exc.about if exc.about in ("title", "lead") else "item-papers"
         return agenda_page(request, meeting, body, errors=[(where, _sentence(exc))], status=400,
                            values={"title": title, "lead": lead})
     papers = f" with {len(item.papers)} paper{'s' if len(item.papers) != 1 else ''}" \

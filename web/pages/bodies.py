@@ -31,14 +31,32 @@ def start_text(data: Form, prefix: str) -> str:
     return f"{year}-{month.zfill(2)}-{day.zfill(2)} {time}".strip()
 
 
+class StartError(ValueError):
+    """The start in a form cannot be read: ``field`` is the field to show the sentence by."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def read_start(request: web.Request, data: Form, prefix: str) -> datetime:
-    """The aware start given in the form, or ValueError with the sentence to show."""
+    """The aware start given in the form, or :class:`StartError` with the sentence to show and
+    the field it is about."""
     text = start_text(data, prefix)
     if not text:
-        raise ValueError("Enter the date of the meeting: day, month and year")
+        raise StartError("Enter the date of the meeting: day, month and year", f"{prefix}-day")
     if not field(data, f"{prefix}-time"):
-        raise ValueError("Enter the time the meeting starts, for example 10:00")
-    return parse_start(text, clerk_of(request).tz)
+        raise StartError("Enter the time the meeting starts, for example 10:00",
+                         f"{prefix}-time")
+    try:
+        return parse_start(text, clerk_of(request).tz)
+    except ValueError as exc:
+        raise StartError(str(exc), f"{prefix}-day") from exc
+
+
+#: The form field beside which a refusal about each part of a meeting is shown.
+FIELD_OF = {"starts_at": "at-day", "online_url": "online", "kind": "extraordinary",
+            "request": "extraordinary"}
 
 
 def notes(warnings: tuple[Verdict, ...]) -> str:
@@ -89,9 +107,8 @@ async def add_meeting(request: web.Request) -> web.StreamResponse:
     extraordinary = values["extraordinary"] == "yes"
     try:
         starts = read_start(request, data, "at")
-    except ValueError as exc:
-        target = "at-time" if "time" in str(exc) else "at-day"
-        return _page(request, slug, errors=[(target, str(exc))], values=values, status=400)
+    except StartError as exc:
+        return _page(request, slug, errors=[(exc.field, str(exc))], values=values, status=400)
     try:
         scheduled = schedule_meeting(clerk_of(request), AddMeeting(
             body=slug, starts_at=starts, venue=values["venue"], online_url=values["online"],
@@ -100,8 +117,7 @@ async def add_meeting(request: web.Request) -> web.StreamResponse:
             reason=values["reason"] if extraordinary else "",
             request=values["request"] if extraordinary else ""))
     except ClerkError as exc:
-        target = ("online" if "online" in str(exc) else "extraordinary"
-                  if extraordinary and "extraordinary" in str(exc) else "at-day")
+        target = FIELD_OF.get(exc.about, "at-day")
         return _page(request, slug, errors=[(target, str(exc)[:1].upper() + str(exc)[1:])],
                      values=values, status=400)
     m = scheduled.meeting

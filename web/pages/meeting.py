@@ -35,7 +35,7 @@ from clerk.rules.meetings import meeting_still_open
 from clerk.rules.referrals import REFERABLE
 from clerk.times import day_in_words, in_words
 from web.context import CHANNEL, actor, body_for, clerk_of, done, field, form, render
-from web.pages.bodies import notes, read_start
+from web.pages.bodies import FIELD_OF, StartError, notes, read_start
 
 routes = web.RouteTableDef()
 
@@ -288,8 +288,8 @@ async def move(request: web.Request) -> web.StreamResponse:
     try:
         starts = read_start(request, data, "at")
         warnings = check_start(app, starts)
-    except (ValueError, ClerkError) as exc:
-        target = "at-time" if "time" in str(exc) and "past" not in str(exc) else "at-day"
+    except (StartError, ClerkError) as exc:
+        target = exc.field if isinstance(exc, StartError) else FIELD_OF.get(exc.about, "at-day")
         return _change_page(request, meeting, "console/meeting_move.html",
                             errors=[(target, sentence(exc))], values=values, status=400)
     if field(data, "confirm") != "yes":
