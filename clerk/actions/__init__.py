@@ -1,4 +1,5 @@
-"""Action points agreed at meetings (:mod:`.log`): read from the minutes, added by hand, owned
+"""Action points agreed at meetings (:mod:`.model`, changed by the operations of :mod:`.log`,
+emailed about by :mod:`.notices`): read from the minutes, added by hand, owned
 by a member or a named person, reminded before they are due, answered by their owners, and
 shown on the next agenda and the published site.
 
@@ -6,19 +7,16 @@ Its public operations and types are gathered here for the adapters (mail, bot, t
 console); modules inside clerk import the module that defines a name.
 """
 
-from clerk.actions.log import (
+from clerk.actions.log import add_action, read_from_minutes, record_update, update_action
+from clerk.actions.model import (
     Action,
     ActionResult,
     AddAction,
     MinutesActions,
     RecordUpdate,
     UpdateAction,
-    add_action,
     get_action,
     list_actions,
-    read_from_minutes,
-    record_update,
-    update_action,
 )
 
 __all__ = [

@@ -19,265 +19,44 @@ or, until the facilitator gives an address, only a name: such an action is flagg
 purpose ``action``) and reminded before it is due (:func:`remind_owner`, the scheduler's
 ``action-reminder`` job).
 
-Reading: ``get_action``, ``list_actions`` (of a body or a meeting; open or overdue only).
+The model and the reads are in :mod:`clerk.actions.model`; the emails in
+:mod:`clerk.actions.notices`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlite_utils import Database
 
+from clerk.actions.model import (
+    ACTION_SELECT,
+    Action,
+    ActionResult,
+    AddAction,
+    MinutesActions,
+    RecordUpdate,
+    Update,
+    UpdateAction,
+    load_action,
+    updates_of,
+)
+from clerk.actions.notices import due_words, tell_facilitator, tell_owner
 from clerk.app import Clerk
-from clerk.errors import BadInput, NotFound, Refused
+from clerk.errors import BadInput, Refused
 from clerk.meetings.schedule import Meeting, get_meeting
-from clerk.messages import render_email
-from clerk.outbox.mail import Outgoing, queue
-from clerk.people.directory import ensure_person, find_person, is_email, person_by_id
-from clerk.reading.action_text import ActionLine, ReplyCode, read_action_lines
-from clerk.reading.document import DocumentCode, document_text
-from clerk.rules.actions import ACTION_STATUSES, OwnerProblem, action_state, new_due_date
-from clerk.rules.verdict import Verdict
+from clerk.people.directory import ensure_person, find_person, is_email
+from clerk.reading.action_text import read_action_lines
+from clerk.reading.document import document_text
+from clerk.rules.actions import ACTION_STATUSES, OwnerProblem, new_due_date
 from clerk.store import audit
 from clerk.store.rows import fetch_all, fetch_one, insert, update
-from clerk.times import day_in_words, from_iso, to_iso
-from clerk.tokens.reply_keys import issue_key
+from clerk.times import to_iso
 
 #: Titles left out when a name in the minutes is matched to a member's.
 _TITLES = re.compile(r"^(?:dr|cllr|councillor|mr|mrs|ms|miss|mx|prof|professor|rev|sir)\.?\s+")
-
-_SELECT = ("SELECT a.*, m.ref AS meeting_ref, m.starts_at AS meeting_starts_at, "
-           "p.email AS owner_email, p.name AS person_name FROM actions a "
-           "JOIN meetings m ON m.id = a.meeting_id LEFT JOIN people p ON p.id = a.owner_id")
-
-
-def _day(text: str) -> date | None:
-    return date.fromisoformat(text) if text else None
-
-
-@dataclass(frozen=True)
-class Update:
-    """One update of an action: who gave it, when, by which channel, and what it said."""
-
-    at: datetime
-    actor: str
-    channel: str
-    kind: str
-    said: str
-    due_before: date | None
-    due_after: date | None
-
-
-@dataclass(frozen=True)
-class Action:
-    """An action point. ``problems`` are the codes of what could not be read or matched
-    (:data:`clerk.reading.action_text.LineProblem`, :data:`clerk.rules.actions.OwnerProblem`);
-    ``first_due`` the date first set, kept when the date changes."""
-
-    id: int
-    meeting_ref: str
-    meeting_starts_at: datetime
-    body: str
-    text: str
-    owner_id: int | None
-    owner_name: str
-    owner_email: str
-    due: date | None
-    first_due: date | None
-    status: str
-    source: str
-    line: str
-    problems: tuple[str, ...]
-    created_at: str
-    done_at: str | None
-    updates: tuple[Update, ...] = field(default=())
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any], updates: tuple[Update, ...] = ()) -> Action:
-        problems = tuple(p for p in str(row["problems"] or "").split(",") if p)
-        return cls(int(row["id"]), row["meeting_ref"], from_iso(row["meeting_starts_at"]),
-                   row["body"], row["text"], row["owner_id"],
-                   row["person_name"] or row["owner_name"], row["owner_email"] or "",
-                   _day(row["due_on"]), _day(row["first_due_on"]), row["status"], row["source"],
-                   row["line"], problems, row["created_at"], row["done_at"], updates)
-
-    @property
-    def ref(self) -> str:
-        """How a reply key and the scheduler name it: ``action-12``."""
-        return f"action-{self.id}"
-
-    @property
-    def due_changed(self) -> bool:
-        return self.first_due is not None and self.due != self.first_due
-
-    def state(self, today: date) -> Verdict:
-        """Overdue, due today, not due, no date, or closed (:func:`clerk.rules.actions.
-        action_state`)."""
-        return action_state(self.status, self.due, today)
-
-    def overdue(self, today: date) -> bool:
-        return self.state(today).code == "overdue"
-
-    def as_json(self, today: date) -> dict[str, Any]:
-        return {"id": self.id, "meeting": self.meeting_ref, "body": self.body, "text": self.text,
-                "owner": self.owner_name, "owner_email": self.owner_email,
-                "due": self.due.isoformat() if self.due else None,
-                "first_due": self.first_due.isoformat() if self.first_due else None,
-                "status": self.status, "overdue": self.overdue(today), "source": self.source,
-                "line": self.line, "problems": list(self.problems),
-                "updates": [{"at": to_iso(u.at), "by": u.actor, "channel": u.channel,
-                             "kind": u.kind, "said": u.said,
-                             "due": u.due_after.isoformat() if u.due_after else None}
-                            for u in self.updates]}
-
-
-@dataclass(frozen=True)
-class AddAction:
-    meeting: str
-    text: str
-    owner: str
-    email: str = ""
-    due: date | None = None
-    channel: str = "cli"
-    actor: str = "facilitator"
-
-
-@dataclass(frozen=True)
-class UpdateAction:
-    """What the facilitator changes (None: unchanged); ``status`` one of open, done, withdrawn."""
-
-    id: int
-    text: str | None = None
-    owner: str | None = None
-    email: str | None = None
-    due: date | None = None
-    status: str | None = None
-    channel: str = "cli"
-    actor: str = "facilitator"
-
-
-@dataclass(frozen=True)
-class RecordUpdate:
-    """An owner's answer: ``code`` as read (done, more_time with ``due``, cannot)."""
-
-    id: int
-    code: ReplyCode
-    said: str
-    due: date | None = None
-    channel: str = "email"
-    actor: str = ""
-    idempotency_key: str | None = None
-    in_reply_to: str = ""
-
-
-@dataclass(frozen=True)
-class ActionResult:
-    status: Literal["recorded", "already", "changed", "unchanged", "refused"]
-    action: Action
-    message: str
-    queued: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class MinutesActions:
-    """What was read of a draft's actions: how the file was read, every ``ACTION:`` line, and
-    the actions added from them (lines read before are not added again)."""
-
-    code: DocumentCode
-    lines: tuple[ActionLine, ...] = ()
-    added: tuple[Action, ...] = ()
-
-    @property
-    def message(self) -> str:
-        if self.code in ("pdf", "unreadable"):
-            what = "a PDF" if self.code == "pdf" else "a file clerk cannot read"
-            return (f"the minutes are {what}: no action points were read (add them with "
-                    "clerk actions add)")
-        flagged = sum(1 for a in self.added if a.problems)
-        words = f"{len(self.added)} action point(s) read from the minutes"
-        return words + (f", {flagged} to check (clerk actions show)" if flagged else "")
-
-
-# ----------------------------------------------------------------------------- reading
-
-
-def _updates(db: Database, action_id: int) -> tuple[Update, ...]:
-    return tuple(Update(from_iso(r["at"]), r["actor"], r["channel"], r["kind"], r["said"],
-                        _day(r["due_before"]), _day(r["due_after"]))
-                 for r in fetch_all(db, "SELECT * FROM action_updates WHERE action_id = ? "
-                                        "ORDER BY at, id", [action_id]))
-
-
-def _get(db: Database, action_id: int) -> Action:
-    row = fetch_one(db, f"{_SELECT} WHERE a.id = ?", [action_id])
-    if row is None:
-        raise NotFound(f"no action {action_id} (clerk actions list)")
-    return Action.from_row(row, _updates(db, action_id))
-
-
-def get_action(app: Clerk, action_id: int) -> Action:
-    """One action with its updates (NotFound if there is none)."""
-    return _get(app.store.db, action_id)
-
-
-def action_by_ref(app: Clerk, ref: str) -> Action:
-    """The action a reply key's ``action-12`` names."""
-    number = ref.removeprefix("action-")
-    if not number.isdigit():
-        raise NotFound(f"{ref} is not an action")
-    return get_action(app, int(number))
-
-
-def list_actions(app: Clerk, body: str | None = None, *, meeting: str | None = None,
-                 open_only: bool = False, overdue_only: bool = False,
-                 bodies: tuple[str, ...] | None = None) -> list[Action]:
-    """Actions of a body (or of one meeting, or of ``bodies``), by due date; withdrawn ones only
-    for a meeting. ``open_only``: open ones; ``overdue_only``: open and past their date."""
-    where: list[str] = ["1 = 1"]
-    params: list[object] = []
-    if body:
-        app.body(body)
-        where.append("a.body = ?")
-        params.append(body)
-    if bodies is not None:
-        where.append(f"a.body IN ({', '.join('?' for _ in bodies)})")
-        params += list(bodies)
-    if meeting:
-        where.append("a.meeting_id = ?")
-        params.append(get_meeting(app, meeting).id)
-    else:
-        where.append("a.status != 'withdrawn'")
-    if open_only or overdue_only:
-        where.append("a.status = 'open'")
-    if overdue_only:
-        where.append("a.due_on != '' AND a.due_on < ?")
-        params.append(app.clock.now().astimezone(app.tz).date().isoformat())
-    db = app.store.db
-    rows = fetch_all(db, f"{_SELECT} WHERE {' AND '.join(where)} "
-                         "ORDER BY a.due_on = '', a.due_on, m.starts_at, a.id", params)
-    return [Action.from_row(r, _updates(db, int(r["id"]))) for r in rows]
-
-
-def open_actions_before(db: Database, body: str, before: datetime) -> int:
-    """How many open actions of ``body`` were agreed at meetings before ``before`` (the agenda's
-    action log)."""
-    row = fetch_one(db, "SELECT COUNT(*) AS n FROM actions a JOIN meetings m ON m.id = "
-                        "a.meeting_id WHERE a.body = ? AND a.status = 'open' AND m.starts_at < ?",
-                    [body, to_iso(before)])
-    return int(row["n"]) if row else 0
-
-
-def overdue_actions(db: Database, bodies: list[str], today: date) -> dict[str, int]:
-    """How many open actions are past their date, by body (the console's dashboard)."""
-    if not bodies:
-        return {}
-    rows = fetch_all(db, "SELECT body, COUNT(*) AS n FROM actions WHERE status = 'open' AND "
-                         f"due_on != '' AND due_on < ? AND body IN ({', '.join('?' for _ in bodies)})"
-                         " GROUP BY body", [today.isoformat(), *bodies])
-    return {str(r["body"]): int(r["n"]) for r in rows}
 
 
 # ----------------------------------------------------------------------------- owners
@@ -315,55 +94,6 @@ def _resolve_owner(db: Database, body: str, owner: str, email: str,
     return None, owner, ("unknown_owner",)
 
 
-# ----------------------------------------------------------------------------- email
-
-
-def _context(app: Clerk, action: Action) -> dict[str, Any]:
-    body = app.body(action.body)
-    return {"action": action, "body_label": body.label, "facilitator": body.facilitator,
-            "meeting_day": day_in_words(action.meeting_starts_at, app.tz),
-            "due_day": _due_words(app, action.due)}
-
-
-def _due_words(app: Clerk, due: date | None) -> str:
-    if due is None:
-        return ""
-    return day_in_words(datetime(due.year, due.month, due.day, 12, tzinfo=app.tz), app.tz)
-
-
-def tell_owner(app: Clerk, db: Database, action: Action, template: str, dedupe: str,
-               **extra: Any) -> int | None:
-    """Email the action's owner (with a reply key of purpose ``action``); None when the owner
-    has no address or this email was queued before."""
-    if action.owner_id is None:
-        return None
-    person = person_by_id(db, action.owner_id)
-    now = app.clock.now()
-    key = issue_key(db, person_id=person.id, purpose="action", subject_ref=action.ref, now=now,
-                    days=max(app.config.mail.reply_key_days, 366))
-    r = render_email(template, recipient_name=person.name, **_context(app, action), **extra)
-    return queue(db, app.config.mail, Outgoing(
-        kind=template, to_addr=person.email, to_name=person.name, subject=r.subject, text=r.text,
-        html=r.html, person_id=person.id, subject_ref=action.ref, reply_key=key,
-        purpose="action", in_reply_to=extra.get("in_reply_to") or None,
-        auto="auto-replied" if extra.get("in_reply_to") else "auto-generated",
-        dedupe_key=dedupe), now)
-
-
-def tell_facilitator(app: Clerk, db: Database, action: Action, update: Update,
-                     dedupe: str) -> int | None:
-    """Tell the body's facilitator of an owner's update (none when the body names none)."""
-    body = app.body(action.body)
-    if not body.facilitator:
-        return None
-    r = render_email("action_update", recipient_name="Facilitator", update=update,
-                     new_due_day=_due_words(app, update.due_after), **_context(app, action))
-    return queue(db, app.config.mail, Outgoing(
-        kind="action_update", to_addr=body.facilitator, to_name="Facilitator",
-        subject=r.subject, text=r.text, html=r.html, subject_ref=action.ref,
-        dedupe_key=dedupe), app.clock.now())
-
-
 # ----------------------------------------------------------------------------- writing
 
 
@@ -380,7 +110,7 @@ def _insert(app: Clerk, db: Database, meeting: Meeting, *, text: str, owner: str
         "first_due_on": due.isoformat() if due else "", "status": "open", "source": source,
         "line": line, "problems": ",".join(all_problems), "created_at": to_iso(now),
         "updated_at": to_iso(now)})
-    action = _get(db, action_id)
+    action = load_action(db, action_id)
     audit.record(db, at=now, actor=actor, action="action.add", subject=meeting.ref,
                  channel=channel, detail={"action": action_id, "text": text, "owner": name,
                                           "owner_id": owner_id, "due": action.due,
@@ -401,13 +131,13 @@ def add_action(app: Clerk, cmd: AddAction) -> ActionResult:
     if not cmd.owner.strip() and not cmd.email:
         raise BadInput("an action needs an owner (--owner EMAIL or NAME)")
     with app.store.write() as db:
-        same = fetch_one(db, f"{_SELECT} WHERE a.meeting_id = ? AND a.text = ? AND "
+        same = fetch_one(db, f"{ACTION_SELECT} WHERE a.meeting_id = ? AND a.text = ? AND "
                              "a.status != 'withdrawn' AND (lower(a.owner_name) = ? OR "
                              "lower(p.email) = ?)",
                          [meeting.id, text, cmd.owner.strip().lower(),
                           (cmd.email or cmd.owner).strip().lower()])
         if same is not None:
-            action = Action.from_row(same, _updates(db, int(same["id"])))
+            action = Action.from_row(same, updates_of(db, int(same["id"])))
             return ActionResult("already", action, f"action {action.id} is recorded already")
         action, queued = _insert(app, db, meeting, text=text, owner=cmd.owner, email=cmd.email,
                                  due=cmd.due, source="added", line="",
@@ -465,7 +195,7 @@ def update_action(app: Clerk, cmd: UpdateAction) -> ActionResult:
         raise BadInput(f"the status is one of {', '.join(ACTION_STATUSES)}")
     now = app.clock.now()
     with app.store.write() as db:
-        action = _get(db, cmd.id)
+        action = load_action(db, cmd.id)
         changes: dict[str, Any] = {}
         problems = list(action.problems)
         if cmd.text is not None and " ".join(cmd.text.split()) != action.text:
@@ -502,7 +232,7 @@ def update_action(app: Clerk, cmd: UpdateAction) -> ActionResult:
         audit.record(db, at=now, actor=cmd.actor, action="action.edit", subject=action.meeting_ref,
                      channel=cmd.channel, detail={"action": action.id, **{
                          k: v for k, v in changes.items() if k != "updated_at"}})
-        changed = _get(db, action.id)
+        changed = load_action(db, action.id)
         queued: tuple[int, ...] = ()
         if changed.owner_id is not None and changed.owner_id != action.owner_id \
                 and changed.status == "open":
@@ -522,7 +252,7 @@ def record_update(app: Clerk, cmd: RecordUpdate) -> ActionResult:
     now = app.clock.now()
     today = now.astimezone(app.tz).date()
     with app.store.write() as db:
-        action = _get(db, cmd.id)
+        action = load_action(db, cmd.id)
         if cmd.idempotency_key and audit.seen(db, cmd.idempotency_key):
             return ActionResult("already", action, "this answer was recorded already")
         if cmd.code == "done" and action.status == "done":
@@ -551,16 +281,16 @@ def record_update(app: Clerk, cmd: RecordUpdate) -> ActionResult:
             update(db, "actions", action.id, changes)
             upd = _record(db, action, now, actor=actor, channel=cmd.channel, kind=cmd.code,
                           said=cmd.said, due_after=cmd.due if cmd.code == "more_time" else None)
-            changed = _get(db, action.id)
+            changed = load_action(db, action.id)
             queued = [q for q in (
                 tell_facilitator(app, db, changed, upd, f"action-update:{action.id}:{to_iso(now)}"
                                                         f":{cmd.idempotency_key or ''}"),
                 tell_owner(app, db, changed, "action_receipt",
                            f"action-receipt:{action.id}:{to_iso(now)}:{cmd.idempotency_key or ''}",
-                           update=upd, new_due_day=_due_words(app, upd.due_after),
+                           update=upd, new_due_day=due_words(app, upd.due_after),
                            in_reply_to=cmd.in_reply_to)) if q]
             words = {"done": "marked done",
-                     "more_time": f"now due {_due_words(app, cmd.due)}",
+                     "more_time": f"now due {due_words(app, cmd.due)}",
                      "cannot": "the owner cannot do it; the facilitator is told"}[cmd.code]
             result = ActionResult("changed", changed, f"action {action.id} {words}",
                                   tuple(queued))
@@ -573,7 +303,7 @@ def record_update(app: Clerk, cmd: RecordUpdate) -> ActionResult:
 
 def remind_owner(app: Clerk, db: Database, action_id: int, job_key: str) -> str:
     """The reminder job: email the owner of an action still open that it is due soon."""
-    action = _get(db, action_id)
+    action = load_action(db, action_id)
     if action.status != "open":
         return f"action {action.id} is {action.status}: no reminder"
     if action.owner_id is None:

@@ -27,7 +27,7 @@ Writing (each an operation: one transaction, idempotent and audited):
 
 Standing items, on every agenda until it is approved: welcome and apologies, declarations of
 interest, approval of the minutes of the previous meeting, the action log (while actions of
-earlier meetings are open: :mod:`clerk.actions.log`), each decision of an earlier
+earlier meetings are open: :mod:`clerk.actions.model`), each decision of an earlier
 meeting still unresolved (:func:`clerk.agenda.carried.carried_decisions`), each decision another
 body referred here and each report due from another body (:mod:`clerk.agenda.referred`). A read shows them as
 they stand now; they are stored by the next operation on the agenda, and when that changes a
@@ -47,7 +47,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from clerk.actions.log import open_actions_before
+from clerk.actions.model import open_actions_before
 from clerk.agenda.carried import carried_decisions
 from clerk.agenda.referred import referral_items, reports_due
 from clerk.app import Clerk

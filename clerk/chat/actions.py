@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from clerk.actions.log import Action, RecordUpdate, get_action, record_update
+from clerk.actions.log import record_update
+from clerk.actions.model import Action, RecordUpdate, get_action
 from clerk.app import Clerk
 from clerk.chat.links import linked_person
 from clerk.errors import NotFound, Refused

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from clerk.actions.log import Action, RecordUpdate, action_by_ref, record_update, tell_owner
+from clerk.actions.log import record_update
+from clerk.actions.model import Action, RecordUpdate, action_by_ref
+from clerk.actions.notices import tell_owner
 from clerk.app import Clerk
 from clerk.mail_in.message import Decision, VerifiedReply
 from clerk.mail_in.rsvp import quote

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from clerk.actions.log import overdue_actions
+from clerk.actions.model import overdue_actions
 from clerk.app import Clerk
 from clerk.attendance.quorum import Forecast, ReplyLine, forecast_of
 from clerk.meetings.schedule import Meeting

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from clerk.actions.log import list_actions
+from clerk.actions.model import list_actions
 from clerk.agenda.items import papers_out, read_agenda
 from clerk.agenda.minutes import approved_minutes_file
 from clerk.app import Clerk
