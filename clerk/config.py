@@ -376,7 +376,8 @@ def parse_config(data: dict[str, Any], path: Path | str = "<config>") -> Config:
 def link_bodies(config: Config, path: Path | str = "<config>") -> Config:
     """The configuration with every body one body names (``reports_to``, ``reports[].to``,
     ``decisions.unresolved.refer_to``) written as its slug: a slug is kept, a body's name or
-    short name (any case) becomes its slug; anything else is a ConfigError naming the key."""
+    short name (any case) becomes its slug; anything else is a ConfigError naming the key. A
+    group of ``reports_in`` must be no body of the file, and named once by each body."""
     problems: list[str] = []
 
     def slug_of(slug: str, key: str, value: str) -> str:
@@ -399,6 +400,18 @@ def link_bodies(config: Config, path: Path | str = "<config>") -> Config:
             update["reports_to"] = reports_to
         if reports != body.reports:
             update["reports"] = reports
+        groups: set[str] = set()
+        for i, report in enumerate(body.reports_in):
+            name = report.group.strip().casefold()
+            if name in groups:
+                problems.append(f'body "{slug}": reports_in[{i}].from names the group '
+                                f'"{report.group}" again (one entry a group)')
+            groups.add(name)
+            other = config.slug_for(report.group)
+            if other:  # one form a report: a body's reports are set on the body that makes them
+                problems.append(f'body "{slug}": reports_in[{i}].from names the body "{other}" '
+                                f"of this file: set [[bodies.{other}.reports]] to = \"{slug}\" "
+                                "instead")
         unresolved = body.decisions.unresolved
         if unresolved.refer_to:
             refer_to = slug_of(slug, "decisions.unresolved.refer_to", unresolved.refer_to)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from clerk.agenda.referred import reports_due_by_meeting
+from clerk.agenda.referred import receiving_bodies, reports_due_by_meeting
 from clerk.app import Clerk
 from clerk.observers.jobs import meetings_to_erase
 from clerk.rules.actions import reminder_day
@@ -16,7 +16,13 @@ from clerk.rules.attendance import (
     annual_report_period,
     next_annual_report_year,
 )
-from clerk.rules.deadlines import MORNING, JobKind, meeting_deadlines, report_chaser_day
+from clerk.rules.deadlines import (
+    MORNING,
+    JobKind,
+    meeting_deadlines,
+    report_chaser_day,
+    report_late_at,
+)
 from clerk.rules.extraordinary import lapse_at as extraordinary_lapse_at
 from clerk.rules.extraordinary import warn_at as extraordinary_warn_at
 from clerk.rules.frequency import check_frequency
@@ -133,24 +139,30 @@ def _action_jobs(app: Clerk) -> list[PlannedJob]:
 
 
 def _report_jobs(app: Clerk, rows: Iterable[dict[str, Any]]) -> list[PlannedJob]:
-    """A meeting at which reports from other bodies are due (``[[bodies.X.reports]]``): on the
-    agenda chaser's day, the facilitator of each body whose paper has not arrived is chased."""
-    due_at = {slug: reports_due_by_meeting(app, slug) for slug in
-              {report.to for body in app.config.bodies.values() for report in body.reports}}
+    """A meeting at which reports are due (``[[bodies.X.reports]]`` from other bodies,
+    ``[[bodies.Y.reports_in]]`` from groups): on the agenda chaser's day, whoever writes a
+    report whose paper has not arrived is reminded; at the end of the papers deadline, they and
+    the receiving body's facilitator are told it is late."""
+    due_at = {slug: reports_due_by_meeting(app, slug) for slug in receiving_bodies(app)}
     jobs = []
     for row in rows:
         body = app.config.bodies.get(row["body"])
         due = due_at.get(row["body"], {}).get(row["ref"])
         if body is None or not due:
             continue
-        day = report_chaser_day(body, from_iso(row["starts_at"]).astimezone(app.tz).date())
-        at = datetime.combine(day, MORNING, tzinfo=app.tz)
+        meeting_day = from_iso(row["starts_at"]).astimezone(app.tz).date()
+        names = ", ".join(r.from_label for r in due)
+        at = datetime.combine(report_chaser_day(body, meeting_day), MORNING, tzinfo=app.tz)
         jobs.append(_job(at, JobKind.REPORT_CHASER, f"{row['ref']}:{_stamp(app, at)}",
-                         row["ref"], "chase the reports due from other bodies if their papers "
-                         "have not arrived: " + ", ".join(r.from_label for r in due),
+                         row["ref"], "chase the reports due if their papers have not arrived: "
+                         + names,
                          f"the agenda chaser's day, "
                          f"{body.deadlines.agenda_chaser_working_days_before_papers} working "
                          "day(s) before the papers are due"))
+        late = report_late_at(body, meeting_day, app.tz)
+        jobs.append(_job(late, JobKind.REPORT_LATE, f"{row['ref']}:{_stamp(app, late)}",
+                         row["ref"], "say the reports whose papers have not arrived are late: "
+                         + names, "the end of the last day for the papers"))
     return jobs
 
 

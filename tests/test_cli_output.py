@@ -36,7 +36,7 @@ def long_names(workdir: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     member of it with a long address, a meeting of it, and the invitations queued."""
     config = workdir / "config.toml"
     config.write_text(config.read_text(encoding="utf-8").replace(
-        "[bodies.cypsp-board]", f"[bodies.{SLUG}]"), encoding="utf-8")
+        "[bodies.cypsp-board", f"[bodies.{SLUG}"), encoding="utf-8")  # and its reports_in
     (workdir / "members.csv").write_text(
         "body,name,email,role,office,organisation,carer,voting\n"
         f"{SLUG},Alice Ashworth,{EMAIL},carer,chair,Worcestershire Parent Carer Forum,yes,yes\n"

@@ -1,8 +1,10 @@
 """Business from other bodies on a meeting's agenda: decisions referred to the body (each on the
 first coming agenda of the body still open to it, with a link back to the referring meeting and
-decision), and the reports other bodies make to it (a standing item at the meetings their
-frequency makes them due at, expecting a paper from the reporting body; its facilitator is
-chased when the paper has not arrived, :func:`clerk.agenda.reports.chase_reports`).
+decision), and the reports made to it (a standing item at the meetings their frequency makes
+them due at, expecting a paper): by other bodies (``[[bodies.X.reports]]``, their facilitator
+chased when the paper has not arrived) or by groups that are not bodies, such as subgroups or
+the owner of the KPIs (``[[bodies.Y.reports_in]]``, their lead chased); see
+:func:`clerk.agenda.reports.chase_reports`.
 
 Reading (standing items, :mod:`clerk.agenda.items`): ``referral_items(app, meeting)`` and
 ``reports_due(app, body, starts_at)``. The chaser is :mod:`clerk.agenda.reports`.
@@ -52,20 +54,27 @@ class ReferralItem:
 
 @dataclass(frozen=True)
 class ReportItem:
-    """A report another body makes to this one, due at this meeting."""
+    """A report made to this body, due at this meeting: from another body (``from_body``, its
+    slug; ``[[bodies.X.reports]]`` on that body), or from a group that is not a body
+    (``from_body`` empty, ``lead`` its address; ``[[bodies.Y.reports_in]]`` on this one)."""
 
     from_body: str
     from_label: str
     what: str
     every: ReportEvery
+    #: A group's lead, chased for the paper (empty for a body: its facilitator is).
+    lead: str = ""
 
     @property
     def source(self) -> str:
-        return f"{self.from_body}:{self.what}"
+        if self.from_body:
+            return f"{self.from_body}:{self.what}"
+        return f"group:{self.from_label}:{self.what}"
 
     @property
     def title(self) -> str:
-        return f"{self.what} (from the {self.from_label}, {every_words(self.every)})"
+        what = self.what[:1].upper() + self.what[1:]
+        return f"{what} (from the {self.from_label}, {every_words(self.every)})"
 
 
 def _frozen(db: Database, meeting_id: int) -> bool:
@@ -109,33 +118,50 @@ def referral_items(app: Clerk, meeting: Meeting) -> list[ReferralItem]:
     return out
 
 
+def reports_made_to(app: Clerk, body: str) -> list[ReportItem]:
+    """Every report made to ``body``, due or not: those other bodies make to it, then those of
+    the groups its ``reports_in`` names (one list for both forms: the standing items, the
+    chasers and the dashboard read this)."""
+    out = [ReportItem(slug, other.label, report.what, report.every)
+           for slug, other in app.config.bodies.items()
+           for report in other.reports if report.to == body]
+    receiving = app.config.bodies.get(body)
+    if receiving is not None:
+        out += [ReportItem("", r.group, r.what, r.every, lead=r.lead)
+                for r in receiving.reports_in]
+    return out
+
+
+def receiving_bodies(app: Clerk) -> set[str]:
+    """The bodies some report is made to (either form)."""
+    return ({report.to for body in app.config.bodies.values() for report in body.reports}
+            | {slug for slug, body in app.config.bodies.items() if body.reports_in})
+
+
 def reports_due(app: Clerk, body: str, starts_at: datetime) -> list[ReportItem]:
-    """The reports other bodies make to ``body`` that are due at its meeting at ``starts_at``."""
-    wanted = [(slug, other, report) for slug, other in app.config.bodies.items()
-              for report in other.reports if report.to == body]
+    """The reports made to ``body`` that are due at its meeting at ``starts_at``."""
+    wanted = reports_made_to(app, body)
     if not wanted:
         return []
     earlier = [from_iso(r["starts_at"]).astimezone(app.tz).date() for r in fetch_all(
         app.store.db, "SELECT starts_at FROM meetings WHERE body = ? AND status != 'cancelled' "
                       "AND starts_at < ?", [body, to_iso(starts_at)])]
     day = starts_at.astimezone(app.tz).date()
-    return [ReportItem(slug, other.label, report.what, report.every)
-            for slug, other, report in wanted if report_due(report.every, day, earlier)]
+    return [report for report in wanted if report_due(report.every, day, earlier)]
 
 
 def reports_due_by_meeting(app: Clerk, body: str) -> dict[str, list[ReportItem]]:
     """For each meeting of ``body`` (not cancelled), the reports due at it, keyed by its ref:
     :func:`reports_due` for every meeting at once (one query), for the planner."""
-    wanted = [(slug, other, report) for slug, other in app.config.bodies.items()
-              for report in other.reports if report.to == body]
+    wanted = reports_made_to(app, body)
     if not wanted:
         return {}
     rows = fetch_all(app.store.db, "SELECT ref, starts_at FROM meetings WHERE body = ? AND "
                                    "status != 'cancelled' ORDER BY starts_at", [body])
     days = [from_iso(r["starts_at"]).astimezone(app.tz).date() for r in rows]
     out: dict[str, list[ReportItem]] = {r["ref"]: [] for r in rows}
-    for slug, other, report in wanted:
+    for report in wanted:
         for row, due in zip(rows, due_in_order(report.every, days), strict=True):
             if due:
-                out[row["ref"]].append(ReportItem(slug, other.label, report.what, report.every))
+                out[row["ref"]].append(report)
     return out

@@ -49,6 +49,6 @@ def check_config(
     for s in summaries:
         console.print(f"\n[bold]{s['name']}[/] ({s['slug']})")
         for key in ("meetings", "papers", "quorum", "when_inquorate", "substitutes", "observers",
-                    "minutes", "reports_to", "unresolved", "reports"):
+                    "minutes", "reports_to", "unresolved", "reports", "reports_in"):
             if s[key]:
                 console.print(f"  {key.replace('_', ' ')}: {s[key]}", markup=False)

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from clerk.actions.log import remind_owner
 from clerk.agenda.circulation import circulate_in
 from clerk.agenda.items import ensure_draft_sent
-from clerk.agenda.reports import chase_reports
+from clerk.agenda.reports import chase_reports, report_late_notice
 from clerk.app import Clerk
 from clerk.attendance.extraordinary import chase_request
 from clerk.attendance.invitations import invite
@@ -224,9 +224,15 @@ def run_action_reminder(app: Clerk, db: Database, job: DueJob) -> str:
 
 
 def run_report_chaser(app: Clerk, db: Database, job: DueJob) -> str:
-    """Chase the reporting body's facilitator for each report due at the meeting whose paper
-    has not arrived (nothing when every paper is in)."""
+    """Remind whoever writes each report due at the meeting whose paper has not arrived (a
+    group's lead, the reporting body's facilitator; nothing when every paper is in)."""
     return chase_reports(app, db, get_meeting(app, job.subject_ref), job.key)
+
+
+def run_report_late(app: Clerk, db: Database, job: DueJob) -> str:
+    """Once the papers deadline has passed, tell whoever writes each report still missing, and
+    the receiving body's facilitator, that it is late."""
+    return report_late_notice(app, db, get_meeting(app, job.subject_ref), job.key)
 
 
 def run_ballot_reminder(app: Clerk, db: Database, job: DueJob) -> str:
@@ -293,6 +299,7 @@ HANDLERS: dict[JobKind, Handler] = {
     JobKind.EXTRAORDINARY_NO_DATE: run_extraordinary_no_date,
     JobKind.EXTRAORDINARY_LAST_DAY: run_extraordinary_last_day,
     JobKind.REPORT_CHASER: run_report_chaser,
+    JobKind.REPORT_LATE: run_report_late,
     JobKind.ANNUAL_REPORT: run_annual_report,
     JobKind.ACTION_REMINDER: run_action_reminder,
 }

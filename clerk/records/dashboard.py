@@ -1,8 +1,9 @@
 """The console's dashboard as data (reads only): the bodies a person serves, their coming
 meetings with the replies so far and the quorum forecast, the next deadlines, and what needs
 attention (a meeting short of quorum, papers late, minutes overdue, addresses bouncing, mail in
-quarantine, a vote closing). Which of these need attention is decided by rules
-(:mod:`clerk.rules.deadlines`); each item carries its code, the page chooses the words.
+quarantine, a vote closing, a report whose paper is late). Which of these need attention is
+decided by rules (:mod:`clerk.rules.deadlines`, :mod:`clerk.rules.referrals`); each item carries
+its code, the page chooses the words.
 
 It reads one query per kind of thing for all the bodies at once (meetings, seats, replies,
 minutes, votes, the inbox), never one per meeting: :mod:`bench.console` measures it."""
@@ -18,6 +19,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from clerk.actions.model import overdue_actions
+from clerk.agenda.referred import receiving_bodies, reports_due
 from clerk.app import Clerk
 from clerk.attendance.quorum import Forecast, ReplyLine, forecast_of
 from clerk.meetings.schedule import Meeting
@@ -29,11 +31,13 @@ from clerk.rules.deadlines import (
     meeting_deadlines,
     minutes_overdue,
     papers_late,
+    report_late_at,
     short_of_quorum,
     still_stands,
     vote_closing,
 )
 from clerk.rules.people import Seat
+from clerk.rules.referrals import report_late
 from clerk.store.rows import fetch_all, fetch_one
 from clerk.times import from_iso, in_words, to_iso
 
@@ -46,8 +50,8 @@ REPLY_KINDS = ("attend", "apologies", "substitute", "no_reply")
 
 #: The order attention items are listed in: the most pressing kinds first.
 ATTENTION_ORDER = ("cannot_be_quorate", "papers_late", "short_of_quorum", "papers_due_today",
-                   "vote_closing", "minutes_overdue", "actions_overdue", "addresses_bouncing",
-                   "mail_quarantined")
+                   "report_late", "vote_closing", "minutes_overdue", "actions_overdue",
+                   "addresses_bouncing", "mail_quarantined")
 
 
 @dataclass(frozen=True)
@@ -98,10 +102,12 @@ class DeadlineLine:
 class Attention:
     """Something that needs the person's attention. ``code`` is one of
     :data:`clerk.rules.deadlines.AttentionCode`, ``actions_overdue`` (a body's open actions
-    past their date), ``addresses_bouncing`` or ``mail_quarantined``; ``ref`` is the
-    meeting's reference, or the vote's for ``vote_closing`` (``""`` for the others); ``when``
-    the meeting's time in words, or the vote's deadline; ``count`` the addresses, messages or
-    actions, where there are several."""
+    past their date), ``addresses_bouncing``, ``mail_quarantined`` or ``report_late`` (a
+    report due at a coming meeting whose paper has not arrived by the papers deadline,
+    :func:`clerk.rules.referrals.report_late`: ``about`` is the report, ``source`` who makes
+    it); ``ref`` is the meeting's reference, or the vote's for ``vote_closing`` (``""`` for the
+    others); ``when`` the meeting's time in words, or the vote's deadline; ``count`` the
+    addresses, messages or actions, where there are several."""
 
     code: str
     body: str = ""
@@ -112,6 +118,8 @@ class Attention:
     when: str = ""
     count: int = 0
     reason: str = ""
+    about: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -204,6 +212,7 @@ def dashboard(app: Clerk, served: Served) -> Dashboard:
     for meeting in outstanding:
         attention.extend(_minutes_attention(app, meeting, now, deadlines))
     attention.extend(_votes_attention(app, db, slugs, now))
+    attention.extend(_reports_attention(app, db, meetings, now))
     overdue = overdue_actions(db, slugs, now.astimezone(app.tz).date())
     for slug in slugs:
         if overdue.get(slug):
@@ -331,6 +340,46 @@ def _coming_attention(app: Clerk, line: MeetingLine, now: datetime,
                          meeting.starts_at, now)
     if papers:
         found.append(item(papers.code, papers.reason))
+    return found
+
+
+_REPORT_PAPERS = """
+SELECT ai.meeting_id, ai.source FROM agenda_items ai
+WHERE ai.kind = 'report' AND ai.meeting_id IN ({meetings})
+  AND EXISTS (SELECT 1 FROM papers p WHERE p.item_id = ai.id)
+"""
+
+
+def _reports_attention(app: Clerk, db: Database, lines: list[MeetingLine],
+                       now: datetime) -> list[Attention]:
+    """Each report due at a coming meeting whose paper has not arrived by the papers deadline
+    (reports are read only for the meetings past it, papers for them all in one query)."""
+    receiving = receiving_bodies(app)
+    late = []
+    for line in lines:
+        meeting = line.meeting
+        if meeting.body not in receiving or meeting.starts_at <= now:
+            continue
+        late_at = report_late_at(app.config.bodies[meeting.body],
+                                 meeting.starts_at.astimezone(app.tz).date(), app.tz)
+        if now >= late_at:
+            late.append((line, late_at))
+    if not late:
+        return []
+    ids = [line.meeting.id for line, _ in late]
+    arrived = {(row["meeting_id"], row["source"])
+               for row in fetch_all(db, _REPORT_PAPERS.format(meetings=_marks(ids)), ids)}
+    found = []
+    for line, late_at in late:
+        meeting = line.meeting
+        for report in reports_due(app, meeting.body, meeting.starts_at):
+            verdict = report_late((meeting.id, report.source) in arrived, late_at,
+                                  meeting.starts_at, now)
+            if verdict:
+                found.append(Attention(verdict.code, meeting.body, line.body_name, meeting.ref,
+                                       meeting.ref, meeting.starts_at, line.when,
+                                       reason=verdict.reason, about=report.what,
+                                       source=report.from_label))
     return found
 
 

@@ -105,6 +105,8 @@ def body_summary(slug: str, body: Body) -> dict[str, Any]:
                        if body.decisions.unresolved.refer_to else ""),
         "reports": "; ".join(f"{r.what} to {r.to}, {every_words(r.every)}"
                              for r in body.reports),
+        "reports_in": "; ".join(f"{r.what} from {r.group} (lead {r.lead}), "
+                                f"{every_words(r.every)}" for r in body.reports_in),
     }
 
 

@@ -45,6 +45,7 @@ class JobKind(StrEnum):
     REPORT_CHASER = "report-chaser"
     EXTRAORDINARY_NO_DATE = "extraordinary-no-date"
     EXTRAORDINARY_LAST_DAY = "extraordinary-last-day"
+    REPORT_LATE = "report-late"
 
 
 _REMINDER_PREFIX = f"{JobKind.REMINDER.value}-"
@@ -53,7 +54,7 @@ _REMINDER_PREFIX = f"{JobKind.REMINDER.value}-"
 BEFORE_MEETING = frozenset({
     JobKind.INVITE, JobKind.REMINDER, JobKind.QUORUM_FORECAST, JobKind.AGENDA_CHASER,
     JobKind.PAPERS_DUE, JobKind.PAPERS_OVERDUE, JobKind.BOOKING_CLOSE, JobKind.OBSERVER_REMINDER,
-    JobKind.REPORT_CHASER,
+    JobKind.REPORT_CHASER, JobKind.REPORT_LATE,
 })
 
 
@@ -129,6 +130,12 @@ def report_chaser_day(body: Body, meeting_day: date) -> date:
     working days before the papers are due."""
     return add_working_days(papers_due(body, meeting_day),
                             -body.deadlines.agenda_chaser_working_days_before_papers)
+
+
+def report_late_at(body: Body, meeting_day: date, zone: ZoneInfo) -> datetime:
+    """When a report due at a meeting of ``body`` whose paper has not arrived is late: the end
+    of the last day for the papers (when the facilitator is warned of papers not sent)."""
+    return datetime.combine(papers_due(body, meeting_day), EVENING, tzinfo=zone)
 
 
 def minutes_due(body: Body, meeting_day: date) -> date | None:

@@ -4,7 +4,7 @@ body, and at which meeting of a receiving body a periodic report is due."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from clerk.rules.terms import Body, ReportEvery
@@ -12,6 +12,9 @@ from clerk.rules.verdict import Verdict
 
 ReferCode = Literal["referable", "already_referred", "in_ballot", "ratified", "unknown_status"]
 """Whether a decision may be referred, as a code."""
+
+ReportCode = Literal["report_late", "arrived", "not_yet", "meeting_begun"]
+"""Whether a report due at a meeting needs attention, as a code."""
 
 TargetCode = Literal["named", "refer_to", "reports_to", "no_parent", "ambiguous", "itself"]
 """Where a referral goes, or why clerk cannot tell, as a code."""
@@ -96,3 +99,17 @@ def every_words(every: ReportEvery) -> str:
     """``quarterly``, ``every meeting``...: how often, in words."""
     return {"meeting": "every meeting", "quarter": "quarterly", "half-year": "twice a year",
             "year": "yearly"}[every]
+
+
+def report_late(arrived: bool, late_at: datetime, starts_at: datetime, now: datetime) -> Verdict:
+    """Whether a report due at a coming meeting needs attention: its paper has not arrived and
+    the papers deadline (``late_at``, :func:`clerk.rules.deadlines.report_late_at`) has passed
+    (``report_late``); never once the paper is in or the meeting has begun."""
+    if arrived:
+        return Verdict(False, "the paper has arrived", code="arrived")
+    if now >= starts_at:
+        return Verdict(False, "the meeting has begun", code="meeting_begun")
+    if now >= late_at:
+        return Verdict(True, "the paper has not arrived and the papers deadline has passed",
+                       code="report_late")
+    return Verdict(False, "the papers deadline has not passed", code="not_yet")

@@ -3,6 +3,7 @@ configuration, validated by pydantic. The rules read these; :mod:`clerk.config` 
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -55,6 +56,30 @@ class ReportPolicy(Section):
     to: str = Field(min_length=1)
     what: str = Field(min_length=1)
     every: ReportEvery
+
+
+_EMAIL = re.compile(r"[^@\s]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+class ReportInPolicy(Section):
+    """A report this body receives from a group that is not a body in the configuration (a
+    subgroup, the owner of the KPIs): ``from`` the group (its name), its ``lead`` (the address
+    chased when the paper has not arrived), ``what`` it is and how often (as
+    :class:`ReportPolicy`). A body names each group once (:func:`clerk.config.link_bodies`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    group: str = Field(alias="from", min_length=1)
+    lead: str
+    what: str = Field(min_length=1)
+    every: ReportEvery
+
+    @field_validator("lead")
+    @classmethod
+    def _lead_is_an_address(cls, value: str) -> str:
+        if not _EMAIL.fullmatch(value.strip()):
+            raise ValueError("must be an email address")
+        return value.strip()
 
 
 class DecisionPolicy(Section):
@@ -196,6 +221,8 @@ class Body(Section):
     #: names none.
     reports_to: list[str] = []
     reports: list[ReportPolicy] = []
+    #: The reports groups that are not bodies make to this one (``[[bodies.X.reports_in]]``).
+    reports_in: list[ReportInPolicy] = []
 
     @property
     def label(self) -> str:

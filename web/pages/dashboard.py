@@ -17,6 +17,7 @@ PAGE_FOR = {
     "short_of_quorum": "/meetings/{ref}",
     "papers_due_today": "/meetings/{ref}/agenda",
     "papers_late": "/meetings/{ref}/agenda",
+    "report_late": "/meetings/{ref}/agenda",
     "minutes_overdue": "/meetings/{ref}/minutes",
     "actions_overdue": "/bodies/{body}/actions",
     "vote_closing": "/votes/{ref}",
