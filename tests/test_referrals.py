@@ -239,7 +239,7 @@ def test_the_reporting_facilitator_is_chased_when_the_paper_has_not_arrived(
     assert str(msg["Subject"]).endswith(": the Programme Board quarterly progress report has not "
                                         "arrived")
     text = msg.get_body(("plain",)).get_content()
-    assert PAB_FACILITATOR in text and f"clerk papers add {jan} 3 FILE" in text
+    assert PAB_FACILITATOR in text and f"clerk papers add {jan} FILE --item 3" in text
     assert DeadlineKeeper(app).run_due() == []  # once
 
 

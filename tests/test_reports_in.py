@@ -154,7 +154,7 @@ def test_each_lead_is_reminded_then_told_it_is_late_with_the_facilitator_once(
     assert "subgroup report from the Worcestershire Safeguarding Children Partnership" in text
     assert "Its lead, wscp.lead@wcf.example.org, has been told it is late." in text
     assert "Early Help" not in text and "KPI" not in text
-    assert f"clerk papers add {jan} ITEM FILE" in text
+    assert f"clerk papers add {jan} FILE --item N" in text
 
     # once: the keeper has done it, and a re-run of the deadline sends nothing again
     assert run(app, "report-late") == []
