@@ -40,7 +40,8 @@ LAZY: dict[tuple[str, str], str] = {
        for name in ("audit_cmds", "bookings_cmds", "inbound_cmds", "meetings_cmds",
                     "members_cmds", "ops_cmds", "outbound_cmds", "papers_cmds", "ratify_cmds",
                     "run_cmds", "setup_cmds", "mail_cmds", "console_cmds", "plan_cmds",
-                    "actions_cmds", "extraordinary_cmds", "report_cmds")
+                    "actions_cmds", "extraordinary_cmds", "report_cmds", "elections_cmds",
+                    "people_cmds")
        for prefix in ("clerk.",)},
     # `clerk --version` and a usage error load neither the configuration's models nor the store
     # (test_cli_usage): the shared helpers open clerk when a command asks.
@@ -66,7 +67,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("outbox",),  # what clerk sends (it marks people's addresses undeliverable)
     ("actions",),  # action points: their owners are emailed; the agenda and minutes read them
     ("observers", "agenda", "access"),  # bookings; the agenda, papers, minutes; console sign-in
-    ("attendance", "ballots"),  # invitations, replies, the register, decisions; votes
+    ("attendance", "ballots", "elections"),  # invitations, the register, decisions; votes
     ("mail_in", "chat", "deadlines", "records"),  # each channel, the deadlines, what people read
     ("composition",),  # the root: wires the adapters to all of the above
 )

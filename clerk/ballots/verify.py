@@ -59,6 +59,12 @@ def _who(seats: dict[str, Seat], emails: set[str]) -> str:
     return ", ".join(f"{seats[e].name} <{e}>" if e in seats else e for e in sorted(emails))
 
 
+def _as_sets(result: dict[str, Any]) -> dict[str, Any]:
+    """A result with who voted and who did not in order (an erased voter's pseudonym stands
+    where their address stood, so the lists need not be sorted as written)."""
+    return {**result, **{k: sorted(result.get(k) or []) for k in ("voted", "not_voted")}}
+
+
 def verify_ballot(app: Clerk, ref: str) -> Verification:
     """Recompute the ballot from the audit log alone and compare it with the tables."""
     ballot = get_ballot(app, ref)
@@ -135,7 +141,7 @@ def verify_ballot(app: Clerk, ref: str) -> Verification:
     if closed is not None:
         expected = result_json(recomputed)
         said = json.loads(closed["detail"])
-        announced = {k: said.get(k) for k in expected} == expected
+        announced = _as_sets({k: said.get(k) for k in expected}) == _as_sets(expected)
         lines.append(_line(announced, "the announced result matches the log",
                            "the announced result differs from the log"))
     return Verification(not any(line.startswith("FAILED") for line in lines), tuple(lines))

@@ -21,7 +21,7 @@ MODULES: tuple[str, ...] = (
     "setup_cmds", "ops_cmds", "members_cmds", "meetings_cmds", "outbound_cmds", "mail_cmds",
     "inbound_cmds", "run_cmds", "papers_cmds", "ratify_cmds", "bookings_cmds", "audit_cmds",
     "console_cmds", "plan_cmds", "report_cmds", "extraordinary_cmds",
-    "actions_cmds",
+    "actions_cmds", "elections_cmds", "people_cmds",
 )
 
 _MAIL = ("mail_cmds", "outbound_cmds", "inbound_cmds")
@@ -53,6 +53,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "console": ("console_cmds",),
     "report": ("report_cmds",),
     "actions": ("actions_cmds",),
+    "elections": ("elections_cmds",),
+    "people": ("people_cmds",),
 }
 
 #: The root options that take a value (the word after them is not a command).

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,13 +17,65 @@ from clerk.times import to_iso
 GENESIS = "0" * 64
 
 
-def _canonical(row: dict[str, Any]) -> str:
-    fields = ("at", "actor", "action", "subject", "channel", "evidence", "detail", "prev_hash")
-    return json.dumps([row[f] for f in fields], ensure_ascii=False, separators=(",", ":"))
+#: The fields a row's hash covers (rule 1: as written; rule 2: with each address as its pseudonym).
+_FIELDS = ("at", "actor", "action", "subject", "channel", "evidence", "detail", "prev_hash")
+#: The fields that may name a person (an address found in them is hashed as its pseudonym).
+PERSONAL_FIELDS = ("actor", "subject", "evidence", "detail")
+#: An email address as the audit log finds it in a field (the same pattern when written, when
+#: verified and when a person is erased).
+ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+#: Rows written from migration m018 on: personal data is kept out of the hashed payload.
+RULE = 2
 
 
-def row_hash(row: dict[str, Any]) -> str:
-    return hashlib.sha256(_canonical(row).encode("utf-8")).hexdigest()
+def _canonical(row: dict[str, Any], tokens: dict[str, str] | None = None) -> str:
+    if int(row.get("rule") or 1) < 2:
+        return json.dumps([row[f] for f in _FIELDS], ensure_ascii=False, separators=(",", ":"))
+    known = tokens or {}
+    values = [pseudonymised(str(row[f]), known) if f in PERSONAL_FIELDS else row[f]
+              for f in _FIELDS]
+    return json.dumps([*values, int(row["rule"])], ensure_ascii=False, separators=(",", ":"))
+
+
+def pseudonymised(text: str, tokens: dict[str, str]) -> str:
+    """``text`` with each address that has a pseudonym in ``tokens`` (keyed by the lower-case
+    address) replaced by it: what a rule-2 row's hash covers."""
+    return ADDRESS.sub(lambda m: tokens.get(m.group(0).lower(), m.group(0)), text)
+
+
+def row_hash(row: dict[str, Any], tokens: dict[str, str] | None = None) -> str:
+    """The hash of ``row``; for a rule-2 row ``tokens`` maps its addresses to their pseudonyms."""
+    return hashlib.sha256(_canonical(row, tokens).encode("utf-8")).hexdigest()
+
+
+def new_pseudonym() -> str:
+    """A fresh random pseudonym, e.g. "person-7f3a09c2"."""
+    return f"person-{secrets.token_hex(4)}"
+
+
+def pseudonym_of(db: Database, address: str, at: str) -> str:
+    """The stable pseudonym of ``address`` (made and kept in ``audit_subjects`` the first time)."""
+    key = address.lower()
+    found = next(iter(db.query("SELECT token FROM audit_subjects WHERE address = ?", [key])), None)
+    if found:
+        return str(found["token"])
+    token = new_pseudonym()
+    while next(iter(db.query("SELECT 1 FROM audit_subjects WHERE token = ?", [token])), None):
+        token = new_pseudonym()
+    db.execute("INSERT INTO audit_subjects (address, token, created_at) VALUES (?, ?, ?)",
+               [key, token, at])
+    return token
+
+
+def _tokens_for(db: Database, row: dict[str, Any]) -> dict[str, str]:
+    found = {m.group(0).lower() for f in PERSONAL_FIELDS for m in ADDRESS.finditer(str(row[f]))}
+    return {a: pseudonym_of(db, a, str(row["at"])) for a in sorted(found)}
+
+
+def all_pseudonyms(db: Database) -> dict[str, str]:
+    """Every address the log knows, lower-case, to its pseudonym."""
+    return {str(r["address"]): str(r["token"])
+            for r in db.query("SELECT address, token FROM audit_subjects")}
 
 
 def record(
@@ -48,8 +102,9 @@ def record(
         "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False, default=str),
         "idempotency_key": idempotency_key,
         "prev_hash": last["hash"] if last else GENESIS,
+        "rule": RULE,
     }
-    row["hash"] = row_hash(row)
+    row["hash"] = row_hash(row, _tokens_for(db, row))
     db.execute(f"INSERT INTO audit ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
                list(row.values()))  # plain SQL: this runs with every change clerk makes
     return row
@@ -69,19 +124,38 @@ class ChainCheck:
 
 
 def verify_chain(db: Database) -> ChainCheck:
-    """Recompute every hash: an edited, removed or reordered row breaks the chain."""
+    """Recompute every hash: an edited, removed or reordered row breaks the chain. A row an
+    erasure had to seal (listed in a later ``person.erased`` event, whose own hash covers the
+    list) keeps its place in the chain, but its content is no longer checked."""
     prev = GENESIS
     count = 0
+    tokens = all_pseudonyms(db)
+    sealed = _sealed_rows(db)
     for row in db.query("SELECT * FROM audit ORDER BY id"):
         count += 1
         if row["prev_hash"] != prev:
             return ChainCheck(False, count, f"audit row {row['id']} does not follow the row "
                                             "before it (a row was removed or reordered)")
-        if row_hash(row) != row["hash"]:
+        if int(row["id"]) in sealed:
+            prev = row["hash"]
+            continue
+        if row_hash(row, tokens) != row["hash"]:
             return ChainCheck(False, count, f"audit row {row['id']} was changed after it was "
                                             "written")
         prev = row["hash"]
     return ChainCheck(True, count, f"all {count} audit rows are intact")
+
+
+def _sealed_rows(db: Database) -> set[int]:
+    """The rows sealed by an erasure: in ``audit_redactions`` as sealed AND listed in the
+    ``sealed`` of the ``person.erased`` event it names (a later row)."""
+    listed: dict[int, set[int]] = {}
+    for r in db.query("SELECT id, detail FROM audit WHERE action = 'person.erased'"):
+        listed[int(r["id"])] = {int(i) for i in json.loads(r["detail"] or "{}").get("sealed", [])}
+    return {int(r["audit_id"]) for r in db.query(
+        "SELECT audit_id, erasure_id FROM audit_redactions WHERE sealed = 1")
+        if int(r["audit_id"]) in listed.get(int(r["erasure_id"]), set())
+        and int(r["audit_id"]) < int(r["erasure_id"])}
 
 
 # --- reading the log (the console's audit page) ----------------------------------------------

@@ -673,3 +673,92 @@ def m015_referrals(db: Database) -> None:
         CREATE INDEX referrals_to_body ON referrals (to_body, referred_at);
         """,
     )
+
+
+@migrations()
+def m017_elections(db: Database) -> None:
+    """Elections with secret ballots: the election (body, office, seats, windows, when the result
+    takes effect, the tie rule and the published seed), its candidates (nominated, seconded,
+    confirmed), its electorate (fixed when voting opens), who has voted (``election_voters``) and
+    what was voted (``election_ballots``). The two are never linked: a ballot has no voter, no
+    time and no row order (WITHOUT ROWID, keyed by its random receipt code)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE elections (
+            id INTEGER PRIMARY KEY,
+            ref TEXT NOT NULL UNIQUE,
+            body TEXT NOT NULL,
+            office TEXT NOT NULL,
+            seats INTEGER NOT NULL DEFAULT 1,
+            tie TEXT NOT NULL DEFAULT 'lot',
+            status TEXT NOT NULL,
+            nominations_close TEXT NOT NULL,
+            voting_close TEXT NOT NULL,
+            takes_effect TEXT NOT NULL DEFAULT '',
+            seed TEXT NOT NULL,
+            result TEXT NOT NULL DEFAULT '{}',
+            offices_applied INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            closed_at TEXT
+        );
+        CREATE TABLE election_candidates (
+            election_id INTEGER NOT NULL REFERENCES elections(id),
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            nominated_by TEXT NOT NULL,
+            seconded_by TEXT NOT NULL DEFAULT '',
+            stands TEXT NOT NULL DEFAULT 'asked',
+            PRIMARY KEY (election_id, person_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE election_electorate (
+            election_id INTEGER NOT NULL REFERENCES elections(id),
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            PRIMARY KEY (election_id, person_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE election_voters (
+            election_id INTEGER NOT NULL REFERENCES elections(id),
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            PRIMARY KEY (election_id, person_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE election_ballots (
+            receipt TEXT NOT NULL PRIMARY KEY,
+            election_id INTEGER NOT NULL REFERENCES elections(id),
+            choice_json TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
+@migrations()
+def m018_audit_subjects(db: Database) -> None:
+    """An audit log that survives a person's erasure. Rows written from now on carry ``rule`` 2:
+    their hash covers each email address they hold as the address's random pseudonym
+    (``audit_subjects`` maps address -> pseudonym), so erasing a person rewrites the address to
+    its pseudonym without changing the hash, and the mapping row is deleted. Rows written before
+    (``rule`` 1, the switch point is the first row with rule 2) keep their hash as written; an
+    erasure that has to change one (or a rule-2 row naming the person by name) lists it in the
+    ``person.erased`` event and in ``audit_redactions`` (sealed), and only those rows may be
+    updated, never their hashes."""
+    run_script(
+        db,
+        """
+        ALTER TABLE audit ADD COLUMN rule INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE audit_subjects (
+            address TEXT PRIMARY KEY,
+            token TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE audit_redactions (
+            audit_id INTEGER PRIMARY KEY,
+            erasure_id INTEGER NOT NULL,
+            sealed INTEGER NOT NULL DEFAULT 0
+        );
+        DROP TRIGGER audit_no_update;
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+            WHEN NOT (OLD.id IN (SELECT audit_id FROM audit_redactions)
+                      AND NEW.id = OLD.id AND NEW.hash = OLD.hash
+                      AND NEW.prev_hash = OLD.prev_hash AND NEW.at = OLD.at
+                      AND NEW.action = OLD.action AND NEW.rule = OLD.rule)
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        """,
+    )
