@@ -3,8 +3,9 @@ messages from and to them) replaced by a stable pseudonym in every record, decis
 attendance counts kept, and the audit log still verifiable.
 
 The low-level helpers (``pseudonym_for``, ``scrub_text``, ``scrub_tables``, ``scrub_audit``,
-``drop_raw_messages``, ``erase_identity``) are what retention uses too; ``erase_person`` is the
-whole operation behind ``clerk people erase``. The pseudonym is the one the audit log already
+``drop_raw_messages``, ``erase_identity``) and ``erase_within`` (the whole erasure inside a
+caller's transaction) are for retention too; ``erase_person`` is the operation behind
+``clerk people erase``. The pseudonym is the one the audit log already
 hashes the person's address as (``audit_subjects``), so rows written since migration m018 keep
 their hash when the address in them is replaced; older rows (and a row naming the person by name)
 are sealed by the ``person.erased`` event instead (see :mod:`clerk.store.audit`).
@@ -17,13 +18,14 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
 from clerk.errors import NotFound, Refused
-from clerk.people.directory import find_person, normalise_email
+from clerk.people.directory import find_person, normalise_email, person_by_id
 from clerk.store import audit
 from clerk.store.rows import execute, fetch_all, fetch_one
 from clerk.times import to_iso
@@ -195,31 +197,40 @@ def erase_person(app: Clerk, email: str, *, actor: str, channel: str = "cli",
                  site: Path | None = None) -> ErasureReport:
     """Erase the person with address ``email`` (who holds no current seat), in one transaction,
     audited as ``person.erased`` under their pseudonym."""
-    now = to_iso(app.clock.now())
     with app.store.write() as db:
         person = find_person(db, email)
         if person is None:
             raise NotFound(f"No one has the address {email.strip()} (already erased?).")
-        seats = fetch_all(db, "SELECT body FROM memberships WHERE person_id = ? AND active = 1",
-                          [person.id])
-        if seats:
-            bodies = ", ".join(sorted(str(s["body"]) for s in seats))
-            raise Refused(f"{person.email} still holds a seat on {bodies}: end it first "
-                          f"(clerk members end), then erase them.")
-        who = Identity(person.email.lower(), person.name, pseudonym_for(db, person.email, now))
-        to_redact = tuple(documents_naming(db, who, site))
-        plan = plan_audit_scrub(db, who)
-        counts = erase_identity(db, person.id, who, now)
-        counts["raw_messages"] = drop_raw_messages(db, who, person.id)
-        counts["values"] = scrub_tables(db, who)
-        counts["audit_rows"] = len(plan.rows)
-        event = audit.record(db, at=app.clock.now(), actor=actor, action="person.erased",
-                             subject=who.pseudonym, channel=channel,
-                             detail={"sealed": plan.sealed, "counts": counts,
-                                     "to_redact": len(to_redact)})
-        erasure_id = fetch_one(db, "SELECT id FROM audit WHERE hash = ?", [event["hash"]])
-        assert erasure_id is not None
-        scrub_audit(db, plan, int(erasure_id["id"]), who)
+        return erase_within(db, person.id, now=app.clock.now(), actor=actor, channel=channel,
+                            site=site)
+
+
+def erase_within(db: Database, person_id: int, *, now: datetime, actor: str, channel: str,
+                 site: Path | None = None) -> ErasureReport:
+    """Erase one person inside the caller's write transaction (retention calls this for each
+    former member it finds): every step of :func:`erase_person` and its ``person.erased``
+    event. Refused while they hold an active seat."""
+    at = to_iso(now)
+    person = person_by_id(db, person_id)
+    seats = fetch_all(db, "SELECT body FROM memberships WHERE person_id = ? AND active = 1",
+                      [person.id])
+    if seats:
+        bodies = ", ".join(sorted(str(s["body"]) for s in seats))
+        raise Refused(f"{person.email} still holds a seat on {bodies}: end it first "
+                      f"(clerk members end), then erase them.")
+    who = Identity(person.email.lower(), person.name, pseudonym_for(db, person.email, at))
+    to_redact = tuple(documents_naming(db, who, site))
+    plan = plan_audit_scrub(db, who)
+    counts = erase_identity(db, person.id, who, at)
+    counts["raw_messages"] = drop_raw_messages(db, who, person.id)
+    counts["values"] = scrub_tables(db, who)
+    counts["audit_rows"] = len(plan.rows)
+    event = audit.record(db, at=now, actor=actor, action="person.erased", subject=who.pseudonym,
+                         channel=channel, detail={"sealed": plan.sealed, "counts": counts,
+                                                  "to_redact": len(to_redact)})
+    erasure = fetch_one(db, "SELECT id FROM audit WHERE hash = ?", [event["hash"]])
+    assert erasure is not None
+    scrub_audit(db, plan, int(erasure["id"]), who)
     return ErasureReport(who.pseudonym, counts, len(plan.sealed), to_redact)
 
 
