@@ -226,6 +226,16 @@ class ClerkSettings(_Section):
     database: Annotated[Path, Field(strict=False)] = Path("var/clerk.db")
     timezone: str = "Europe/London"
     organisation: str = ""
+    #: Whom people ask about their data, named on the privacy notice (besides each body's
+    #: facilitator); empty: the facilitators only
+    privacy_contact: str = ""
+
+    @field_validator("privacy_contact")
+    @classmethod
+    def _contact_address(cls, value: str) -> str:
+        if value and ("@" not in value or " " in value.strip()):
+            raise ValueError("must be an email address")
+        return value.strip().lower()
 
     @field_validator("timezone")
     @classmethod
@@ -237,10 +247,24 @@ class ClerkSettings(_Section):
         return value
 
 
+class RetentionSettings(_Section):
+    """How long clerk keeps personal data it no longer needs; the daily retention job acts on it
+    and the privacy notice states it. (Observers' details: each body's
+    ``observers.keep_personal_data_days``.)"""
+
+    #: Raw inbound messages are kept this many days after they arrive; then their bytes are
+    #: deleted, keeping what became of each message and its SHA-256
+    raw_mail_days: int = Field(default=90, ge=1)
+    #: A former member's name and addresses are replaced by a pseudonym this many years after
+    #: their last membership ended
+    former_members_years: int = Field(default=6, ge=1, le=100)
+
+
 class Config(_Section):
     """The whole configuration file."""
 
     clerk: ClerkSettings = ClerkSettings()
+    retention: RetentionSettings = RetentionSettings()
     mail: MailSettings = MailSettings()
     telegram: TelegramSettings = TelegramSettings()
     web: WebSettings = WebSettings()

@@ -27,6 +27,7 @@ from clerk.rules.extraordinary import lapse_at as extraordinary_lapse_at
 from clerk.rules.extraordinary import warn_at as extraordinary_warn_at
 from clerk.rules.frequency import check_frequency
 from clerk.rules.observers import booking_closes, erase_after, reminder_at, takes_observers
+from clerk.rules.retention import RETENTION_TIME
 from clerk.rules.workdays import add_working_days
 from clerk.times import from_iso, to_iso
 
@@ -259,6 +260,22 @@ def _extraordinary_jobs(app: Clerk) -> list[PlannedJob]:
     return jobs
 
 
+def _retention_jobs(app: Clerk, now: datetime) -> list[PlannedJob]:
+    """Retention runs once a day at :data:`~clerk.rules.retention.RETENTION_TIME`: today's run
+    (due now if its hour has passed, so a day clerk was down is caught up once) and
+    tomorrow's; its key names the day."""
+    today = now.astimezone(app.tz).date()
+    settings = app.config.retention
+    jobs = []
+    for day in (today, today + timedelta(days=1)):
+        at = datetime.combine(day, RETENTION_TIME, tzinfo=app.tz)
+        jobs.append(_job(at, JobKind.RETENTION, day.isoformat(), "retention",
+                         "delete raw mail and former members' details past their time",
+                         f"raw mail after {settings.raw_mail_days} days, former members after "
+                         f"{settings.former_members_years} years ([retention])"))
+    return jobs
+
+
 def plan(app: Clerk, now: datetime | None = None) -> list[PlannedJob]:
     """Every deadline not yet run, earliest first (past ones included: they are due now)."""
     now = now or app.clock.now()
@@ -267,7 +284,8 @@ def plan(app: Clerk, now: datetime | None = None) -> list[PlannedJob]:
                          "AND starts_at >= ?", [horizon])
     jobs = (_meeting_jobs(app, rows) + _frequency_jobs(app, now) + _ballot_jobs(app)
             + _ratify_jobs(app, rows) + _observer_jobs(app, rows) + _report_jobs(app, rows)
-            + _annual_report_jobs(app, now) + _action_jobs(app) + _extraordinary_jobs(app))
+            + _annual_report_jobs(app, now) + _action_jobs(app) + _extraordinary_jobs(app)
+            + _retention_jobs(app, now))
     done = {r["key"] for r in app.store.all("SELECT key FROM job_runs")}
     pending = [j for j in jobs if j.key not in done]
     pending.sort(key=lambda j: j.at)

@@ -139,7 +139,7 @@ def test_clerk_run_reads_counts_and_answers_a_reply_and_keeps_the_deadlines(tmp_
         reader.join(timeout=5)
     out = "".join(log)
     assert service.returncode == 0, out
-    assert "deadline(s) caught up" in out and "0 deadline(s) caught up" not in out, out
+    assert "deadline(s) caught up" in out and ", 0 deadline(s) caught up" not in out, out
     assert f"reply from {CAROL} recorded: attending" in out, out
     assert "stopped: nothing is waiting in the outbox" in out, out
 

@@ -25,7 +25,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 #: Uploads (papers, minutes, a members CSV) up to this size in one request.
 MAX_REQUEST = 50 * 1024 * 1024
 #: Paths anyone may open without signing in.
-PUBLIC = ("/sign-in", "/static/", "/healthz")
+PUBLIC = ("/sign-in", "/static/", "/healthz", "/privacy")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "

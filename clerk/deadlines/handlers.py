@@ -24,6 +24,7 @@ from clerk.attendance.register import attendance_verdict, flagged_members
 from clerk.attendance.reminders import queue_reminders
 from clerk.attendance.report import as_csv, attendance_report
 from clerk.ballots.ratification import close_ballot, open_ballot, remind_voters
+from clerk.deadlines.retention import run_retention
 from clerk.errors import Refused
 from clerk.meetings.schedule import Meeting, get_meeting
 from clerk.messages import render_email
@@ -279,6 +280,11 @@ def run_extraordinary_last_day(app: Clerk, db: Database, job: DueJob) -> str:
     return chase_request(app, db, job.subject_ref, job.key, lapsed=True)
 
 
+def run_retention_job(app: Clerk, db: Database, job: DueJob) -> str:
+    """The daily retention run (``[retention]``): raw mail and former members' details."""
+    return run_retention(app, db, app.clock.now()).summary
+
+
 HANDLERS: dict[JobKind, Handler] = {
     JobKind.INVITE: run_invite,
     JobKind.REMINDER: run_reminder,
@@ -302,6 +308,7 @@ HANDLERS: dict[JobKind, Handler] = {
     JobKind.REPORT_LATE: run_report_late,
     JobKind.ANNUAL_REPORT: run_annual_report,
     JobKind.ACTION_REMINDER: run_action_reminder,
+    JobKind.RETENTION: run_retention_job,
 }
 
 #: The kinds not known to this version already reported in the log (each is reported once).

@@ -23,6 +23,7 @@ from clerk.ops.local_checks import (
     check_timezone,
 )
 from clerk.ops.mail_checks import check_imap, check_smtp
+from clerk.ops.retention_check import check_retention
 from clerk.ops.telegram_check import check_telegram
 from clerk.ops.verdicts import Check, Part, Verdict, fail
 
@@ -71,6 +72,7 @@ def run_doctor(config_path: Path, *, send_test: str | None = None,
         (Part.IMAP, lambda: check_imap(config, ssl_context=tls_context)),
         (Part.TELEGRAM, lambda: check_telegram(config)),
         (Part.CONSOLE, lambda: check_console(config)),
+        (Part.RETENTION, lambda: check_retention(config)),
     ]
     for part, step in steps:
         try:

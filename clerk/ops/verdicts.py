@@ -25,6 +25,7 @@ class Part(StrEnum):
     IMAP = "imap"
     TELEGRAM = "telegram"
     CONSOLE = "console"
+    RETENTION = "retention"
 
 
 @dataclass(frozen=True)

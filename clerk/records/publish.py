@@ -16,6 +16,9 @@ their date (clerk's references appear only in the addresses of the pages), and d
 plain words. The approved minutes' fingerprint (SHA-256) is kept out of sight, under a plain
 explanation, for whoever wants to check a copy.
 
+The site's ``privacy.html`` is the privacy notice (:mod:`clerk.records.privacy`: what is held,
+why, for how long and whom to ask, from the configuration), linked from every page's footer.
+
 Each body's folder also has ``calendar.ics``, its meetings as a subscription feed
 (:mod:`clerk.records.feed`: cancelled ones marked so), linked from its page.
 """
@@ -40,6 +43,7 @@ from clerk.errors import NotFound
 from clerk.meetings.schedule import Meeting, get_meeting, list_meetings
 from clerk.messages import environment
 from clerk.records.feed import FEED_NAME, body_feed
+from clerk.records.privacy import privacy_notice
 from clerk.rules.attendance import annual_report_period, latest_annual_report_year
 from clerk.rules.terms import Body
 from clerk.store.files import read_file, safe_filename
@@ -200,5 +204,9 @@ def publish_site(app: Clerk, out: Path) -> PublishReport:
     _write(out / "index.html", _render("index", bodies=bodies, root="",
                                        organisation=app.config.clerk.organisation))
     _write(out / "style.css", environment().get_template("site/style.css").render())
+    report.pages += 1
+    _write(out / "privacy.html", _render("privacy", notice=privacy_notice(app.config), root="",
+                                         show_addresses=False,
+                                         organisation=app.config.clerk.organisation))
     report.pages += 1
     return report

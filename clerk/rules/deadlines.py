@@ -46,6 +46,7 @@ class JobKind(StrEnum):
     EXTRAORDINARY_NO_DATE = "extraordinary-no-date"
     EXTRAORDINARY_LAST_DAY = "extraordinary-last-day"
     REPORT_LATE = "report-late"
+    RETENTION = "retention"
 
 
 _REMINDER_PREFIX = f"{JobKind.REMINDER.value}-"

@@ -16,6 +16,7 @@ from web.pages import (
     minutes,
     observers,
     plan,
+    privacy,
     register,
     sign_in,
     votes,
@@ -37,4 +38,5 @@ PAGES: tuple[RouteTableDef, ...] = (
     attendance.routes,
     audit.routes,
     inbox.routes,
+    privacy.routes,
 )
