@@ -4,10 +4,13 @@ counts, the decisions and the audit chain."""
 
 from __future__ import annotations
 
+import html
+import io
 import json
 import re
 import stat
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -28,11 +31,13 @@ from clerk.records.publish import publish_site
 from clerk.store import audit
 from clerk.times import parse_local, to_iso
 from mail.ingest import ingest
+from tests.console_fixtures import ConsoleClient
 from tests.reply_mail import reply
 
 BILAL = "bilal.bennett@example.org"
 NAME = "Bilal Bennett"
 ALICE = "alice.ashworth@example.org"
+FACILITATOR = "facilitator@carers.example.org"
 APPROVE_ALL = {1: "approve", 2: "approve"}
 
 
@@ -255,3 +260,40 @@ def test_the_commands(clerk_app: Clerk, history: str, workdir: Path,
     assert "Erased: they are person-" in out
     assert "published page" in out and "index.html" in out
     assert main(["audit", "verify"]) == 0
+
+
+def test_the_console_downloads_their_data_and_erases_a_former_member(
+        console: Callable[[str], ConsoleClient], clerk_app: Clerk, history: str) -> None:
+    client = console(FACILITATOR)
+    pid = clerk_app.store.one("SELECT id FROM people WHERE email = ?", [BILAL])["id"]
+    path = f"/bodies/carers/members/{pid}"
+    page = client.get(path)
+    assert "Download their data" in page.text and "Erase them" in page.text
+
+    async def download() -> tuple[int, str, bytes]:
+        async with client.client.post(f"{path}/export", data={"csrf": client.csrf}) as response:
+            return (response.status, response.headers["Content-Disposition"],
+                    await response.read())
+
+    status, disposition, content = client._run(download())
+    assert status == 200 and "attachment" in disposition and "bennett" not in disposition
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        assert json.loads(z.read("person.json"))["person"]["email"] == BILAL
+    event = clerk_app.store.one("SELECT actor, channel FROM audit WHERE action = "
+                                "'person.exported'")
+    assert event == {"actor": FACILITATOR, "channel": "console"}
+
+    unticked = client.post(f"{path}/erase", {})
+    assert unticked.status == 400 and "Tick the box" in unticked.text
+    assert clerk_app.store.one("SELECT name FROM people WHERE id = ?", [pid])["name"] == NAME
+    erased = client.post(f"{path}/erase", {"confirm": "yes"})
+    assert erased.path == "/bodies/carers/members"
+    assert "was erased: they are person-" in html.unescape(erased.text)
+    assert _traces(clerk_app) == []
+    assert audit.verify_chain(clerk_app.store.db).ok
+    # a current member's page offers the download, not the erasure
+    alice = clerk_app.store.one("SELECT id FROM people WHERE email = ?", [ALICE])["id"]
+    page = client.get(f"/bodies/carers/members/{alice}")
+    assert "Download their data" in page.text and "Erase them" not in page.text
+    refused = client.post(f"/bodies/carers/members/{alice}/erase", {"confirm": "yes"})
+    assert refused.status == 400 and "still holds a seat" in html.unescape(refused.text)

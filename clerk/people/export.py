@@ -7,6 +7,7 @@ Secret election ballots are not in it: nothing links them to a voter (who voted 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import zipfile
@@ -141,26 +142,33 @@ def render_html(data: dict[str, Any], made_at: str) -> str:
         data=data, sections=SECTIONS, made_at=made_at)
 
 
-def export_person(app: Clerk, email: str, out: Path, *, actor: str,
-                  channel: str = "cli") -> Path:
-    """Write ``out`` (a zip: person.json and person.html, mode 0600) and audit it."""
+def export_archive(app: Clerk, email: str, *, actor: str, channel: str = "cli") -> bytes:
+    """The archive (a zip: person.json and person.html), audited as ``person.exported``."""
     now = app.clock.now()
-    db = app.store.db
-    data = collect(db, email)
+    data = collect(app.store.db, email)
     made_at = to_iso(now)
     payload = json.dumps({"made_at": made_at, **data}, ensure_ascii=False, indent=2,
                          default=str)
-    page = render_html(data, made_at)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("person.json", payload)
+        z.writestr("person.html", render_html(data, made_at))
+    with app.store.write() as db:
+        audit.record(db, at=now, actor=actor, action="person.exported",
+                     subject=data["person"]["email"], channel=channel,
+                     detail={"sections": {k: _count(v) for k, v in data.items()}})
+    return buffer.getvalue()
+
+
+def export_person(app: Clerk, email: str, out: Path, *, actor: str,
+                  channel: str = "cli") -> Path:
+    """Write the archive to ``out`` (mode 0600: only its owner can read it)."""
+    content = export_archive(app, email, actor=actor, channel=channel)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("person.json", payload)
-        z.writestr("person.html", page)
-    with app.store.write() as wdb:
-        audit.record(wdb, at=now, actor=actor, action="person.exported",
-                     subject=data["person"]["email"], channel=channel,
-                     detail={"sections": {k: _count(v) for k, v in data.items()}})
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
     return out
 
 
