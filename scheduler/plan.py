@@ -4,7 +4,7 @@ the store. Nothing here is kept: the plan is recomputed whenever the state chang
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from clerk.agenda.referred import receiving_bodies, reports_due_by_meeting
@@ -276,6 +276,38 @@ def _retention_jobs(app: Clerk, now: datetime) -> list[PlannedJob]:
     return jobs
 
 
+def _election_jobs(app: Clerk) -> list[PlannedJob]:
+    """An election opens voting when nominations close, reminds two working days before voting
+    closes, closes at its deadline, and gives the winners office on the day it takes effect."""
+    jobs = []
+    for row in app.store.all("SELECT ref, status, nominations_close, voting_close, takes_effect, "
+                             "offices_applied FROM elections WHERE status != 'closed' OR "
+                             "(offices_applied = 0 AND takes_effect != '')"):
+        ref = row["ref"]
+        if row["status"] == "nominating":
+            at = from_iso(row["nominations_close"]).astimezone(app.tz)
+            jobs.append(_job(at, JobKind.ELECTION_OPEN, f"{ref}:{_stamp(app, at)}", ref,
+                             "close nominations and open voting (or declare the result)",
+                             "the end of the nomination window"))
+        if row["status"] != "closed":
+            closes = from_iso(row["voting_close"]).astimezone(app.tz)
+            last_day = (closes - timedelta(minutes=1)).date()
+            remind = datetime.combine(add_working_days(last_day, -2), MORNING, tzinfo=app.tz)
+            jobs.append(_job(remind, JobKind.ELECTION_REMINDER, f"{ref}:{_stamp(app, remind)}",
+                             ref, "remind voters who have not voted",
+                             "two working days before voting closes"))
+            jobs.append(_job(closes, JobKind.ELECTION_CLOSE, f"{ref}:{_stamp(app, closes)}", ref,
+                             "close voting, count and announce the result",
+                             "the deadline for ballots"))
+        elif row["takes_effect"]:
+            at = datetime.combine(date.fromisoformat(row["takes_effect"]), time(0, 0),
+                                  tzinfo=app.tz)
+            jobs.append(_job(at, JobKind.ELECTION_TAKES_EFFECT, f"{ref}:{row['takes_effect']}",
+                             ref, "give the elected their office",
+                             "the day the result takes effect"))
+    return jobs
+
+
 def plan(app: Clerk, now: datetime | None = None) -> list[PlannedJob]:
     """Every deadline not yet run, earliest first (past ones included: they are due now)."""
     now = now or app.clock.now()
@@ -285,7 +317,7 @@ def plan(app: Clerk, now: datetime | None = None) -> list[PlannedJob]:
     jobs = (_meeting_jobs(app, rows) + _frequency_jobs(app, now) + _ballot_jobs(app)
             + _ratify_jobs(app, rows) + _observer_jobs(app, rows) + _report_jobs(app, rows)
             + _annual_report_jobs(app, now) + _action_jobs(app) + _extraordinary_jobs(app)
-            + _retention_jobs(app, now))
+            + _retention_jobs(app, now) + _election_jobs(app))
     done = {r["key"] for r in app.store.all("SELECT key FROM job_runs")}
     pending = [j for j in jobs if j.key not in done]
     pending.sort(key=lambda j: j.at)

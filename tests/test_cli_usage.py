@@ -41,7 +41,7 @@ def assert_usage_error(result: subprocess.CompletedProcess[str], usage: str, err
 def test_unknown_command_suggests_the_right_one() -> None:
     result = clerk("meetngs", "list")
     assert_usage_error(result, "clerk [OPTIONS] COMMAND [ARGS]...",
-                       "No such command 'meetngs'. Did you mean 'meetings'?")
+                       "No such command 'meetngs'. Did you mean 'meetings', 'elections'?")
     assert "Try 'clerk --help' for help." in result.stderr
 
 

@@ -79,6 +79,16 @@ def every_kind_app(tmp_path, clock: FakeClock) -> Iterator[Clerk]:
                                "owner_id": person, "due_on": "2027-02-01",
                                "first_due_on": "2027-02-01", "created_at": now,
                                "updated_at": now})
+    # an election taking nominations, one voting, and one closed whose result takes effect later
+    for ref, status, applied in (("carers-2026-chair", "nominating", 0),
+                                 ("carers-2026-vice-chair", "voting", 0),
+                                 ("carers-2026-rep", "closed", 0)):
+        with app.store.write() as db:
+            insert(db, "elections", {"ref": ref, "body": "carers", "office": "chair",
+                                     "status": status, "nominations_close": "2026-12-01T00:00:00+00:00",
+                                     "voting_close": "2026-12-12T00:00:00+00:00",
+                                     "takes_effect": "2027-01-14", "seed": "00",
+                                     "offices_applied": applied, "created_at": now})
     yield app
     app.store.close()
 

@@ -25,6 +25,12 @@ from clerk.attendance.reminders import queue_reminders
 from clerk.attendance.report import as_csv, attendance_report
 from clerk.ballots.ratification import close_ballot, open_ballot, remind_voters
 from clerk.deadlines.retention import run_retention
+from clerk.elections.service import (
+    close_election,
+    open_voting,
+    remind,
+    take_office,
+)
 from clerk.errors import Refused
 from clerk.meetings.schedule import Meeting, get_meeting
 from clerk.messages import render_email
@@ -285,6 +291,26 @@ def run_retention_job(app: Clerk, db: Database, job: DueJob) -> str:
     return run_retention(app, db, app.clock.now()).summary
 
 
+def run_election_open(app: Clerk, db: Database, job: DueJob) -> str:
+    election = open_voting(app, job.subject_ref)
+    if election.status == "closed":
+        return f"nominations closed: declared without a ballot ({election.result.get('code')})"
+    return f"voting opened: {len(election.standing)} candidates"
+
+
+def run_election_reminder(app: Clerk, db: Database, job: DueJob) -> str:
+    return f"reminded {remind(app, job.subject_ref, job.key)} who have not voted"
+
+
+def run_election_close(app: Clerk, db: Database, job: DueJob) -> str:
+    election = close_election(app, job.subject_ref, by="scheduler", channel="scheduler")
+    return f"closed: {election.result.get('code')} {', '.join(election.result.get('elected', []))}"
+
+
+def run_election_takes_effect(app: Clerk, db: Database, job: DueJob) -> str:
+    return f"{take_office(app, job.subject_ref)} membership(s) given or relieved of the office"
+
+
 HANDLERS: dict[JobKind, Handler] = {
     JobKind.INVITE: run_invite,
     JobKind.REMINDER: run_reminder,
@@ -309,6 +335,10 @@ HANDLERS: dict[JobKind, Handler] = {
     JobKind.ANNUAL_REPORT: run_annual_report,
     JobKind.ACTION_REMINDER: run_action_reminder,
     JobKind.RETENTION: run_retention_job,
+    JobKind.ELECTION_OPEN: run_election_open,
+    JobKind.ELECTION_REMINDER: run_election_reminder,
+    JobKind.ELECTION_CLOSE: run_election_close,
+    JobKind.ELECTION_TAKES_EFFECT: run_election_takes_effect,
 }
 
 #: The kinds not known to this version already reported in the log (each is reported once).

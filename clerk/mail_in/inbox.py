@@ -55,6 +55,7 @@ from clerk.errors import ClerkError
 from clerk.mail_in.action import handle_action_reply
 from clerk.mail_in.agenda import handle_agenda_reply, handle_papers_reply
 from clerk.mail_in.bounces import bounced_messages
+from clerk.mail_in.election import handle_candidacy, handle_election_ballot, handle_nomination
 from clerk.mail_in.extraordinary import handle_request, handle_support
 from clerk.mail_in.message import (
     Decision,
@@ -83,14 +84,19 @@ PurposeHandler = Callable[[Clerk, Database, VerifiedReply], Decision]
 PURPOSE_HANDLERS: dict[str, PurposeHandler] = {"rsvp": handle_rsvp, "agenda": handle_agenda_reply,
                                                  "papers": handle_papers_reply,
                                                  "vote": handle_vote, "action": handle_action_reply,
-                                                 "support": handle_support}
+                                                 "support": handle_support,
+                                                 "nomination": handle_nomination,
+                                                 "candidacy": handle_candidacy,
+                                                 "election": handle_election_ballot}
 """Who reads a verified reply, by the purpose of its key. A handler runs inside the message's
 transaction, returns a :class:`Decision`, and raises :class:`clerk.errors.ClerkError` to refuse
 (the sender is then told the error's sentence). Features add their own (``vote``, ``agenda``)."""
 
 _PURPOSE_WORDS = {"rsvp": "an invitation", "vote": "a ballot", "agenda": "a draft agenda",
                   "papers": "the papers", "booking": "a booking", "action": "an action point",
-                  "support": "a request for an extraordinary meeting"}
+                  "support": "a request for an extraordinary meeting",
+                  "nomination": "a call for nominations", "candidacy": "a nomination",
+                  "election": "an election ballot"}
 
 @dataclass(frozen=True)
 class Told:
@@ -409,7 +415,8 @@ def _store(db: Database, raw: bytes, *, key: str, message_id: str, raw_sha256: s
               "source": source, "uidvalidity": uidvalidity, "uid": uid,
               "received_at": to_iso(received), "from_addr": from_addr, "subject": subject[:500],
               "status": decision.status, "understood": decision.understood[:2000],
-              "action": decision.action[:2000], "reason": decision.reason[:2000], "raw": raw,
+              "action": decision.action[:2000], "reason": decision.reason[:2000],
+              "raw": b"" if decision.secret else raw,
               "processed_at": to_iso(now)}
     if replace is not None:
         update(db, "inbound", replace, values)

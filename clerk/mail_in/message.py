@@ -104,6 +104,7 @@ class Decision:
     meeting: str = ""
     queued: list[int] = field(default_factory=list)
     refusal: Refusal | None = None  # set when status is "refused"
+    secret: bool = False  # a secret ballot: its bytes are not kept (clerk.mail_in.election)
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,9 @@ def mark_sent(app: Clerk, outbox_id: int) -> None:
         execute(db, "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, "
                     "last_error = '' WHERE id = ? AND status IN ('sending', 'queued')",
                 [to_iso(now), outbox_id])
+        # a secret ballot's receipt (its code and choice) is kept by its voter alone
+        execute(db, "UPDATE outbox SET raw = X'' WHERE id = ? AND kind = 'election_receipt'",
+                [outbox_id])
 
 
 def release(app: Clerk, outbox_id: int, error: str) -> bool:

@@ -47,6 +47,10 @@ class JobKind(StrEnum):
     EXTRAORDINARY_LAST_DAY = "extraordinary-last-day"
     REPORT_LATE = "report-late"
     RETENTION = "retention"
+    ELECTION_OPEN = "election-open"
+    ELECTION_REMINDER = "election-reminder"
+    ELECTION_CLOSE = "election-close"
+    ELECTION_TAKES_EFFECT = "election-takes-effect"
 
 
 _REMINDER_PREFIX = f"{JobKind.REMINDER.value}-"

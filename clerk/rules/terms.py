@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from clerk.rules.counting import TieRule
 from clerk.rules.frequency import FrequencyPolicy
 from clerk.rules.people import Who
 from clerk.rules.quorum import Condition, NoQuorum
@@ -194,6 +195,15 @@ class ExtraordinaryPolicy(Section):
         return ", or ".join(said[c] for c in self.called_by)
 
 
+class ElectionPolicy(Section):
+    """Elections: how a tie the count cannot settle is decided (``tie``, a
+    :data:`clerk.rules.counting.TieRule`): ``lot`` drawn reproducibly from the election's
+    published seed, ``chair_casting`` the Chair's casting vote, ``rerun`` the election is held
+    again."""
+
+    tie: TieRule = "lot"
+
+
 class Body(Section):
     """One partnership body and the rules from its terms of reference."""
 
@@ -215,6 +225,7 @@ class Body(Section):
     deadlines: DeadlinePolicy = DeadlinePolicy()
     actions: ActionsPolicy = ActionsPolicy()
     extraordinary: ExtraordinaryPolicy = ExtraordinaryPolicy()
+    elections: ElectionPolicy = ElectionPolicy()
     declarations_of_interest: bool = True
     #: The bodies this one answers to (slugs, or names the configuration resolves to slugs): the
     #: one its unresolved decisions go to when it names just one and ``decisions.unresolved``

@@ -18,7 +18,7 @@ from clerk.store.rows import execute, fetch_one, insert
 from clerk.times import from_iso, to_iso
 
 Purpose = Literal["rsvp", "vote", "agenda", "papers", "link", "booking", "support",
-                  "action"]
+                  "action", "nomination", "candidacy", "election"]
 
 KeyProblem = Literal["unknown", "withdrawn", "expired"]
 """Why a key may not be used: not one clerk issued, withdrawn (a newer email replaced the one it
