@@ -25,6 +25,7 @@ from clerk.ops.verdicts import Part, Verdict
 from clerk.people.bodies import sync_bodies
 from clerk.people.membership import end_membership, import_members
 from clerk.store import open_store
+from clerk.store.audit import verify_chain
 from mail.ingest import ingest
 from scheduler.keeper import DeadlineKeeper
 from scheduler.plan import plan
@@ -145,7 +146,8 @@ def test_former_members_are_pseudonymised_after_the_years_set_and_current_member
     assert "1 former member(s) pseudonymised" in outcomes[-1]
     dev = app.store.one("SELECT * FROM people WHERE id = ?", [dev_id])
     assert dev is not None
-    assert dev["email"].endswith("@erased.invalid") and "Dev" not in dev["name"]
+    assert dev["email"] != DEV and "Dev" not in dev["name"]
+    assert dev["name"].startswith("person-") and dev["undeliverable"].startswith("erased")
     assert DEV not in json.dumps(app.store.all("SELECT * FROM inbound"), default=str)
     assert DEV not in json.dumps(app.store.all("SELECT to_addr, subject FROM outbox"))
     assert not app.store.all("SELECT * FROM chat_links WHERE person_id = ?", [dev_id])
@@ -158,6 +160,11 @@ def test_former_members_are_pseudonymised_after_the_years_set_and_current_member
     rows = app.store.all("SELECT status FROM attendance WHERE meeting_id = ? AND member_id = ?",
                          [meeting.id, dev_id])
     assert len(rows) == 1
+    # the audit log names them no more and still verifies
+    assert DEV not in json.dumps(app.store.all("SELECT * FROM audit"))
+    assert verify_chain(app.store.db).ok
+    assert app.store.all("SELECT 1 FROM audit WHERE action = 'person.erased' AND actor = "
+                         "'scheduler'")
     # a second run finds nobody new
     clock.advance(timedelta(days=1))
     assert "0 former member(s)" in run_scheduler(app)[-1]
