@@ -220,7 +220,7 @@ def test_doctor_says_what_retention_last_did(clock: FakeClock, tmp_path: Path) -
     [check] = check_retention(config, clock.now())
     assert check.part is Part.RETENTION and check.verdict is Verdict.OK
     assert "last ran" in check.detail and "1 former member(s) pseudonymised" in check.detail
-    assert "raw mail after 90 days, former members after 1 years" in check.detail
+    assert "raw mail after 90 days, former members after 1 year)" in check.detail
 
     [late] = check_retention(config, clock.now() + timedelta(days=3))
     assert late.verdict is Verdict.WARN and "has not run for more than two days" in late.detail

@@ -10,6 +10,7 @@ from pathlib import Path
 from clerk.config import Config
 from clerk.ops.verdicts import Check, Part, ok, warn
 from clerk.rules.retention import retention_health
+from clerk.rules.verdict import plural
 from clerk.store.dbinfo import open_read_only
 from clerk.times import from_iso
 
@@ -24,8 +25,8 @@ def check_retention(config: Config, now: datetime | None = None) -> list[Check]:
     part, db = Part.RETENTION, config.database_path
     where = str(db)
     settings = config.retention
-    policy = (f"raw mail after {settings.raw_mail_days} days, former members after "
-              f"{settings.former_members_years} years")
+    policy = (f"raw mail after {plural(settings.raw_mail_days, 'day')}, former members after "
+              f"{plural(settings.former_members_years, 'year')}")
     if not Path(db).exists():
         return []
     now = now or datetime.now(UTC)
