@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from clerk.config import load_config
 from clerk.rules.counting import (
     count_plurality,
     count_stv,
@@ -14,6 +15,8 @@ from clerk.rules.counting import (
     lot_key,
     show,
 )
+from clerk.rules.terms import Body
+from tests.app_fixtures import EXAMPLE_CONFIG
 
 
 def _many(*groups: tuple[int, list[str]]) -> list[list[str]]:
@@ -231,3 +234,15 @@ def test_count_refuses_nonsense() -> None:
         count_plurality(["A"], [], tie="lot", seed="s")
     with pytest.raises(ValueError):
         count_plurality(["A"], ["A", "A"], tie="lot", seed="s")
+
+
+# --- the tie rule in the configuration --------------------------------------------------------
+
+
+def test_tie_rule_is_read_from_the_body_and_validated() -> None:
+    assert Body(name="x").elections.tie == "lot"
+    assert Body.model_validate({"name": "x", "elections": {"tie": "rerun"}}).elections.tie == "rerun"
+    with pytest.raises(ValueError):
+        Body.model_validate({"name": "x", "elections": {"tie": "coin"}})
+    config = load_config(EXAMPLE_CONFIG)
+    assert config.bodies["carers"].elections.tie == "lot"
