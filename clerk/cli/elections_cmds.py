@@ -1,4 +1,4 @@
-"""``clerk elections add|nominate|stand|open|show|close|list``: elections with secret ballots."""
+"""``clerk elections add|nominate|stand|open|show|close|decide|list``: elections with secret ballots."""
 
 from __future__ import annotations
 
@@ -168,6 +168,25 @@ def close_cmd(election: ElectionArg, config: ConfigOption = None) -> None:
 
     clerk = open_app(config)
     _say(_line(clerk, close_election(clerk, election)))
+
+
+@elections.command("decide")
+def decide_cmd(election: ElectionArg,
+               casting: Annotated[str, typer.Option(
+                   help="The Chair's casting vote: the tied candidates in order, comma-separated "
+                        "(names or emails).")],
+               given_by: Annotated[str, typer.Option(
+                   help="Who gave the casting vote (default: the body's chair).")] = "",
+               config: ConfigOption = None) -> None:
+    """Settle a tie by the Chair's casting vote: count again, announce and record the result."""
+    from clerk.elections import decide_tie, get_election
+    from clerk.elections.service import chair_of
+
+    clerk = open_app(config)
+    e = get_election(clerk, election)
+    order = tuple(n.strip() for n in casting.split(",") if n.strip())
+    _say(_line(clerk, decide_tie(clerk, election, order,
+                                 given_by=given_by or chair_of(clerk, e.body))))
 
 
 @elections.command("list")

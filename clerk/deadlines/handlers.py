@@ -27,6 +27,7 @@ from clerk.ballots.ratification import close_ballot, open_ballot, remind_voters
 from clerk.deadlines.retention import run_retention
 from clerk.elections.service import (
     close_election,
+    forget_history,
     open_voting,
     remind,
     take_office,
@@ -341,6 +342,12 @@ HANDLERS: dict[JobKind, Handler] = {
     JobKind.ELECTION_TAKES_EFFECT: run_election_takes_effect,
 }
 
+#: What runs once a job's transaction has committed (closing an election truncates the WAL,
+#: which SQLite cannot do inside a transaction).
+AFTER_COMMIT: dict[JobKind, Callable[[Clerk], None]] = {
+    JobKind.ELECTION_CLOSE: forget_history,
+}
+
 #: The kinds not known to this version already reported in the log (each is reported once).
 _REPORTED_UNKNOWN: set[str] = set()
 
@@ -374,6 +381,8 @@ def run_job(app: Clerk, job: DueJob) -> str | None:
         audit.record(db, at=now, actor="scheduler", action=f"deadline.{job.kind}",
                      subject=job.subject_ref, channel="scheduler",
                      detail={"key": job.key, "outcome": outcome})
+    if code in AFTER_COMMIT:
+        AFTER_COMMIT[code](app)
     return outcome
 
 

@@ -386,28 +386,17 @@ def _close(app: Clerk, ref: str, *, by: str, channel: str) -> Election:
         ballots = [(r["receipt"], json.loads(r["choice_json"])) for r in fetch_all(
             db, "SELECT receipt, choice_json FROM election_ballots WHERE election_id = ? "
                 "ORDER BY receipt", [election.id])]
-        names = [c.name for c in election.standing]
-        tie: TieRule = election.tie  # type: ignore[assignment]
-        if election.ranked:
-            counted = count_stv([c for _, c in ballots], names, election.seats, tie=tie,
-                                seed=election.seed)
-        else:
-            counted = count_plurality([c[0] for _, c in ballots], names, tie=tie,
-                                      seed=election.seed)
-        by_name = {c.name: c.email for c in election.standing}
-        result = {"uncontested": False, "elected": list(counted.elected),
-                  "elected_emails": [by_name[n] for n in counted.elected],
-                  "code": counted.code, "tied": list(counted.tied), "seed": election.seed,
-                  "ballots": [{"receipt": r, "choice": c} for r, c in ballots]}
+        result = _count(election, ballots)
         _finish(app, db, election, result, now, by=by, channel=channel)
         return get_election(app, ref, db)
 
 
 def _finish(app: Clerk, db: Database, election: Election, result: dict[str, Any],
-            now: datetime, *, by: str, channel: str = "scheduler") -> None:
+            now: datetime, *, by: str, channel: str = "scheduler",
+            action: str = "election.close") -> None:
     update(db, "elections", election.id, {"status": "closed", "closed_at": to_iso(now),
                                           "result": json.dumps(result)})
-    audit.record(db, at=now, actor=by, action="election.close", subject=election.ref,
+    audit.record(db, at=now, actor=by, action=action, subject=election.ref,
                  channel=channel if by != "scheduler" else "scheduler",
                  detail={k: v for k, v in result.items() if k != "elected_emails"})
     closed = get_election(app, election.ref, db)
@@ -420,10 +409,75 @@ def _finish(app: Clerk, db: Database, election: Election, result: dict[str, Any]
     for email, name in recipients.items():
         person = find_person(db, email)
         _send(app, db, closed, "election_result", person.id if person else None, email, name,
-              now, result=result, voted=int(voted["n"]) if voted else 0)
+              now, result=result, voted=int(voted["n"]) if voted else 0,
+              dedupe=f"election_result:{election.ref}:{action}:{email}")
     if result.get("elected_emails") and (closed.takes_effect is None
                                          or closed.takes_effect <= now.astimezone(app.tz).date()):
         _apply_offices(app, db, closed, now)
+
+
+def _count(election: Election, ballots: list[tuple[str, list[str]]],
+           casting: tuple[str, ...] = ()) -> dict[str, Any]:
+    names = [c.name for c in election.standing]
+    tie: TieRule = election.tie  # type: ignore[assignment]
+    if election.ranked:
+        counted = count_stv([c for _, c in ballots], names, election.seats, tie=tie,
+                            seed=election.seed, casting=casting)
+    else:
+        counted = count_plurality([c[0] for _, c in ballots], names, tie=tie,
+                                  seed=election.seed, casting=casting)
+    by_name = {c.name: c.email for c in election.standing}
+    return {"uncontested": False, "elected": list(counted.elected),
+            "elected_emails": [by_name[n] for n in counted.elected],
+            "code": counted.code, "tied": list(counted.tied), "seed": election.seed,
+            "ballots": [{"receipt": r, "choice": c} for r, c in ballots]}
+
+
+def decide_tie(app: Clerk, ref: str, casting: tuple[str, ...], *, given_by: str,
+               by: str = "facilitator", channel: str = "cli") -> Election:
+    """The Chair's casting vote for a count that stopped in a tie (tie rule ``chair_casting``):
+    ``casting`` names the tied candidates in the Chair's order of preference. The ballots are
+    counted again with it and the result recorded, announced and (when it takes effect) applied
+    as a close would, audited ``election.decide`` with who gave the casting vote."""
+    now = app.clock.now()
+    try:
+        with app.store.write() as db:
+            election = get_election(app, ref, db)
+            if election.status != "closed" or election.result.get("code") != "tie":
+                raise Refused(f"{ref} has no tie to decide")
+            if election.tie != "chair_casting":
+                raise Refused(f"a tie in {ref} is settled {election.tie.replace('_', ' ')}, "
+                              "not by a casting vote")
+            tied = election.result.get("tied", [])
+            named = tuple(_candidate_name(election, n) for n in casting)
+            if not any(n in tied for n in named):
+                raise BadInput(f"the casting vote names one of {', '.join(tied)}")
+            result = _count(election, [(b["receipt"], b["choice"])
+                                       for b in election.result.get("ballots", [])], named)
+            result |= {"casting": list(named), "casting_by": given_by,
+                       "tied_before": tied}
+            _finish(app, db, election, result, now, by=by, channel=channel,
+                    action="election.decide")
+            return get_election(app, ref, db)
+    finally:
+        forget_history(app)
+
+
+def chair_of(app: Clerk, body: str) -> str:
+    """The email of whoever holds the office of chair of ``body`` (``chair`` if no one does)."""
+    row = fetch_one(app.store.db, "SELECT p.email FROM memberships m JOIN people p ON p.id = "
+                                  "m.person_id WHERE m.body = ? AND m.active = 1 AND "
+                                  "m.office = 'chair' ORDER BY m.id", [body])
+    return str(row["email"]) if row else "chair"
+
+
+def _candidate_name(election: Election, text: str) -> str:
+    """A standing candidate named by full name, first name or email (case-insensitive)."""
+    key = text.strip().lower()
+    for c in election.standing:
+        if key in (c.name.lower(), c.email.lower(), c.name.split()[0].lower()):
+            return c.name
+    raise BadInput(f'"{text.strip()}" is not a candidate in {election.ref}')
 
 
 def take_office(app: Clerk, ref: str) -> int:

@@ -97,6 +97,16 @@ def may_close_ballot(served: Served, slug: str) -> Verdict:
                    code="not_facilitator")
 
 
+def may_decide_tie(served: Served, slug: str) -> Verdict:
+    """Entering the Chair's casting vote on a tied election: the Chair gives it themself, or
+    the facilitator (or an administrator) records the vote the Chair gave them."""
+    roles = served.roles.get(slug, frozenset())
+    if roles & {"facilitator", "chair"} or served.admin:
+        return Verdict(True, "you may enter the casting vote", code="ok")
+    return Verdict(False, "only the Chair or the facilitator enters the Chair's casting vote",
+                   code="not_facilitator")
+
+
 def may_see_inbound(served: Served, bodies: frozenset[str], *, a_vote: bool = False) -> bool:
     """Whether a message in the inbox may be shown: one tied to a meeting or a person of some
     bodies (``bodies``) to those serving any of them; one tied to no body (a stranger's, or

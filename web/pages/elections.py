@@ -16,9 +16,9 @@ from aiohttp import web
 
 from clerk.elections import Election, add_election, close_election, get_election, list_elections
 from clerk.elections import nominate as nominate_candidate
-from clerk.elections.service import voters_count
+from clerk.elections.service import chair_of, decide_tie, voters_count
 from clerk.errors import ClerkError, NotFound
-from clerk.rules.access import may_close_ballot
+from clerk.rules.access import may_close_ballot, may_decide_tie
 from clerk.rules.counting import CountResult, Round, TieRule, count_plurality, count_stv, show
 from clerk.rules.terms import Body
 from clerk.times import in_words
@@ -192,6 +192,8 @@ def _result(election: Election) -> dict[str, Any] | None:
     return {"uncontested": bool(result.get("uncontested")),
             "code": result.get("code", ""), "elected": list(result.get("elected", [])),
             "tied": list(result.get("tied", [])), "seed": result.get("seed", election.seed),
+            "casting": list(result.get("casting", [])),
+            "tied_before": list(result.get("tied_before", [])),
             "ballots": ballots,
             "quota": show(counted.quota) if counted and counted.quota is not None else "",
             "names": [c.name for c in election.standing],
@@ -218,6 +220,9 @@ def _page(request: web.Request, election: Election, *, errors: Sequence[tuple[st
         takes_effect=f"{election.takes_effect.day} {election.takes_effect:%B %Y}"
         if election.takes_effect else "",
         may_act=may_close_ballot(viewer(request).served, election.body).ok,
+        may_decide=election.status == "closed" and election.tie == "chair_casting"
+        and election.result.get("code") == "tie"
+        and may_decide_tie(viewer(request).served, election.body).ok,
         result=_result(election))
 
 
@@ -277,3 +282,35 @@ async def close_page(request: web.Request) -> web.StreamResponse:
         said = "No one was elected."
     raise done(request, path, f"The election was closed and counted, and the result emailed to "
                               f"the members. {said}")
+
+
+@routes.post("/elections/{ref}/decide")
+async def decide_page(request: web.Request) -> web.StreamResponse:
+    """The Chair's casting vote on a tied count: the Chair enters it, or the facilitator for
+    them; the ballots are counted again with it and the result emailed as at a close."""
+    election = _election(request)
+    data = await form(request)
+    served = viewer(request).served
+    if not may_decide_tie(served, election.body).ok:
+        return render(request, "console/error.html", status=403,
+                      title="You cannot decide this tie",
+                      message="Only the Chair, or the facilitator for them, enters the Chair's "
+                              "casting vote.")
+    path = f"/elections/{election.ref}"
+    if election.status == "closed" and election.result.get("casting"):
+        raise done(request, path, "The tie was already decided; nothing was changed or sent.")
+    chosen = field(data, "casting")
+    if not chosen:
+        return _page(request, election, errors=[("casting", "Choose who the Chair's casting "
+                                                            "vote goes to")], status=400)
+    app = clerk_of(request)
+    given_by = served.email if "chair" in served.roles.get(election.body, frozenset()) \
+        else chair_of(app, election.body)
+    try:
+        decided = decide_tie(app, election.ref, (chosen,), given_by=given_by,
+                             by=actor(request), channel=CHANNEL)
+    except ClerkError as exc:
+        return _page(request, election, errors=[("casting", str(exc))], status=400)
+    elected = ", ".join(decided.result.get("elected", [])) or "no one"
+    raise done(request, path, f"The Chair's casting vote was recorded and the ballots counted "
+                              f"again: elected {elected}. The result was emailed to the members.")
