@@ -1,5 +1,6 @@
 """A tie the count cannot settle, settled by the Chair's casting vote (clerk elections decide, and
-the console's form on /elections/{ref}); and the write-ahead log truncated once the scheduler has
+the console's form on /elections/{ref}) or held again between the tied (clerk elections rerun, and
+the console's button); and the write-ahead log truncated once the scheduler has
 closed an election, as clerk elections close does."""
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from clerk.clock import FakeClock
 from clerk.deadlines.handlers import DueJob, run_job
 from clerk.elections import add_election, cast_ballot, close_election, decide_tie, get_election
 from clerk.errors import BadInput, Refused
+from clerk.people.directory import office_of
 from clerk.rules.deadlines import JobKind
 from scheduler.plan import plan
 from tests.app_fixtures import EXAMPLE_MEMBERS
 from tests.console_fixtures import ConsoleClient
-from tests.test_elections import CAROL, DEV, ELEANOR, FAISAL, GRACE, _standing
+from tests.test_elections import CAROL, DEV, ELEANOR, FAISAL, GRACE, HARRY, _pid, _standing, answer
 
 ALICE = "alice.ashworth@example.org"  # the chair in the example membership
 
@@ -80,10 +82,10 @@ def _wal(workdir: Path) -> int:
     return wal.stat().st_size if wal else 0
 
 
-def _filed_tie(capsys: pytest.CaptureFixture[str]) -> tuple[Clerk, str]:
-    assert main(["elections", "add", "carers", "--office", "vice_chair", "--tie",
-                 "chair_casting", "--nominations-close", "2030-06-07",
-                 "--voting-close", "2030-06-21"]) == 0
+def _filed_tie(capsys: pytest.CaptureFixture[str],
+              tie: str = "chair_casting") -> tuple[Clerk, str]:
+    assert main(["elections", "add", "carers", "--office", "vice_chair", "--tie", tie,
+                 "--nominations-close", "2030-06-07", "--voting-close", "2030-06-21"]) == 0
     ref = "carers-2030-vice-chair"
     for who in (DEV, ELEANOR):
         assert main(["elections", "nominate", ref, who]) == 0
@@ -150,3 +152,58 @@ def test_console_casting_vote(console: Callable[[str], ConsoleClient], clerk_app
     again = console(FACILITATOR).post(f"/elections/{ref}/decide", {"casting": "Eleanor Evans"})
     assert "already decided" in again.text
     assert get_election(clerk_app, ref).result["elected"] == ["Dev Davies"]
+
+
+
+def test_console_rerun_votes_again_between_the_tied(console: Callable[[str], ConsoleClient],
+                                                    clerk_app: Clerk, clock: FakeClock) -> None:
+    ref = _tied(clerk_app, clock, tie="rerun")
+    close_election(clerk_app, ref)
+    assert "Email new ballots" in console(FACILITATOR).get(f"/elections/{ref}").text
+    assert "Email new ballots" not in console(ALICE).get(f"/elections/{ref}").text
+    assert console(ALICE).post(f"/elections/{ref}/rerun", {
+        "voting-day": "18", "voting-month": "12", "voting-year": "2026"}).status == 403
+    bad = console(FACILITATOR).post(f"/elections/{ref}/rerun", {
+        "voting-day": "31", "voting-month": "2", "voting-year": "2026"})
+    assert bad.status == 400 and "Enter the day voting closes" in bad.text
+    page = console(FACILITATOR).post(f"/elections/{ref}/rerun", {
+        "voting-day": "18", "voting-month": "12", "voting-year": "2026"})
+    new = f"{ref}-rerun"
+    assert page.status == 200 and page.path == f"/elections/{new}", page.path
+    assert "held again between Dev Davies and Eleanor Evans" in page.text
+    again = get_election(clerk_app, new)
+    assert again.status == "voting" and [c.name for c in again.standing] == \
+        ["Dev Davies", "Eleanor Evans"]
+    ballot = clerk_app.store.one("SELECT raw FROM outbox WHERE kind = 'election_ballot' AND "
+                                 "subject_ref = ? AND to_addr = ?", [new, CAROL])
+    assert "held again" in ballot["raw"].decode().replace("=\n", "")
+    # the first round stands as it was, pointing at the rerun
+    first = get_election(clerk_app, ref)
+    assert first.result["code"] == "tie" and first.result["rerun"] == new
+    assert len(first.result["ballots"]) == 2
+    assert f'href="/elections/{new}"' in console(FACILITATOR).get(f"/elections/{ref}").text
+    # ballots by email; the scheduler closes the rerun at its deadline
+    for email, text in {CAROL: "Eleanor", GRACE: "Eleanor Evans", HARRY: "Dev"}.items():
+        assert answer(clerk_app, email, new, text, "election") == "processed"
+    (job,) = [j for j in plan(clerk_app) if j.code == JobKind.ELECTION_CLOSE]
+    clock.set(job.at)
+    run_job(clerk_app, DueJob(job.key, job.kind, job.subject_ref, job.at))
+    done = get_election(clerk_app, new)
+    assert done.result["elected"] == ["Eleanor Evans"] and done.result["rerun_of"] == ref
+    assert office_of(clerk_app.store.db, "carers", _pid(clerk_app, ELEANOR)) == "vice_chair"
+    assert "settled" not in str(get_election(clerk_app, ref).result)
+
+
+def test_cli_rerun(filed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    app, ref = _filed_tie(capsys, tie="rerun")
+    assert main(["elections", "close", ref]) == 0
+    capsys.readouterr()
+    assert main(["elections", "decide", ref, "--casting", "Dev"]) != 0  # not a casting vote
+    assert main(["elections", "rerun", ref, "--voting-close", "2030-07-05"]) == 0
+    out = capsys.readouterr().out
+    assert f"{ref}-rerun: vice_chair of carers (1 seat): voting until" in out
+    assert main(["elections", "show", ref]) == 0
+    assert f"held again as {ref}-rerun" in capsys.readouterr().out
+    event = app.store.one("SELECT * FROM audit WHERE action = 'election.rerun'")
+    assert event["actor"] == "facilitator" and f"{ref}-rerun" in event["detail"]
+    app.store.close()

@@ -1,4 +1,4 @@
-"""``clerk elections add|nominate|stand|open|show|close|decide|list``: elections with secret ballots."""
+"""``clerk elections add|nominate|stand|open|show|close|decide|rerun|list``: elections with secret ballots."""
 
 from __future__ import annotations
 
@@ -137,7 +137,8 @@ def _line(clerk: Clerk, e: Election) -> str:
         elected = ", ".join(e.result.get("elected", [])) or "no one"
         how = " unopposed" if e.result.get("uncontested") else ""
         state = f"closed: elected{how} {elected}" + (
-            f" (tie: {', '.join(e.result['tied'])})" if e.result.get("code") == "tie" else "")
+            f" (tie: {', '.join(e.result['tied'])})" if e.result.get("code") == "tie" else "") + (
+            f"; held again as {e.result['rerun']}" if e.result.get("rerun") else "")
     return f"{e.ref}: {e.office} of {e.body} ({e.seats} seat{'s' if e.seats > 1 else ''}): {state}"
 
 
@@ -187,6 +188,17 @@ def decide_cmd(election: ElectionArg,
     order = tuple(n.strip() for n in casting.split(",") if n.strip())
     _say(_line(clerk, decide_tie(clerk, election, order,
                                  given_by=given_by or chair_of(clerk, e.body))))
+
+
+@elections.command("rerun")
+def rerun_cmd(election: ElectionArg,
+              voting_close: Annotated[str, typer.Option(help="Last day for ballots.")],
+              config: ConfigOption = None) -> None:
+    """Hold a tied election again between the tied candidates: ballots are emailed now."""
+    from clerk.elections import rerun
+
+    clerk = open_app(config)
+    _say(_line(clerk, rerun(clerk, election, _day(voting_close, "--voting-close"))))
 
 
 @elections.command("list")

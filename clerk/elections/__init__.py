@@ -18,6 +18,7 @@ from clerk.elections.service import (
     nominate,
     open_voting,
     remind,
+    rerun,
     stand,
     take_office,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "nominate",
     "open_voting",
     "remind",
+    "rerun",
     "stand",
     "take_office",
 ]

@@ -387,6 +387,7 @@ def _close(app: Clerk, ref: str, *, by: str, channel: str) -> Election:
             db, "SELECT receipt, choice_json FROM election_ballots WHERE election_id = ? "
                 "ORDER BY receipt", [election.id])]
         result = _count(election, ballots)
+        result |= {k: election.result[k] for k in ("rerun_of", "kept") if k in election.result}
         _finish(app, db, election, result, now, by=by, channel=channel)
         return get_election(app, ref, db)
 
@@ -463,6 +464,63 @@ def decide_tie(app: Clerk, ref: str, casting: tuple[str, ...], *, given_by: str,
         forget_history(app)
 
 
+def rerun(app: Clerk, ref: str, voting_close: date, *, by: str = "facilitator",
+          channel: str = "cli") -> Election:
+    """A tie under the rule ``rerun``: a new vote between the tied candidates alone, as a new
+    election (``REF-rerun``) for the seats still to fill, opened at once with the body's
+    electorate today and ballots emailed; the first round's result stands as it was, naming the
+    rerun (``rerun``), and the rerun names it (``rerun_of``); those elected before the tie keep
+    their election when the rerun's winners take office."""
+    now = app.clock.now()
+    with app.store.write() as db:
+        first = get_election(app, ref, db)
+        if first.status != "closed" or first.result.get("code") != "tie":
+            raise Refused(f"{ref} has no tie to rerun")
+        if first.tie != "rerun":
+            raise Refused(f"a tie in {ref} is settled {first.tie.replace('_', ' ')}, not by a "
+                          "rerun")
+        if first.result.get("rerun"):
+            return get_election(app, first.result["rerun"], db)
+        if voting_close < now.astimezone(app.tz).date():
+            raise BadInput("voting cannot close in the past")
+        base, n = f"{ref}-rerun", 2
+        new_ref = base
+        while fetch_one(db, "SELECT 1 AS taken FROM elections WHERE ref = ?", [new_ref]):
+            new_ref, n = f"{base}-{n}", n + 1
+        tied = set(first.result.get("tied", []))
+        kept = list(first.result.get("elected_emails", []))
+        insert(db, "elections", {
+            "ref": new_ref, "body": first.body, "office": first.office,
+            "seats": max(1, first.seats - len(kept)), "tie": first.tie, "status": "voting",
+            "nominations_close": to_iso(now),
+            "voting_close": to_iso(_midnight_after(voting_close, app)),
+            "takes_effect": first.takes_effect.isoformat() if first.takes_effect else "",
+            "seed": secrets.token_hex(8), "created_at": to_iso(now),
+            "result": json.dumps({"rerun_of": ref, "kept": kept})})
+        new = get_election(app, new_ref, db)
+        for c in first.standing:
+            if c.name in tied:
+                person = find_person(db, c.email)
+                if person is not None:
+                    execute(db, "INSERT INTO election_candidates (election_id, person_id, "
+                                "nominated_by, seconded_by, stands) VALUES (?, ?, ?, ?, 'yes')",
+                            [new.id, person.id, c.nominated_by, c.seconded_by])
+        electorate = _electorate(app, db, first.body)
+        for r in electorate:
+            execute(db, "INSERT INTO election_electorate (election_id, person_id) VALUES (?, ?)",
+                    [new.id, r["person_id"]])
+        update(db, "elections", first.id, {"result": json.dumps(first.result | {"rerun": new_ref})})
+        audit.record(db, at=now, actor=by, action="election.rerun", subject=ref, channel=channel,
+                     detail={"rerun": new_ref, "tied": sorted(tied),
+                             "voting_close": voting_close.isoformat(),
+                             "electorate": sorted(r["email"] for r in electorate)})
+        new = get_election(app, new_ref, db)
+        for r in electorate:
+            _send(app, db, new, "election_ballot", r["person_id"], r["email"], r["name"], now,
+                  purpose="election")
+        return new
+
+
 def chair_of(app: Clerk, body: str) -> str:
     """The email of whoever holds the office of chair of ``body`` (``chair`` if no one does)."""
     row = fetch_one(app.store.db, "SELECT p.email FROM memberships m JOIN people p ON p.id = "
@@ -493,9 +551,9 @@ def take_office(app: Clerk, ref: str) -> int:
 
 def _apply_offices(app: Clerk, db: Database, election: Election, now: datetime) -> int:
     row = fetch_one(db, "SELECT offices_applied FROM elections WHERE id = ?", [election.id])
-    if row is None or row["offices_applied"]:
-        return 0
-    winners = set(election.result.get("elected_emails", []))
+    if row is None or row["offices_applied"] or election.result.get("code") == "tie":
+        return 0  # a tie not yet settled changes no office (a rerun carries it)
+    winners = set(election.result.get("elected_emails", [])) | set(election.result.get("kept", []))
     changed = 0
     for r in fetch_all(db, "SELECT m.id, p.email, m.office FROM memberships m JOIN people p ON "
                            "p.id = m.person_id WHERE m.body = ? AND m.active = 1",

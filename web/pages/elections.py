@@ -16,7 +16,7 @@ from aiohttp import web
 
 from clerk.elections import Election, add_election, close_election, get_election, list_elections
 from clerk.elections import nominate as nominate_candidate
-from clerk.elections.service import chair_of, decide_tie, voters_count
+from clerk.elections.service import chair_of, decide_tie, rerun, voters_count
 from clerk.errors import ClerkError, NotFound
 from clerk.rules.access import may_close_ballot, may_decide_tie
 from clerk.rules.counting import CountResult, Round, TieRule, count_plurality, count_stv, show
@@ -192,7 +192,7 @@ def _result(election: Election) -> dict[str, Any] | None:
     return {"uncontested": bool(result.get("uncontested")),
             "code": result.get("code", ""), "elected": list(result.get("elected", [])),
             "tied": list(result.get("tied", [])), "seed": result.get("seed", election.seed),
-            "casting": list(result.get("casting", [])),
+            "casting": list(result.get("casting", [])), "rerun": result.get("rerun", ""),
             "tied_before": list(result.get("tied_before", [])),
             "ballots": ballots,
             "quota": show(counted.quota) if counted and counted.quota is not None else "",
@@ -204,7 +204,8 @@ def _result(election: Election) -> dict[str, Any] | None:
 
 
 def _page(request: web.Request, election: Election, *, errors: Sequence[tuple[str, str]] = (),
-          nominee: str = "", status: int = 200) -> web.Response:
+          nominee: str = "", status: int = 200,
+          rerun_values: tuple[str, str, str] = ("", "", "")) -> web.Response:
     app = clerk_of(request)
     body = body_for(request, election.body)
     voted, electorate = voters_count(app, election)
@@ -223,6 +224,10 @@ def _page(request: web.Request, election: Election, *, errors: Sequence[tuple[st
         may_decide=election.status == "closed" and election.tie == "chair_casting"
         and election.result.get("code") == "tie"
         and may_decide_tie(viewer(request).served, election.body).ok,
+        may_rerun=election.status == "closed" and election.tie == "rerun"
+        and election.result.get("code") == "tie" and not election.result.get("rerun")
+        and may_close_ballot(viewer(request).served, election.body).ok,
+        rerun_values=rerun_values,
         result=_result(election))
 
 
@@ -314,3 +319,31 @@ async def decide_page(request: web.Request) -> web.StreamResponse:
     elected = ", ".join(decided.result.get("elected", [])) or "no one"
     raise done(request, path, f"The Chair's casting vote was recorded and the ballots counted "
                               f"again: elected {elected}. The result was emailed to the members.")
+
+
+@routes.post("/elections/{ref}/rerun")
+async def rerun_page(request: web.Request) -> web.StreamResponse:
+    """A tie under the rule ``rerun``: a new election between the tied candidates, voting open
+    at once until the day given, ballots emailed."""
+    election = _election(request)
+    data = await form(request)
+    if not may_close_ballot(viewer(request).served, election.body).ok:
+        return render(request, "console/error.html", status=403,
+                      title="You cannot hold this election again",
+                      message="Only the facilitator holds a tied election again.")
+    if election.result.get("rerun"):
+        raise done(request, f"/elections/{election.result['rerun']}",
+                   "The election is already being held again; nothing was changed or sent.")
+    values, day = _day(data, "voting")
+    if day is None:
+        return _page(request, election, errors=[("voting-day", "Enter the day voting closes, "
+                                                               "for example 11 12 2026")],
+                     rerun_values=values, status=400)
+    try:
+        new = rerun(clerk_of(request), election.ref, day, by=actor(request), channel=CHANNEL)
+    except ClerkError as exc:
+        return _page(request, election, errors=[("voting-day", str(exc))], rerun_values=values,
+                     status=400)
+    raise done(request, f"/elections/{new.ref}",
+               f"The election is held again between {_and([c.name for c in new.standing])}; "
+               "ballots were emailed to the members.")
