@@ -25,8 +25,9 @@ from clerk.errors import BadInput, NotFound, Refused
 from clerk.messages import render_email
 from clerk.outbox.mail import Outgoing, queue
 from clerk.people.directory import SEAT_SQL, find_person, normalise_email, seat_from_row
-from clerk.rules.counting import TieRule, count_plurality, count_stv
+from clerk.rules.counting import count_plurality, count_stv
 from clerk.rules.tally import may_vote
+from clerk.rules.terms import TieRule
 from clerk.store import audit
 from clerk.store.rows import execute, fetch_all, fetch_one, insert, update
 from clerk.times import from_iso, in_words, to_iso

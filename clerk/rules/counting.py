@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Literal
 
-TieRule = Literal["lot", "chair_casting", "rerun"]
+from clerk.rules.terms import TieRule
+
 TIE_RULES: tuple[TieRule, ...] = ("lot", "chair_casting", "rerun")
 CountCode = Literal["elected", "tie"]
 Action = Literal["first", "surplus", "exclusion", "remaining"]

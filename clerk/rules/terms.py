@@ -8,12 +8,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from clerk.rules.counting import TieRule
 from clerk.rules.frequency import FrequencyPolicy
 from clerk.rules.people import Who
 from clerk.rules.quorum import Condition, NoQuorum
 from clerk.rules.substitutes import ChairPolicy, SubstitutePolicy
 from clerk.rules.workdays import DayUnit
+
+#: How a tie the count cannot settle is decided (``[bodies.X] elections.tie``; the count itself is
+#: :mod:`clerk.rules.counting`, which takes it). Defined here, not there, so that reading the
+#: configuration does not load the counting (and ``decimal``).
+TieRule = Literal["lot", "chair_casting", "rerun"]
 
 
 class Section(BaseModel):
@@ -197,7 +201,7 @@ class ExtraordinaryPolicy(Section):
 
 class ElectionPolicy(Section):
     """Elections: how a tie the count cannot settle is decided (``tie``, a
-    :data:`clerk.rules.counting.TieRule`): ``lot`` drawn reproducibly from the election's
+    :data:`TieRule`): ``lot`` drawn reproducibly from the election's
     published seed, ``chair_casting`` the Chair's casting vote, ``rerun`` the election is held
     again."""
 

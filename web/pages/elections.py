@@ -19,8 +19,8 @@ from clerk.elections import nominate as nominate_candidate
 from clerk.elections.service import chair_of, decide_tie, rerun, voters_count
 from clerk.errors import ClerkError, NotFound
 from clerk.rules.access import may_close_ballot, may_decide_tie
-from clerk.rules.counting import CountResult, Round, TieRule, count_plurality, count_stv, show
-from clerk.rules.terms import Body
+from clerk.rules.counting import CountResult, Round, count_plurality, count_stv, show
+from clerk.rules.terms import Body, TieRule
 from clerk.times import in_words
 from web.context import CHANNEL, actor, body_for, clerk_of, done, field, form, render, viewer
 
