@@ -120,7 +120,15 @@ def _flag(value: str, column: str, default: bool) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f'{column} must be yes or no, got "{value}"')
+    raise RowError(f'{column} must be yes or no, got "{value}"', column)
+
+
+class RowError(ValueError):
+    """A membership row cannot be read: the sentence, and the ``column`` it is about."""
+
+    def __init__(self, message: str, column: str) -> None:
+        super().__init__(message)
+        self.column = column
 
 
 def _parse_row(row: dict[str, str], bodies: set[str]) -> dict[str, Any]:
@@ -129,19 +137,21 @@ def _parse_row(row: dict[str, str], bodies: set[str]) -> dict[str, Any]:
 
     missing = [c for c in REQUIRED if not get(c)]
     if missing:
-        raise ValueError(f"{', '.join(missing)} is empty")
+        raise RowError(f"{', '.join(missing)} is empty", missing[0])
     if get("body") not in bodies:
-        raise ValueError(f'body "{get("body")}" is not in the configuration '
-                         f"(known: {', '.join(sorted(bodies))})")
+        raise RowError(f'body "{get("body")}" is not in the configuration '
+                       f"(known: {', '.join(sorted(bodies))})", "body")
     if not is_email(get("email")):
-        raise ValueError(f'email "{get("email")}" is not an email address')
+        raise RowError(f'email "{get("email")}" is not an email address', "email")
     sub_name, sub_email = get("substitute_name"), get("substitute_email")
     if sub_email and not is_email(sub_email):
-        raise ValueError(f'substitute_email "{sub_email}" is not an email address')
+        raise RowError(f'substitute_email "{sub_email}" is not an email address',
+                       "substitute_email")
     if sub_name and not sub_email:
-        raise ValueError("substitute_name is given but substitute_email is empty")
+        raise RowError("substitute_name is given but substitute_email is empty",
+                       "substitute_email")
     if normalise_email(sub_email) == normalise_email(get("email")):
-        raise ValueError("a member cannot be their own substitute")
+        raise RowError("a member cannot be their own substitute", "substitute_email")
     advisory = _flag(get("advisory"), "advisory", False)
     return {
         "body": get("body"),
@@ -703,11 +713,11 @@ def update_member(app: Clerk, body: str, person_id: int, new: MemberUpdate, *,
                  "substitute_email": new.substitute_email}
         try:
             row = _parse_row(cells, set(app.config.bodies))
-        except ValueError as exc:
-            raise BadInput(str(exc)[0].upper() + str(exc)[1:]) from None
+        except RowError as exc:
+            raise BadInput(str(exc)[0].upper() + str(exc)[1:], about=exc.column) from None
         problem = _substitute_conflict(db, row, {})
         if problem:
-            raise Refused(problem)
+            raise Refused(problem, about="substitute_email")
         planned = _planned_row(db, 0, row, None, clear_substitute=True)
         if not planned.changes:
             return UpdateResult(row["email"], row["name"], body, ())

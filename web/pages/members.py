@@ -196,13 +196,9 @@ async def member_page(request: web.Request) -> web.StreamResponse:
     return _member_page(request, slug, body, member)
 
 
-def _error_field(message: str) -> str:
-    """The form field a refusal is about (the error summary links to it)."""
-    text = message.lower()
-    for name in ("substitute_email", "substitute_name", "office", "role"):
-        if text.startswith(name) or name.replace("_", " ") in text:
-            return name
-    return "substitute_email" if "substitute" in text else "name"
+def _error_field(about: str) -> str:
+    """The form field a refusal is about (the error summary links to it), from its code."""
+    return about if about in TEXT_FIELDS else "name"
 
 
 @routes.post(r"/bodies/{slug}/members/{person_id:\d+}")
@@ -217,7 +213,7 @@ async def member_update(request: web.Request) -> web.StreamResponse:
     except (BadInput, Refused) as exc:
         message = str(exc)
         return _member_page(request, slug, body, member, values=values,
-                            errors=[(_error_field(message), message)])
+                            errors=[(_error_field(exc.about), message)])
     if not result.changes:
         raise done(request, request.path, f"Nothing changed for {result.name}.")
     changed = ", ".join(c.field.replace("_", " ") for c in result.changes)
