@@ -7,26 +7,31 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Literal
 
+from clerk.rules.bank_holidays import BANK_HOLIDAYS, FIRST_YEAR, LAST_YEAR
+
 DayUnit = Literal["working_days", "days"]
 
 
 @lru_cache(maxsize=64)
-def _bank_holidays(year: int) -> frozenset[date]:
-    import holidays  # loaded when a date is first checked, not by every command that reads the config
+def _named_bank_holidays(year: int) -> dict[date, str]:
+    """England's bank holidays of ``year`` with their names: from the table written from the
+    `holidays` package (:mod:`clerk.rules.bank_holidays`), else from the package itself, which is
+    loaded only then (it loads every country's calendar: about 17 MB)."""
+    if FIRST_YEAR <= year <= LAST_YEAR:
+        return {date(y, m, d): name for y, m, d, name in BANK_HOLIDAYS if y == year}
+    import holidays
 
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+    return dict(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 
 def is_bank_holiday(day: date) -> bool:
     """True on an English bank holiday (substitute days included)."""
-    return day in _bank_holidays(day.year)
+    return day in _named_bank_holidays(day.year)
 
 
 def bank_holiday_name(day: date) -> str | None:
     """The holiday's name, or None on an ordinary day."""
-    import holidays
-
-    return holidays.country_holidays("GB", subdiv="ENG", years=day.year).get(day)
+    return _named_bank_holidays(day.year).get(day)
 
 
 def is_working_day(day: date) -> bool:
